@@ -1,0 +1,80 @@
+"""The ``csdesk`` command (Typer).
+
+``csdesk`` alone opens the console; subcommands serve scripts and the manager.
+Only the console imports Textual, and only when it is launched: ``--help``,
+``db check``, ``intake`` and exports stay light.  User errors print one line on
+stderr and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from csdesk.cli import common
+from csdesk.cli.common import DbOption, fail
+from csdesk.i18n import _
+
+app = typer.Typer(
+    name="csdesk",
+    help="csdesk: the front-desk console of a service centre.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+SCREENS = ("intake", "log", "orders", "handover")
+
+
+@app.callback(invoke_without_command=True)
+def console(
+    ctx: typer.Context,
+    db: DbOption = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Staff number to prefill at login.")] = None,
+    screen: Annotated[str | None, typer.Option("--screen", help="Screen to open: intake, log, orders, handover.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Caller ID: open intake with this caller recognised.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language: zh_CN or en.")] = None,
+) -> None:
+    """Open the console (the default when no command is given)."""
+    common.setup_language(lang)
+    ctx.obj = common.CliState(db=db, lang=lang)
+    if ctx.invoked_subcommand is not None:
+        return
+    if screen is not None and screen not in SCREENS:
+        fail(_("unknown screen {screen!r}; choose one of: {choices}").format(
+            screen=screen, choices=", ".join(SCREENS)))
+    if phone is not None and screen is None:
+        screen = "intake"
+    launch_console(db=db, agent=agent, screen=screen, phone=phone)
+
+
+def launch_console(*, db: str | None, agent: str | None = None, screen: str | None = None,
+                   phone: str | None = None, demo: bool = False) -> None:
+    """Run the Textual console; imported lazily so CLI-only commands never load Textual."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not common.env_flag("CSDESK_FORCE_TUI"):
+        fail(_("the console needs a terminal; use --no-tui or a subcommand in scripts"))
+    from screens.app import CsdeskApp
+
+    CsdeskApp(db=db, agent=agent, screen=screen, phone=phone, demo=demo).run()
+
+
+def _register_subcommands() -> None:
+    from csdesk.cli import accounts_cmd, db_cmd, demo, init_cmd, intake, log
+
+    for module in (init_cmd, accounts_cmd, db_cmd, demo, intake, log):
+        module.register(app)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    """Entry point: run the Typer app, turning user errors into one line on stderr."""
+    try:
+        app()
+    except common.UserError as exc:
+        typer.echo(f"csdesk: {exc}", err=True)
+        raise SystemExit(2) from None

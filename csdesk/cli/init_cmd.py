@@ -1,0 +1,44 @@
+"""``csdesk init``: create the database and the first manager account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.i18n import _
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init(
+        ctx: typer.Context,
+        db: DbOption = None,
+        staff_no: Annotated[str | None, typer.Option("--staff-no", help="Staff number of the first manager.")] = None,
+        name: Annotated[str | None, typer.Option("--name", help="Name of the first manager.")] = None,
+        password: Annotated[str | None, typer.Option("--password", help="Password (prompted when omitted).")] = None,
+    ) -> None:
+        """Create the database and the first manager account."""
+        from csdesk.db import read_session, write_session
+        from csdesk.domain import Role
+        from csdesk.services.accounts import AccountError, add_agent, count_agents
+
+        engine = open_db(ctx, db)
+        with read_session(engine) as session:
+            if count_agents(session):
+                typer.echo(_("The database is ready at {url}; it already has accounts.").format(url=engine.url))
+                return
+        try:
+            staff_no = staff_no or typer.prompt(_("Staff number of the first manager"))
+            name = name or typer.prompt(_("Name"))
+            password = password or typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+        except typer.Abort:
+            fail(_("no manager account created"))
+        try:
+            with write_session(engine) as session:
+                agent = add_agent(session, staff_no, name, password, Role.MANAGER)
+        except AccountError as exc:
+            fail(str(exc))
+        typer.echo(_("Created the database at {url} and manager {staff_no} {name}.").format(
+            url=engine.url, staff_no=agent.staff_no, name=agent.name))

@@ -1,0 +1,5 @@
+"""Placeholder: filled by its own issue."""
+
+
+def register(app) -> None:
+    pass

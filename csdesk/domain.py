@@ -1,0 +1,213 @@
+"""The desk's vocabulary: stable English keys, with labels in both languages.
+
+Keys are what the database, the CLI and scripts use (``repair``, ``urgent``);
+labels go through gettext.  Chinese names are also accepted on input, so a
+script may say ``--category 报修``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from csdesk.i18n import N_, _
+
+
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members carry an English label (translated on use) and a Chinese name."""
+
+    @property
+    def label(self) -> str:
+        return _(LABELS[self][0])
+
+    @property
+    def zh(self) -> str:
+        return LABELS[self][1]
+
+    @classmethod
+    def parse(cls, value: str) -> "LabelledEnum":
+        """Accept the key, the English label or the Chinese name; raise ValueError otherwise."""
+        text = (value or "").strip()
+        for member in cls:
+            en, zh = LABELS[member]
+            if text.lower() in (member.value, en.lower()) or text == zh:
+                return member
+        choices = ", ".join(m.value for m in cls)
+        raise ValueError(_("unknown value {value!r}; choose one of: {choices}").format(
+            value=value, choices=choices))
+
+
+class Role(LabelledEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+
+
+class Channel(LabelledEnum):
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    ONLINE = "online"
+    EMAIL = "email"
+    OUTBOUND = "outbound"
+    PATROL = "patrol"
+
+
+class Urgency(LabelledEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+
+class Outcome(LabelledEnum):
+    RESOLVED = "resolved"
+    WORK_ORDER = "work_order"
+    REFERRED = "referred"
+    PROMISED = "promised"
+    ESCALATED = "escalated"
+
+
+class ContactStatus(LabelledEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OrderStatus(LabelledEnum):
+    OPEN = "open"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CLOSED = "closed"
+    ON_HOLD = "on_hold"
+    CANCELLED = "cancelled"
+
+
+class CallbackKind(LabelledEnum):
+    PROMISED_REPLY = "promised_reply"
+    REFERRAL_CHECK = "referral_check"
+    LOW_SCORE = "low_score"
+    RETURN_VISIT = "return_visit"
+    RETRY = "retry"
+
+
+class CallbackResult(LabelledEnum):
+    DONE = "done"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    REFUSED = "refused"
+
+
+class EscalationReason(LabelledEnum):
+    URGENT = "urgent"
+    CRITICAL = "critical"
+    COMPLAINT = "complaint"
+    OVERDUE = "overdue"
+    MANUAL = "manual"
+
+
+class ComplaintStatus(LabelledEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+class HandoverStatus(LabelledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class HandoverItemKind(LabelledEnum):
+    CUSTOMER = "customer"
+    PRIORITY = "priority"
+    PROSPECT = "prospect"
+    OTHER = "other"
+
+
+class ProblemKind(LabelledEnum):
+    PROBLEM = "problem"
+    IDEA = "idea"
+
+
+# (English label, Chinese name).  The English label is the gettext msgid; the
+# zh_CN catalogue translates it to the Chinese name.
+LABELS: dict[LabelledEnum, tuple[str, str]] = {
+    Role.AGENT: (N_("agent"), "客服专员"),
+    Role.SUPERVISOR: (N_("supervisor"), "客服主管"),
+    Role.MANAGER: (N_("manager"), "客服经理"),
+    Channel.PHONE: (N_("phone call"), "来电"),
+    Channel.WALK_IN: (N_("walk-in"), "来访"),
+    Channel.ONLINE: (N_("online"), "在线"),
+    Channel.EMAIL: (N_("email"), "邮件"),
+    Channel.OUTBOUND: (N_("return visit"), "回访"),
+    Channel.PATROL: (N_("patrol"), "巡查"),
+    Urgency.NORMAL: (N_("normal"), "普通"),
+    Urgency.URGENT: (N_("urgent"), "紧急"),
+    Urgency.CRITICAL: (N_("critical"), "特急"),
+    Outcome.RESOLVED: (N_("resolved"), "当场解决"),
+    Outcome.WORK_ORDER: (N_("work order"), "转工单"),
+    Outcome.REFERRED: (N_("referred"), "转部门"),
+    Outcome.PROMISED: (N_("reply promised"), "限时答复"),
+    Outcome.ESCALATED: (N_("escalated"), "上报主管"),
+    ContactStatus.OPEN: (N_("open"), "未结"),
+    ContactStatus.CLOSED: (N_("closed"), "已结"),
+    OrderStatus.OPEN: (N_("new"), "新建"),
+    OrderStatus.DISPATCHED: (N_("dispatched"), "已派工"),
+    OrderStatus.IN_PROGRESS: (N_("in progress"), "处理中"),
+    OrderStatus.DONE: (N_("done"), "已完成"),
+    OrderStatus.CLOSED: (N_("order closed"), "已关闭"),
+    OrderStatus.ON_HOLD: (N_("on hold"), "挂起"),
+    OrderStatus.CANCELLED: (N_("cancelled"), "已取消"),
+    CallbackKind.PROMISED_REPLY: (N_("promised reply"), "限时答复"),
+    CallbackKind.REFERRAL_CHECK: (N_("referral check"), "转办回访"),
+    CallbackKind.LOW_SCORE: (N_("low-score call-back"), "低分回访"),
+    CallbackKind.RETURN_VISIT: (N_("return visit call"), "维修回访"),
+    CallbackKind.RETRY: (N_("try again later"), "稍后再拨"),
+    CallbackResult.DONE: (N_("reached"), "已回访"),
+    CallbackResult.BUSY: (N_("customer busy"), "客户忙"),
+    CallbackResult.NO_ANSWER: (N_("no answer"), "无人接听"),
+    CallbackResult.REFUSED: (N_("refused"), "拒访"),
+    EscalationReason.URGENT: (N_("urgent matter"), "紧急事项"),
+    EscalationReason.CRITICAL: (N_("critical matter"), "特急事项"),
+    EscalationReason.COMPLAINT: (N_("complaint"), "投诉"),
+    EscalationReason.OVERDUE: (N_("overdue order"), "工单超时"),
+    EscalationReason.MANUAL: (N_("escalated by agent"), "客服上报"),
+    ComplaintStatus.OPEN: (N_("complaint open"), "待处理"),
+    ComplaintStatus.ESCALATED: (N_("with supervisor"), "主管处理中"),
+    ComplaintStatus.CLOSED: (N_("complaint closed"), "已结案"),
+    HandoverStatus.DRAFT: (N_("draft"), "草稿"),
+    HandoverStatus.SUBMITTED: (N_("submitted"), "已提交"),
+    HandoverStatus.ACKNOWLEDGED: (N_("acknowledged"), "已确认"),
+    HandoverItemKind.CUSTOMER: (N_("customer passed on"), "移交客户"),
+    HandoverItemKind.PRIORITY: (N_("do first"), "优先事项"),
+    HandoverItemKind.PROSPECT: (N_("prospect to contact"), "待联系意向客户"),
+    HandoverItemKind.OTHER: (N_("other note"), "其他事项"),
+    ProblemKind.PROBLEM: (N_("problem"), "问题"),
+    ProblemKind.IDEA: (N_("idea"), "建议"),
+}
+
+# Time limits from the handbook.  Critical is configurable (see config).
+ORDER_DEADLINES: dict[Urgency, timedelta] = {
+    Urgency.NORMAL: timedelta(hours=24),
+    Urgency.URGENT: timedelta(hours=2),
+    Urgency.CRITICAL: timedelta(hours=1),
+}
+PROMISED_REPLY_DEFAULT = timedelta(hours=1)
+LOW_SCORE_CALLBACK = timedelta(hours=2)
+LOW_SCORE_THRESHOLD = 3  # satisfaction 1-3 means a call-back
+CALLBACK_OFFER_AFTER = timedelta(seconds=60)
+OVERDUE_EXPLAIN_WITHIN = timedelta(hours=1)
+COMPLAINT_REPLY_WITHIN = timedelta(hours=4)  # half a working day
+RETURN_VISIT_SHARE = 0.30
+NEW_STAFF_PERIOD = timedelta(days=90)
+REPEAT_WINDOW = timedelta(days=7)
+HANDOVER_CHECK_BEFORE_END = timedelta(minutes=30)
+
+ALLOWED_ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.OPEN: {OrderStatus.DISPATCHED, OrderStatus.ON_HOLD, OrderStatus.CANCELLED},
+    OrderStatus.DISPATCHED: {OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DONE},
+    OrderStatus.IN_PROGRESS: {OrderStatus.DONE, OrderStatus.ON_HOLD, OrderStatus.CANCELLED},
+    OrderStatus.ON_HOLD: {OrderStatus.DISPATCHED, OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED},
+    OrderStatus.DONE: {OrderStatus.CLOSED, OrderStatus.IN_PROGRESS},
+    OrderStatus.CLOSED: set(),
+    OrderStatus.CANCELLED: set(),
+}

@@ -1,0 +1,454 @@
+"""SQLModel tables: everything in the desk's handbook is representable here.
+
+Conventions
+- Times are timezone-aware in Python and stored as UTC (naive, to the second)
+  by :class:`UTCDateTime`; screens show them in local time.
+- Vocabulary columns (channel, category, urgency, status …) hold the stable
+  English keys of :mod:`csdesk.domain`; categories and departments are data.
+- Money is held in fen (1/100 yuan) as integers.
+- Numbers people quote (``WO20261122-0007``) are unique by constraint and are
+  allocated inside a ``BEGIN IMMEDIATE`` transaction (:mod:`csdesk.numbers`).
+- Snapshot columns on a contact (name, phone, unit) keep what was said on the
+  call even if the customer record changes later: the register is a record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from csdesk.clock import now as utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC, to the second."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def TS(*, nullable: bool = True, index: bool = False, default=None):  # noqa: N802
+    """A UTC timestamp field."""
+    kwargs = {"sa_type": UTCDateTime, "nullable": nullable, "index": index}
+    if default is not None:
+        kwargs["default_factory"] = default
+    else:
+        kwargs["default"] = None
+    return Field(**kwargs)
+
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name_zh: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    phone: str = Field(default="", max_length=32)  # the contact given to customers on referral
+    active: bool = True
+    sort: int = 0
+
+
+class Category(SQLModel, table=True):
+    """A contact category; a row with ``parent_code`` is a sub-type of that category."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    parent_code: str | None = Field(default=None, max_length=32, index=True)
+    name_zh: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    department_code: str | None = Field(default=None, max_length=32)  # default routing
+    active: bool = True
+    sort: int = 0
+
+
+class Shift(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name_zh: str = Field(max_length=32)
+    name_en: str = Field(max_length=32)
+    start: str = Field(max_length=5)  # "09:00" local time
+    end: str = Field(max_length=5)  # "18:00"; an end before the start crosses midnight
+    sort: int = 0
+
+
+class FeeItem(SQLModel, table=True):
+    """A line of the paid-repair fee schedule (有偿维修收费标准)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name_zh: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    price_fen: int | None = None  # None: the price is known only once the technician has seen it
+    unit_zh: str = Field(default="次", max_length=16)
+    unit_en: str = Field(default="job", max_length=16)
+    department_code: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", max_length=200)
+    active: bool = True
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    staff_no: str = Field(max_length=16, unique=True)
+    name: str = Field(max_length=32)
+    role: str = Field(default="agent", max_length=16)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    hire_date: date | None = None  # "new staff" is derived from it
+    password_changed_at: datetime | None = TS()
+    created_at: datetime = TS(nullable=False, default=utcnow)
+
+
+class Customer(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_customer_name", "name"),
+        Index("ix_customer_initials", "name_initials"),
+        Index("ix_customer_unit_key", "unit_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)  # e.g. C20231028001
+    name: str = Field(default="", max_length=64)
+    name_initials: str = Field(default="", max_length=64)  # pinyin initials, "zs" for 张三
+    building: str = Field(default="", max_length=16)
+    unit: str = Field(default="", max_length=16)
+    room: str = Field(default="", max_length=16)
+    unit_key: str = Field(default="", max_length=64)  # "3-2-1201"
+    address: str = Field(default="", max_length=200)  # free address when not a building-unit-room
+    note: str = Field(default="", sa_type=Text)
+    created_at: datetime = TS(nullable=False, default=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class CustomerPhone(SQLModel, table=True):
+    """A customer's phone numbers: normalised digits (or +E.164), extension apart."""
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "phone", name="uq_customer_phone"),
+        Index("ix_customer_phone_phone", "phone"),
+        Index("ix_customer_phone_last4", text("substr(phone, -4)")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    phone: str = Field(max_length=32)
+    ext: str = Field(default="", max_length=8)
+    label: str = Field(default="", max_length=16)
+    primary: bool = True
+
+
+# --------------------------------------------------------------------------- the register
+
+
+class Contact(SQLModel, table=True):
+    """One row of the call/visit register (来电、来访信息登记表)."""
+
+    __table_args__ = (
+        Index("ix_contact_received", "received_at", "id"),
+        Index("ix_contact_customer_received", "customer_id", "received_at"),
+        Index("ix_contact_unit_received", "unit_key", "received_at"),
+        Index("ix_contact_phone", "phone"),
+        Index("ix_contact_phone_last4", text("substr(phone, -4)")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)  # CT20261122-0001
+    received_at: datetime = TS(nullable=False, default=utcnow)
+    ended_at: datetime | None = TS()
+    channel: str = Field(default="phone", max_length=16)
+    channel_detail: str = Field(default="", max_length=32)  # app, web, mini-program, social …
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    customer_name: str = Field(default="", max_length=64)
+    name_initials: str = Field(default="", max_length=64)
+    phone: str = Field(default="", max_length=32)
+    phone_ext: str = Field(default="", max_length=8)
+    unit_key: str = Field(default="", max_length=64)
+    address: str = Field(default="", max_length=200)
+    category: str = Field(default="inquiry", max_length=32)
+    subtype: str = Field(default="", max_length=64)
+    urgency: str = Field(default="normal", max_length=16)
+    summary: str = Field(default="", sa_type=Text)
+    handling: str = Field(default="", sa_type=Text)  # handling steps, one per line
+    result: str = Field(default="", sa_type=Text)
+    outcome: str = Field(default="resolved", max_length=16)
+    status: str = Field(default="open", max_length=16)
+    closed_at: datetime | None = TS()
+    satisfaction: int | None = None
+    identity_verified: bool | None = None  # None: no check needed
+    verified_by: str = Field(default="", max_length=32)  # "last4" / "order_name"
+    converted: bool | None = None  # for the service tally (prospects)
+    agent_id: int = Field(foreign_key="agent.id")
+    agent_staff_no: str = Field(max_length=16)
+    work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    referred_department: str = Field(default="", max_length=32)
+    referral_contact: str = Field(default="", max_length=100)
+    escalation_reason: str = Field(default="", max_length=200)
+    parent_callback_id: int | None = Field(default=None)  # the call-back this contact answered
+    duration_s: int | None = None
+    created_at: datetime = TS(nullable=False, default=utcnow)
+
+
+# --------------------------------------------------------------------------- work orders
+
+
+class WorkOrder(SQLModel, table=True):
+    """A service record / work order (服务记录表 / 工单)."""
+
+    __table_args__ = (
+        Index("ix_workorder_status_deadline", "status", "deadline_at"),
+        Index("ix_workorder_customer", "customer_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)  # WO20261122-0007
+    contact_id: int | None = Field(default=None, index=True)  # the intake it came from (no FK: contact links back)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    customer_name: str = Field(default="", max_length=64)
+    phone: str = Field(default="", max_length=32)
+    unit_key: str = Field(default="", max_length=64)
+    address: str = Field(default="", max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    category: str = Field(default="repair", max_length=32)
+    subtype: str = Field(default="", max_length=64)
+    urgency: str = Field(default="normal", max_length=16)
+    department: str = Field(default="engineering", max_length=32)
+    appointment_at: datetime | None = TS()
+    deadline_at: datetime = TS(nullable=False)
+    assignee: str = Field(default="", max_length=64)
+    paid: bool = False
+    fee_item_code: str = Field(default="", max_length=32)
+    quoted_fee_fen: int | None = None  # None with paid: price told once seen
+    status: str = Field(default="open", max_length=16)
+    owner_id: int = Field(foreign_key="agent.id")  # first-contact owner (首问负责)
+    created_by_id: int = Field(foreign_key="agent.id")
+    created_at: datetime = TS(nullable=False, default=utcnow)
+    dispatched_at: datetime | None = TS()
+    completed_at: datetime | None = TS()
+    closed_at: datetime | None = TS()
+    hold_reason: str = Field(default="", max_length=200)
+    cancel_reason: str = Field(default="", max_length=200)
+    result: str = Field(default="", sa_type=Text)
+    materials: str = Field(default="", sa_type=Text)
+    fee_charged_fen: int | None = None
+    customer_opinion: str = Field(default="", sa_type=Text)
+    signed: bool = False
+    satisfaction: int | None = None
+    completed_by: str = Field(default="", max_length=64)  # technician who did the work
+    overdue_escalated_at: datetime | None = TS()
+    copies_printed: int = 0
+
+
+class WorkOrderEvent(SQLModel, table=True):
+    """Every change of a work order, with who and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="workorder.id", index=True)
+    at: datetime = TS(nullable=False, default=utcnow)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    staff_no: str = Field(default="", max_length=16)
+    from_status: str = Field(default="", max_length=16)
+    to_status: str = Field(default="", max_length=16)
+    note: str = Field(default="", sa_type=Text)
+
+
+# --------------------------------------------------------------------------- complaints, escalations
+
+
+class Complaint(SQLModel, table=True):
+    """The complaint tracking record (客诉处理跟踪表)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    customer_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)  # as given, may be partial: "…5678"
+    complained_at: datetime = TS(nullable=False, default=utcnow)
+    about: str = Field(default="", sa_type=Text)
+    order_ref: str = Field(default="", max_length=64)  # the order concerned, as the customer quotes it
+    work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
+    contact_id: int | None = Field(default=None)
+    first_handler_id: int | None = Field(default=None, foreign_key="agent.id")
+    first_handler_staff_no: str = Field(default="", max_length=16)
+    about_agent_id: int | None = Field(default=None, foreign_key="agent.id")  # staff complained about
+    escalated_at: datetime | None = TS()
+    escalation_reason: str = Field(default="", sa_type=Text)
+    supervisor_id: int | None = Field(default=None, foreign_key="agent.id")
+    plan: str = Field(default="", sa_type=Text)
+    customer_response: str = Field(default="", sa_type=Text)
+    status: str = Field(default="open", max_length=16)
+    closed_at: datetime | None = TS()
+
+
+class Escalation(SQLModel, table=True):
+    """A matter waiting in the supervisor queue."""
+
+    __table_args__ = (Index("ix_escalation_open", "acknowledged_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reason: str = Field(max_length=16)  # EscalationReason
+    summary: str = Field(max_length=200)  # the one-line summary and reason
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    created_at: datetime = TS(nullable=False, default=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    acknowledged_at: datetime | None = TS()
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    note: str = Field(default="", sa_type=Text)
+
+
+# --------------------------------------------------------------------------- call-backs, return visits
+
+
+class Callback(SQLModel, table=True):
+    """A call the desk owes: promised reply, next-day referral check, low-score
+    call-back, return visit, or a second try when the customer was busy."""
+
+    __table_args__ = (Index("ix_callback_queue", "agent_id", "done_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    due_at: datetime = TS(nullable=False)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")  # owner; None = anyone
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    customer_name: str = Field(default="", max_length=64)
+    phone: str = Field(default="", max_length=32)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    note: str = Field(default="", sa_type=Text)
+    created_at: datetime = TS(nullable=False, default=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    done_at: datetime | None = TS()
+    done_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    result: str = Field(default="", max_length=16)  # CallbackResult
+    result_note: str = Field(default="", sa_type=Text)
+    attempts: int = 0
+
+
+class RefusedVisit(SQLModel, table=True):
+    """The refused-visit list (拒访客户清单) the whole team sees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    unit_key: str = Field(default="", max_length=64, index=True)
+    phone: str = Field(default="", max_length=32, index=True)
+    reason: str = Field(default="", sa_type=Text)
+    recorded_at: datetime = TS(nullable=False, default=utcnow)
+    recorded_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    active: bool = True
+    lifted_at: datetime | None = TS()
+
+
+# --------------------------------------------------------------------------- shifts, handover
+
+
+class Handover(SQLModel, table=True):
+    """A page of the handover notebook (交接班记录本)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_code: str = Field(max_length=32)
+    shift_date: date
+    from_agent_id: int = Field(foreign_key="agent.id")
+    to_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    notes: str = Field(default="", sa_type=Text)  # anything else the next shift must know
+    status: str = Field(default="draft", max_length=16)
+    written_at: datetime = TS(nullable=False, default=utcnow)
+    submitted_at: datetime | None = TS()
+    acknowledged_at: datetime | None = TS()
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    reviewed_at: datetime | None = TS()
+    reviewed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class HandoverItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id", index=True)
+    kind: str = Field(max_length=16)  # HandoverItemKind
+    text: str = Field(default="", sa_type=Text)
+    state: str = Field(default="", sa_type=Text)  # the customer's / matter's state
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
+    callback_id: int | None = Field(default=None, foreign_key="callback.id")
+    sort: int = 0
+    acknowledged_at: datetime | None = TS()
+
+
+class HandoverRemark(SQLModel, table=True):
+    """A later remark on an acknowledged handover: added, never overwriting."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id", index=True)
+    at: datetime = TS(nullable=False, default=utcnow)
+    agent_id: int = Field(foreign_key="agent.id")
+    text: str = Field(sa_type=Text)
+
+
+class ProblemLog(SQLModel, table=True):
+    """The agent's problem log (问题登记本)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    at: datetime = TS(nullable=False, default=utcnow)
+    kind: str = Field(default="problem", max_length=16)
+    text: str = Field(sa_type=Text)
+
+
+# --------------------------------------------------------------------------- housekeeping
+
+
+class AuditLog(SQLModel, table=True):
+    """Deliberate acts worth a record: revealing a phone number, logins, exports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = TS(nullable=False, default=utcnow)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    action: str = Field(max_length=32)
+    entity: str = Field(default="", max_length=32)
+    entity_id: int | None = None
+    detail: str = Field(default="", sa_type=Text)
+
+
+class Draft(SQLModel, table=True):
+    """Unsaved form contents, written as the agent types; offered back after a crash."""
+
+    __table_args__ = (UniqueConstraint("agent_id", "kind", name="uq_draft_agent_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    kind: str = Field(max_length=32)
+    payload: str = Field(sa_type=Text)  # JSON
+    updated_at: datetime = TS(nullable=False, default=utcnow)
+
+
+class Counter(SQLModel, table=True):
+    """Daily sequences for quoted numbers; bumped inside BEGIN IMMEDIATE."""
+
+    key: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+__all__ = [name for name, obj in dict(globals()).items()
+           if isinstance(obj, type) and issubclass(obj, SQLModel) and obj is not SQLModel]

@@ -1,0 +1,1 @@
+"""The presentation: the Textual App, one module per screen, shared widgets."""

@@ -1,0 +1,187 @@
+"""The csdesk console (Textual App).
+
+Start-up paints the login screen first and opens the database behind it in a
+thread worker, so the heavy imports (SQLModel, Alembic, argon2) never delay the
+first paint.  After login, the desk screens are Textual modes reached by
+F1–F4 and the command palette; a screen is offered once its module exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from csdesk.i18n import N_, _
+from screens.login import LockScreen, LoginScreen
+from screens.messages import DatabaseFailed, DatabaseReady
+
+
+@dataclass(frozen=True)
+class DeskMode:
+    name: str
+    module: str
+    cls: str
+    key: str
+    title: str  # msgid
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+    def factory(self):
+        def make() -> Screen:
+            return getattr(importlib.import_module(self.module), self.cls)()
+
+        return make
+
+
+DESK_MODES: tuple[DeskMode, ...] = (
+    DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
+    DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log")),
+    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
+    DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
+    DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
+)
+
+
+class CsdeskApp(App):
+    TITLE = "csdesk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        *[Binding(m.key, f"goto('{m.name}')", _(m.title), id=f"goto.{m.name}", priority=True)
+          for m in DESK_MODES],
+        Binding("ctrl+l", "lock", _("Lock"), id="app.lock"),
+    ]
+
+    def __init__(self, db: str | None = None, agent: str | None = None, screen: str | None = None,
+                 phone: str | None = None, demo: bool = False, engine: Any = None) -> None:
+        super().__init__()
+        self.db = db
+        self.engine = engine
+        self.agent = None
+        self.settings = None
+        self.shifts: list = []
+        self.start_screen = screen
+        self.start_phone = phone
+        self.demo = demo
+        self._prefill_staff_no = agent
+        self.modes_ready: list[str] = []
+
+    # ----------------------------------------------------------------- start-up
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen(self._prefill_staff_no, demo=self.demo))
+        self._open_database()
+
+    @work(thread=True, exclusive=True, group="db-open")
+    def _open_database(self) -> None:
+        try:
+            from csdesk.config import load_settings
+            from csdesk.db import DatabaseProblem, open_database, read_session
+            from csdesk.services.accounts import count_agents
+            from csdesk.services.reference import shifts
+
+            settings = load_settings()
+            self.settings = settings
+            engine = self.engine or open_database(self.db or settings.db)
+            with read_session(engine) as session:
+                has_accounts = count_agents(session) > 0
+                shift_list = shifts(session)
+        except DatabaseProblem as exc:
+            self.post_message(DatabaseFailed(str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
+            self.post_message(DatabaseFailed(_("cannot open the database: {error}").format(error=exc)))
+            return
+        self.post_message(DatabaseReady(engine, has_accounts, shift_list))
+
+    def on_database_ready(self, message: DatabaseReady) -> None:
+        self.engine = message.engine
+        self.shifts = message.shifts
+        login = self._login_screen()
+        if login is not None:
+            login.database_ready(message.has_accounts)
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        login = self._login_screen()
+        if login is not None:
+            login.database_failed(message.error)
+
+    def _login_screen(self) -> LoginScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                return screen
+        return None
+
+    def logged_in(self, agent) -> None:
+        self.agent = agent
+        self.sub_title = f"{agent.name} ({agent.staff_no})"
+        for mode in DESK_MODES:
+            if mode.available() and mode.name not in self.modes_ready:
+                self.add_mode(mode.name, mode.factory())
+                self.modes_ready.append(mode.name)
+        target = self.start_screen if self.start_screen in self.modes_ready else None
+        target = target or next((m for m in ("intake", "log", "orders", "handover", "home")
+                                 if m in self.modes_ready), None)
+        self.pop_screen()
+        if target:
+            self.switch_mode(target)
+        self.refresh_bindings()
+
+    # ----------------------------------------------------------------- helpers for screens
+    def db_read(self) -> AbstractContextManager:
+        """A read session on the console's database (use it inside a thread worker)."""
+        from csdesk.db import read_session
+
+        return read_session(self.engine)
+
+    def db_write(self) -> AbstractContextManager:
+        """A ``BEGIN IMMEDIATE`` write session (use it inside a thread worker)."""
+        from csdesk.db import write_session
+
+        return write_session(self.engine)
+
+    def current_shift(self):
+        from csdesk.services.reference import current_shift
+
+        return current_shift(self.shifts, datetime.now().astimezone().strftime("%H:%M")) if self.shifts else None
+
+    # ----------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto":
+            return self.agent is not None and parameters[0] in self.modes_ready
+        if action == "lock":
+            return self.agent is not None
+        return True
+
+    def action_goto(self, mode: str) -> None:
+        if self.agent is None or mode not in self.modes_ready:
+            self.bell()
+            return
+        if isinstance(self.screen, LockScreen):
+            return
+        self.switch_mode(mode)
+
+    def action_lock(self) -> None:
+        if self.agent is None or isinstance(self.screen, LockScreen):
+            return
+        self.push_screen(LockScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.agent is None:
+            return
+        for mode in DESK_MODES:
+            if mode.name in self.modes_ready:
+                yield SystemCommand(_(mode.title), _("Open the {screen} screen ({key})").format(
+                    screen=_(mode.title), key=mode.key.upper()), lambda m=mode.name: self.action_goto(m))
+        yield SystemCommand(_("Lock the screen"), _("Lock the console until your password is entered (Ctrl+L)"),
+                            self.action_lock)

@@ -1,0 +1,195 @@
+"""The login screen: painted first, while the database opens behind it.
+
+On a database with no accounts it offers to create the first manager account
+instead of a login nobody can pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from csdesk.i18n import _
+from screens.messages import LoginResult
+
+
+class LoginScreen(Screen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="login.quit")]
+    AUTO_FOCUS = "#staff-no"
+
+    def __init__(self, staff_no: str | None = None, demo: bool = False) -> None:
+        super().__init__()
+        self._staff_no = staff_no or ""
+        self._demo = demo
+        self.creating_first = False
+
+    def compose(self) -> ComposeResult:
+        with Center(id="login-center"):
+            with Vertical(id="login-box"):
+                yield Static(_("csdesk · service desk console"), id="login-title")
+                yield Static(_("Opening the database…"), id="login-status")
+                yield Label(_("Staff no."), id="staff-no-label")
+                yield Input(self._staff_no, placeholder=_("e.g. 1001"), id="staff-no", max_length=16)
+                yield Label(_("Name"), id="name-label", classes="first-only")
+                yield Input(placeholder=_("the first manager's name"), id="name", max_length=32, classes="first-only")
+                yield Label(_("Password"), id="password-label")
+                yield Input(password=True, id="password", max_length=128)
+                yield Label(_("Repeat the password"), id="confirm-label", classes="first-only")
+                yield Input(password=True, id="confirm", max_length=128, classes="first-only")
+                yield Static("", id="login-error")
+                yield Button(_("Log in"), id="login-button", variant="primary")
+                if self._demo:
+                    yield Static(_("Demo accounts: 1001 agent, 2001 supervisor, 9001 manager; password: demo"),
+                                 id="demo-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#login-button", Button).disabled = True
+        if self._staff_no:
+            self.query_one("#password", Input).focus()
+
+    # -- called by the app once the database is open
+    def database_ready(self, has_accounts: bool) -> None:
+        status = self.query_one("#login-status", Static)
+        self.creating_first = not has_accounts
+        self.set_class(self.creating_first, "-first-account")
+        button = self.query_one("#login-button", Button)
+        button.disabled = False
+        if self.creating_first:
+            status.update(_("No accounts yet: create the first manager account."))
+            button.label = _("Create and log in")
+            self.query_one("#staff-no", Input).focus()
+        else:
+            status.update(_("Log in with your staff number and password."))
+
+    def database_failed(self, error: str) -> None:
+        self.query_one("#login-status", Static).update(error)
+        self.query_one("#login-error", Static).update(_("The console cannot open this database."))
+        self.query_one("#login-button", Button).disabled = True
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#login-error", Static).update(message)
+        self.query_one("#login-button", Button).disabled = False
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        order = ["staff-no", "name", "password", "confirm"] if self.creating_first else ["staff-no", "password"]
+        current = event.input.id
+        if current in order and current != order[-1] and not self.query_one(f"#{order[order.index(current) + 1]}", Input).value:
+            self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
+            return
+        self.submit()
+
+    @on(Button.Pressed, "#login-button")
+    def _pressed(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        if getattr(self.app, "engine", None) is None:
+            return
+        staff_no = self.query_one("#staff-no", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        error = self.query_one("#login-error", Static)
+        if not staff_no:
+            error.update(_("Enter your staff number."))
+            self.query_one("#staff-no", Input).focus()
+            return
+        if self.creating_first:
+            name = self.query_one("#name", Input).value.strip()
+            if password != self.query_one("#confirm", Input).value:
+                error.update(_("The two passwords differ."))
+                self.query_one("#confirm", Input).focus()
+                return
+            self.query_one("#login-button", Button).disabled = True
+            error.update(_("Creating the account…"))
+            self._create_first(staff_no, name, password)
+        else:
+            self.query_one("#login-button", Button).disabled = True
+            error.update(_("Checking…"))
+            self._login(staff_no, password)
+
+    @work(thread=True, exclusive=True, group="login")
+    def _login(self, staff_no: str, password: str) -> None:
+        from csdesk.db import write_session
+        from csdesk.services.accounts import LoginFailed, authenticate
+
+        try:
+            with write_session(self.app.engine) as session:
+                agent = authenticate(session, staff_no, password)
+        except LoginFailed as exc:
+            self.post_message(LoginResult(None, str(exc)))
+            return
+        self.post_message(LoginResult(agent))
+
+    @work(thread=True, exclusive=True, group="login")
+    def _create_first(self, staff_no: str, name: str, password: str) -> None:
+        from csdesk.db import write_session
+        from csdesk.domain import Role
+        from csdesk.services.accounts import AccountError, add_agent, count_agents
+
+        try:
+            with write_session(self.app.engine) as session:
+                if count_agents(session):
+                    raise AccountError(_("Accounts exist now; log in instead."))
+                agent = add_agent(session, staff_no, name, password, Role.MANAGER)
+        except AccountError as exc:
+            self.post_message(LoginResult(None, str(exc)))
+            return
+        self.post_message(LoginResult(agent))
+
+    def on_login_result(self, message: LoginResult) -> None:
+        if message.agent is None:
+            self.show_error(message.error)
+        else:
+            self.app.logged_in(message.agent)
+
+
+class LockScreen(ModalScreen[bool]):
+    """The screen lock: the agent left the desk; only their password opens it again."""
+
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="lock.quit")]
+    AUTO_FOCUS = "#unlock-password"
+
+    def compose(self) -> ComposeResult:
+        agent = self.app.agent
+        with Vertical(id="lock-box"):
+            yield Static(_("Locked: {name} ({staff_no})").format(name=agent.name, staff_no=agent.staff_no),
+                         id="lock-title")
+            yield Input(password=True, placeholder=_("Password"), id="unlock-password")
+            yield Static("", id="lock-error")
+        yield Footer()
+
+    @on(Input.Submitted)
+    def _unlock(self, event: Input.Submitted) -> None:
+        self._check(event.value)
+
+    @work(thread=True, exclusive=True)
+    def _check(self, password: str) -> None:
+        from csdesk.db import read_session
+        from csdesk.services.accounts import LoginFailed, authenticate
+
+        try:
+            with read_session(self.app.engine) as session:
+                authenticate(session, self.app.agent.staff_no, password)
+        except LoginFailed as exc:
+            self.post_message(LoginResult(None, str(exc)))
+            return
+        self.post_message(LoginResult(self.app.agent))
+
+    def on_login_result(self, message: LoginResult) -> None:
+        if message.agent is None:
+            self.query_one("#lock-error", Static).update(message.error)
+            self.query_one("#unlock-password", Input).value = ""
+        else:
+            self.dismiss(True)

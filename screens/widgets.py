@@ -1,0 +1,64 @@
+"""Widgets shared by the screens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from csdesk.i18n import _
+
+
+class DeskHeader(Horizontal):
+    """The agent's name and staff number, role, current shift and the clock."""
+
+    DEFAULT_CSS = """
+    DeskHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $text;
+    }
+    DeskHeader > #hdr-title { width: auto; padding: 0 1; text-style: bold; background: $primary; color: $text; }
+    DeskHeader > #hdr-agent { width: 1fr; padding: 0 1; }
+    DeskHeader > #hdr-shift { width: auto; padding: 0 1; }
+    DeskHeader > #hdr-clock { width: auto; padding: 0 1; text-style: bold; }
+    """
+
+    title: reactive[str] = reactive("")
+
+    def compose(self) -> ComposeResult:
+        yield Static("csdesk", id="hdr-title")
+        yield Static("", id="hdr-agent")
+        yield Static("", id="hdr-shift")
+        yield Static("", id="hdr-clock")
+
+    def on_mount(self) -> None:
+        self.refresh_info()
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        self.query_one("#hdr-clock", Static).update(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+        if datetime.now().second == 0:
+            self._show_shift()
+
+    def refresh_info(self) -> None:
+        app = self.app
+        agent = getattr(app, "agent", None)
+        title = self.title or getattr(app, "screen_title", "")
+        self.query_one("#hdr-title", Static).update(f"csdesk · {title}" if title else "csdesk")
+        if agent is not None:
+            text = f"{agent.name}  {_('Staff no.')} {agent.staff_no}  ·  {agent.role.label}"
+        else:
+            text = _("not logged in")
+        self.query_one("#hdr-agent", Static).update(text)
+        self._show_shift()
+        self._tick()
+
+    def _show_shift(self) -> None:
+        shift = getattr(self.app, "current_shift", lambda: None)()
+        text = f"{shift.name} {shift.start}–{shift.end}" if shift else _("off shift")
+        self.query_one("#hdr-shift", Static).update(text)
