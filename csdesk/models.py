@@ -443,6 +443,13 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = TS(nullable=False, default=utcnow)
 
 
+class Meta(SQLModel, table=True):
+    """Facts about the database itself, e.g. ``demo = 1`` for a demo database."""
+
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(default="", sa_type=Text)
+
+
 class Counter(SQLModel, table=True):
     """Daily sequences for quoted numbers; bumped inside BEGIN IMMEDIATE."""
 

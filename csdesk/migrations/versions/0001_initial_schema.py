@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('meta',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('agent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('staff_no', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -510,3 +515,4 @@ def downgrade() -> None:
 
     op.drop_table('category')
     op.drop_table('agent')
+    op.drop_table('meta')
