@@ -37,3 +37,128 @@ async def test_login_wrong_password_says_so_without_saying_which(make_app):
         await wait_for(pilot, lambda: app.screen.query_one("#password", Input).value == "")
         assert str(error.render()) == "Wrong staff number or password."
         assert app.agent is None
+
+
+async def test_deactivated_agent_cannot_log_in(make_app, engine):
+    from csdesk.db import write_session
+    from csdesk.services.accounts import set_active
+
+    with write_session(engine) as session:
+        set_active(session, "1001", False)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None and not app.screen.query_one("#login-button").disabled)
+        app.screen.query_one("#staff-no", Input).value = "1001"
+        app.screen.query_one("#password", Input).value = "demo"
+        await pilot.click("#login-button")
+        error = app.screen.query_one("#login-error", Static)
+        await wait_for(pilot, lambda: "deactivated" in str(error.render()))
+        assert app.agent is None
+
+
+async def test_agent_prefill_moves_focus_to_the_password(make_app):
+    app = make_app(agent="2001")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        assert app.screen.query_one("#staff-no", Input).value == "2001"
+        assert app.focused.id == "password"
+        await pilot.press(*"demo", "enter")  # typed key by key, as at the desk
+        await wait_for(pilot, lambda: app.agent is not None)
+        assert app.agent.role.value == "supervisor"
+
+
+async def test_empty_database_offers_the_first_manager_account(db_path):
+    import sqlite3
+
+    from screens.app import CsdeskApp
+
+    app = CsdeskApp(db=str(db_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None and app.screen.creating_first)
+        status = str(app.screen.query_one("#login-status", Static).render())
+        assert "first manager" in status
+        screen = app.screen
+        screen.query_one("#staff-no", Input).value = "9001"
+        screen.query_one("#name", Input).value = "王芳"
+        screen.query_one("#password", Input).value = "s3cret"
+        screen.query_one("#confirm", Input).value = "typo"
+        await pilot.click("#login-button")
+        assert "differ" in str(screen.query_one("#login-error", Static).render())
+        assert app.agent is None
+        screen.query_one("#confirm", Input).value = "s3cret"
+        await pilot.click("#login-button")
+        await wait_for(pilot, lambda: app.agent is not None)
+        assert app.agent.role.value == "manager"
+    assert sqlite3.connect(db_path).execute("SELECT staff_no, name, role FROM agent").fetchall() == [
+        ("9001", "王芳", "manager")]
+
+
+async def test_function_keys_and_palette_reach_the_screens(make_app):
+    from screens.app import DESK_MODES
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        # before login the F-keys go nowhere
+        await pilot.press("f5")
+        assert app.agent is None
+        await login(pilot)
+        available = [m for m in DESK_MODES if m.name in app.modes_ready]
+        assert available, "at least the overview exists"
+        for mode in available:
+            await pilot.press(mode.key)
+            await pilot.pause()
+            assert app.current_mode == mode.name
+        # every offered binding shows in the footer with an id
+        shown = {b.binding.id for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {f"goto.{m.name}" for m in available} <= shown
+        # the command palette lists the screens and the lock
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Lock the screen" in commands
+        for mode in available:
+            assert any(mode.title.lower() in c.lower() for c in commands)
+
+
+async def test_lock_screen_needs_the_agents_password(make_app):
+    from screens.login import LockScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))
+        await pilot.press("f5")  # navigation is closed while locked
+        assert isinstance(app.screen, LockScreen)
+        app.screen.query_one("#unlock-password", Input).value = "wrong"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Wrong" in str(app.screen.query_one("#lock-error", Static).render()))
+        assert isinstance(app.screen, LockScreen)
+        app.screen.query_one("#unlock-password", Input).value = "demo"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LockScreen))
+
+
+async def test_overview_shows_todays_figures(make_app, engine, agents):
+    from csdesk.clock import now
+    from csdesk.db import write_session
+    from csdesk.models import Callback
+
+    with write_session(engine) as session:
+        session.add(Callback(kind="promised_reply", due_at=now(), agent_id=agents["1001"].id))
+    app = make_app(screen="home")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        figures = app.screen.query_one("#home-figures", Static)
+        await wait_for(pilot, lambda: "call-backs due within the hour: 1" in str(figures.render()))
+
+
+async def test_unusable_database_is_explained_on_the_login_screen(tmp_path):
+    from screens.app import CsdeskApp
+
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite at all" * 200)
+    app = CsdeskApp(db=str(bad))
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.screen.query_one("#login-status", Static)
+        await wait_for(pilot, lambda: "not a csdesk database" in str(status.render()))
+        assert app.screen.query_one("#login-button").disabled

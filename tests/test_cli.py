@@ -1,0 +1,119 @@
+"""The Typer CLI: init, agent, db; one-line user errors with non-zero exits."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from csdesk.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, **env):
+    return runner.invoke(app, list(args), env=env or None)
+
+
+@pytest.fixture
+def dbfile(tmp_path):
+    return str(tmp_path / "cli.db")
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    for word in ("init", "agent", "db", "demo", "--screen", "--agent", "--lang"):
+        assert word in result.output
+
+
+def test_init_creates_the_database_and_first_manager(dbfile):
+    result = run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    assert result.exit_code == 0, result.output
+    assert "9001" in result.output
+    con = sqlite3.connect(dbfile)
+    assert con.execute("SELECT staff_no, role FROM agent").fetchall() == [("9001", "manager")]
+    again = run("init", "--db", dbfile, "--staff-no", "9002", "--name", "x", "--password", "s3cret")
+    assert again.exit_code == 0 and "already has accounts" in again.output
+    assert con.execute("SELECT count(*) FROM agent").fetchone()[0] == 1
+
+
+def test_init_prompts_when_options_are_missing(dbfile):
+    result = runner.invoke(app, ["init", "--db", dbfile], input="9001\n王芳\ns3cret\ns3cret\n")
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(dbfile).execute("SELECT name FROM agent").fetchone() == ("王芳",)
+
+
+def test_csdesk_db_environment_variable_is_honoured(dbfile):
+    result = run("init", "--staff-no", "9001", "--name", "王芳", "--password", "s3cret", CSDESK_DB=dbfile)
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(dbfile).execute("SELECT count(*) FROM agent").fetchone() == (1,)
+
+
+def test_agent_add_list_passwd_deactivate(dbfile):
+    assert run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret").exit_code == 0
+    added = run("agent", "add", "1001", "--name", "张敏", "--role", "客服专员", "--password", "demo1",
+                "--hire-date", "2026-10-01", "--db", dbfile)
+    assert added.exit_code == 0, added.output
+    listed = run("agent", "list", "--db", dbfile)
+    assert "1001" in listed.output and "张敏" in listed.output and "2026-10-01" in listed.output
+    assert run("agent", "passwd", "1001", "--password", "other1", "--db", dbfile).exit_code == 0
+    assert run("agent", "deactivate", "1001", "--db", dbfile).exit_code == 0
+    con = sqlite3.connect(dbfile)
+    assert con.execute("SELECT active FROM agent WHERE staff_no='1001'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["agent", "add", "1001", "--name", "x", "--role", "boss", "--password", "demo1"], "unknown value 'boss'"),
+    (["agent", "add", "1001", "--name", "x", "--hire-date", "yesterday", "--password", "demo1"], "Invalid isoformat"),
+    (["agent", "add", "1 1", "--name", "x", "--password", "demo1"], "staff number is 2 to 16"),
+    (["agent", "passwd", "4040", "--password", "demo1"], "No agent with staff number 4040"),
+    (["agent", "deactivate", "4040"], "No agent with staff number 4040"),
+    (["--screen", "nowhere"], "unknown screen 'nowhere'"),
+])
+def test_user_errors_are_one_line_and_non_zero(dbfile, args, message):
+    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    result = run(*args, "--db", dbfile) if args[0] != "--screen" else run("--db", dbfile, *args)
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_db_check_prints_revision_and_counts(dbfile):
+    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    result = run("db", "check", "--db", dbfile)
+    assert result.exit_code == 0, result.output
+    assert "Schema revision" in result.output and "current" in result.output
+    assert "agent" in result.output and "category" in result.output
+
+
+def test_db_check_and_upgrade_refuse_what_is_not_ours(tmp_path):
+    missing = run("db", "check", "--db", str(tmp_path / "none.db"))
+    assert missing.exit_code != 0 and "no csdesk database" in missing.output
+    assert not (tmp_path / "none.db").exists()
+    foreign = tmp_path / "foreign.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    result = run("db", "upgrade", "--db", str(foreign))
+    assert result.exit_code != 0 and "not a csdesk database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_upgrade_creates_and_reports(dbfile):
+    result = run("db", "upgrade", "--db", dbfile)
+    assert result.exit_code == 0 and "revision" in result.output
+
+
+def test_console_refuses_without_a_terminal(dbfile):
+    result = run("--db", dbfile)
+    assert result.exit_code != 0 and "needs a terminal" in result.output
+
+
+def test_language_option_switches_messages(dbfile):
+    result = run("--lang", "zh_CN", "db", "check", "--db", dbfile)
+    assert result.exit_code != 0
+    assert "csdesk" in result.output
