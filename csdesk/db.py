@@ -45,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+    from csdesk.search_index import register_functions  # the register's index triggers need them
+
+    register_functions(dbapi_connection)
 
 
 def _sqlite_begin(conn) -> None:
