@@ -1,0 +1,1007 @@
+"""Call intake (来电/来访受理): recognising the caller, checking identity, and
+recording a contact with its outcome as linked records in one transaction.
+
+Recognition runs on every keystroke of the intake screen, so every query here
+is an index lookup (see ``tests/bench/bench_intake.py``):
+
+- full number: ``customerphone.phone = ?`` and ``contact.phone = ?``;
+- a number being typed (5+ digits): ``customerphone.phone GLOB '138001*'``;
+- last four digits: ``substr(phone, -4) = '8000'`` spelt literally, so SQLite
+  matches the expression index (a bound ``-4`` would not);
+- name prefix: ``customer.name GLOB '张*'`` (LIKE would not use the index);
+- pinyin initials: ``customer.name_initials GLOB 'zs*'``.
+
+Services take a :class:`~sqlmodel.Session` and return frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import literal_column
+from sqlmodel import Session, col, select
+
+from csdesk.clock import now as utcnow
+from csdesk.clock import to_local
+from csdesk.domain import (
+    ORDER_DEADLINES,
+    PROMISED_REPLY_DEFAULT,
+    REPEAT_WINDOW,
+    CallbackKind,
+    CallbackResult,
+    Channel,
+    ComplaintStatus,
+    ContactStatus,
+    EscalationReason,
+    OrderStatus,
+    Outcome,
+    Urgency,
+)
+from csdesk.i18n import _
+from csdesk.models import (
+    AuditLog,
+    Callback,
+    Complaint,
+    Contact,
+    Customer,
+    CustomerPhone,
+    Escalation,
+    RefusedVisit,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+# Length limits (characters), checked with a message at the field.
+LIMITS = {
+    "name": 32,
+    "building": 16,
+    "unit": 16,
+    "room": 16,
+    "address": 200,
+    "summary": 2000,
+    "handling": 4000,
+    "referral_contact": 100,
+    "escalation_reason": 200,
+    "identity": 32,
+}
+OPEN_ORDER_STATUSES = (OrderStatus.OPEN, OrderStatus.DISPATCHED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD)
+MATCH_LIMIT = 8
+RECENT_CONTACTS = 5
+REFERRAL_CHECK_AFTER = timedelta(days=1)
+RETRY_AFTER = timedelta(hours=1)
+MAX_ATTEMPTS = 2  # a busy customer is tried once more, then the call-back is left closed
+
+
+class IntakeInvalid(ValueError):
+    """The form cannot be saved; ``errors`` maps field names to messages for the field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    id: int
+    code: str
+    name: str
+    phone: str  # the matching (or primary) number, stored form
+    phones: tuple[str, ...]
+    building: str
+    unit: str
+    room: str
+    unit_key: str
+    address: str
+    how: str  # phone, prefix, last4, name, initials
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    id: int
+    number: str
+    received_at: datetime
+    channel: str
+    category: str
+    subtype: str
+    urgency: str
+    summary: str  # first line
+    outcome: str
+    status: str
+    unit_key: str
+    agent_staff_no: str
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    id: int
+    number: str
+    status: str
+    deadline_at: datetime
+    description: str
+    department: str
+
+    def overdue(self, at: datetime | None = None) -> bool:
+        return self.deadline_at < (at or utcnow())
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    id: int
+    number: str
+    status: str
+    complained_at: datetime
+    about: str
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    customer: CustomerMatch
+    units: tuple[str, ...]
+    recent: tuple[ContactLine, ...]
+    open_orders: tuple[OrderLine, ...]
+    open_complaints: tuple[ComplaintLine, ...]
+    refused_visit: bool
+    refused_reason: str
+    week: tuple[ContactLine, ...]  # contacts at the customer's unit(s) in the last 7 days
+
+    def repeat_of(self, category: str) -> ContactLine | None:
+        """The latest contact in the last 7 days from the same unit about the same category."""
+        top = top_category(category)
+        if not top:
+            return None
+        for line in self.week:
+            if top_category(line.category) == top:
+                return line
+        return None
+
+
+@dataclass(frozen=True)
+class Recognition:
+    query: str
+    matches: tuple[CustomerMatch, ...]
+    card: CustomerCard | None
+    full_number: str = ""  # the query as a valid stored phone number, if it is one
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class IntakeForm:
+    """What the agent entered; strings as typed.  ``promise`` is minutes ("60") or a time ("16:30")."""
+
+    channel: str = Channel.PHONE.value
+    phone: str = ""
+    name: str = ""
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    address: str = ""
+    category: str = ""
+    subtype: str = ""
+    urgency: str = Urgency.NORMAL.value
+    summary: str = ""
+    handling: str = ""
+    outcome: str = ""  # empty: the category's default
+    customer_id: int | None = None
+    department: str = ""
+    referral_contact: str = ""
+    promise: str = ""
+    escalation_reason: str = ""
+    identity: str = ""  # the caller's answer to the identity question
+    callback_id: int | None = None
+    callback_result: str = ""
+    received_at: datetime | None = None
+    duration_s: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "IntakeForm":
+        kwargs = {}
+        for name, f in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if name == "received_at" and isinstance(value, str):
+                value = datetime.fromisoformat(value) if value else None
+            kwargs[name] = value
+        return cls(**kwargs)
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, n) for n in (
+            "phone", "name", "building", "unit", "room", "address", "summary", "handling",
+            "referral_contact", "escalation_reason", "identity"))
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    id: int
+    staff_no: str
+
+
+@dataclass(frozen=True)
+class SavedContact:
+    id: int
+    number: str
+    received_at: datetime
+    customer_id: int | None
+    customer_code: str
+    new_customer: bool
+    outcome: str
+    status: str
+    identity_verified: bool | None
+    work_order_id: int | None = None
+    work_order_number: str = ""
+    deadline_at: datetime | None = None
+    complaint_id: int | None = None
+    complaint_number: str = ""
+    escalation_id: int | None = None
+    escalation_reason: str = ""
+    callback_id: int | None = None  # the call-back this contact created
+    callback_due_at: datetime | None = None
+    closed_callback_id: int | None = None
+    retry_callback_id: int | None = None
+    refused_visit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    verified: bool
+    how: str  # last4, order_name, or "" when not verified
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def top_category(code: str) -> str:
+    return (code or "").split(".", 1)[0]
+
+
+def default_outcome(category: str, urgency: str = "normal") -> Outcome:
+    top = top_category(category)
+    if top == "repair":
+        return Outcome.WORK_ORDER
+    if top == "complaint":
+        return Outcome.ESCALATED
+    return Outcome.RESOLVED
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = (text or "").strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[]" else ch for ch in text)
+
+
+_DIGITS = re.compile(r"^\+?\d+$")
+_SEP = re.compile(r"[\s\-()（）]+")
+_INITIALS = re.compile(r"^[A-Za-z]+$")
+
+
+def _is_emoji_or_control(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return True
+    return cat == "So" and ord(ch) >= 0x2190  # pictographs, emoji, dingbats
+
+
+def _single_line(value: str) -> str:
+    """Pasted newlines and tabs in a one-line field become spaces."""
+    text = (value or "").replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def _multi_line(value: str) -> str:
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+# --------------------------------------------------------------------------- recognition
+
+
+def _phone_rows(session: Session, where, limit: int) -> list[tuple[int, str]]:
+    stmt = select(CustomerPhone.customer_id, CustomerPhone.phone).where(where).limit(limit)
+    return [(r[0], r[1]) for r in session.exec(stmt)]
+
+
+def _contact_phone_rows(session: Session, where, limit: int) -> list[tuple[int, str]]:
+    stmt = (select(Contact.customer_id, Contact.phone)
+            .where(where, col(Contact.customer_id).is_not(None)).limit(limit * 4))
+    return [(r[0], r[1]) for r in session.exec(stmt)]
+
+
+def _load_matches(session: Session, hits: list[tuple[int, str, str]], limit: int) -> tuple[CustomerMatch, ...]:
+    """``hits``: (customer_id, matched phone or "", how), best first."""
+    order: list[int] = []
+    first: dict[int, tuple[str, str]] = {}
+    for cid, phone, how in hits:
+        if cid not in first:
+            first[cid] = (phone, how)
+            order.append(cid)
+        if len(order) >= limit:
+            break
+    if not order:
+        return ()
+    customers = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(order)))}
+    phones: dict[int, list[str]] = {}
+    for cid, phone in session.exec(
+            select(CustomerPhone.customer_id, CustomerPhone.phone)
+            .where(col(CustomerPhone.customer_id).in_(order))
+            .order_by(col(CustomerPhone.primary).desc(), CustomerPhone.id)):
+        phones.setdefault(cid, []).append(phone)
+    out = []
+    for cid in order:
+        c = customers.get(cid)
+        if c is None:
+            continue
+        own = tuple(phones.get(cid, ()))
+        phone, how = first[cid]
+        out.append(CustomerMatch(c.id, c.code, c.name, phone or (own[0] if own else ""), own,
+                                 c.building, c.unit, c.room, c.unit_key, c.address, how))
+    return tuple(out)
+
+
+def classify_query(query: str) -> tuple[str, str]:
+    """What kind of search ``query`` is: (kind, normalised) with kind in
+    ``none``, ``last4``, ``prefix``, ``phone``, ``initials``, ``name``."""
+    q = (query or "").strip()
+    if not q:
+        return "none", ""
+    compact = _SEP.sub("", q)
+    if _DIGITS.match(compact):
+        digits = compact
+        if len(digits.lstrip("+")) < 4:
+            return "none", digits
+        if len(digits) == 4:
+            return "last4", digits
+        return ("phone" if _full_number(digits) else "prefix"), digits
+    if _INITIALS.match(q):
+        return "initials", q.lower()
+    return "name", q
+
+
+def _full_number(text: str) -> str:
+    """The stored form of ``text`` if it is a complete, valid phone number; else ""."""
+    from csdesk.phones import PhoneError, parse_phone
+
+    digits = text.lstrip("+")
+    if text.startswith("1") and len(digits) != 11:
+        return ""
+    if text.startswith("0") and not text.startswith("00") and len(digits) < 10:
+        return ""
+    try:
+        return parse_phone(text).number
+    except PhoneError:
+        return ""
+
+
+def find_customers(session: Session, query: str, limit: int = MATCH_LIMIT) -> tuple[tuple[CustomerMatch, ...], str]:
+    """Customers matching what was typed, best first, and the query as a full number (or "")."""
+    kind, q = classify_query(query)
+    hits: list[tuple[int, str, str]] = []
+    full = ""
+    if kind == "none":
+        return (), ""
+    if kind == "last4":
+        expr_cp = literal_column("substr(customerphone.phone, -4)")
+        hits += [(cid, p, "last4") for cid, p in _phone_rows(session, expr_cp == q, limit)]
+        if len(hits) < limit:
+            expr_ct = literal_column("substr(contact.phone, -4)")
+            hits += [(cid, p, "last4") for cid, p in _contact_phone_rows(session, expr_ct == q, limit)]
+    elif kind in ("phone", "prefix"):
+        if kind == "phone":
+            full = _full_number(q)
+            hits += [(cid, p, "phone") for cid, p in _phone_rows(session, CustomerPhone.phone == full, limit)]
+            hits += [(cid, p, "phone") for cid, p in _contact_phone_rows(session, Contact.phone == full, limit)]
+        if len(hits) < limit:
+            pattern = _glob_escape(q) + "*"
+            hits += [(cid, p, "prefix") for cid, p in
+                     _phone_rows(session, col(CustomerPhone.phone).op("GLOB")(pattern), limit)]
+    elif kind == "initials":
+        pattern = _glob_escape(q) + "*"
+        rows = session.exec(select(Customer.id).where(col(Customer.name_initials).op("GLOB")(pattern)).limit(limit))
+        hits += [(cid, "", "initials") for cid in rows]
+        if len(hits) < limit:  # a Latin name typed as it is
+            rows = session.exec(select(Customer.id).where(col(Customer.name).op("GLOB")(_glob_escape(q) + "*"))
+                                .limit(limit))
+            hits += [(cid, "", "name") for cid in rows]
+    else:
+        pattern = _glob_escape(q) + "*"
+        rows = session.exec(select(Customer.id).where(col(Customer.name).op("GLOB")(pattern)).limit(limit))
+        hits += [(cid, "", "name") for cid in rows]
+    return _load_matches(session, hits, limit), full
+
+
+def _contact_line(c: Contact) -> ContactLine:
+    return ContactLine(c.id, c.number, c.received_at, c.channel, c.category, c.subtype, c.urgency,
+                       _first_line(c.summary), c.outcome, c.status, c.unit_key, c.agent_staff_no)
+
+
+def customer_card(session: Session, match: CustomerMatch | int, at: datetime | None = None) -> CustomerCard | None:
+    """Everything the agent should see about a known customer, in a handful of index lookups."""
+    at = at or utcnow()
+    if isinstance(match, int):
+        found = _load_matches(session, [(match, "", "id")], 1)
+        if not found:
+            return None
+        match = found[0]
+    cid = match.id
+    recent = [_contact_line(c) for c in session.exec(
+        select(Contact).where(Contact.customer_id == cid)
+        .order_by(col(Contact.received_at).desc()).limit(RECENT_CONTACTS))]
+    orders = [OrderLine(o.id, o.number, o.status, o.deadline_at, _first_line(o.description), o.department)
+              for o in session.exec(
+                  select(WorkOrder).where(WorkOrder.customer_id == cid,
+                                          col(WorkOrder.status).in_([s.value for s in OPEN_ORDER_STATUSES]))
+                  .order_by(col(WorkOrder.created_at).desc()).limit(20))]
+    orders.sort(key=lambda o: o.deadline_at)
+    complaints = [ComplaintLine(p.id, p.number, p.status, p.complained_at, _first_line(p.about))
+                  for p in session.exec(
+                      select(Complaint).join(Contact, col(Contact.complaint_id) == Complaint.id)
+                      .where(Contact.customer_id == cid, Complaint.status != ComplaintStatus.CLOSED.value)
+                      .order_by(col(Contact.received_at).desc()).limit(10))]
+    # refused-visit list: by customer, by unit, by phone (three index lookups)
+    refused = session.exec(select(RefusedVisit).where(RefusedVisit.customer_id == cid, RefusedVisit.active)
+                           .limit(1)).first()
+    if refused is None and match.unit_key:
+        refused = session.exec(select(RefusedVisit).where(RefusedVisit.unit_key == match.unit_key,
+                                                          RefusedVisit.active).limit(1)).first()
+    if refused is None and match.phones:
+        refused = session.exec(select(RefusedVisit).where(col(RefusedVisit.phone).in_(match.phones),
+                                                          RefusedVisit.active).limit(1)).first()
+    units = [match.unit_key] if match.unit_key else []
+    for line in recent:
+        if line.unit_key and line.unit_key not in units:
+            units.append(line.unit_key)
+    since = at - REPEAT_WINDOW
+    week: list[ContactLine] = []
+    if units:
+        for u in units[:3]:
+            week += [_contact_line(c) for c in session.exec(
+                select(Contact).where(Contact.unit_key == u, Contact.received_at >= since)
+                .order_by(col(Contact.received_at).desc()).limit(20))]
+    else:
+        week = [line for line in recent if line.received_at >= since]
+    week.sort(key=lambda line: line.received_at, reverse=True)
+    return CustomerCard(match, tuple(units), tuple(recent), tuple(orders), tuple(complaints),
+                        refused is not None, refused.reason if refused else "", tuple(week))
+
+
+def recognise(session: Session, query: str, *, customer_id: int | None = None,
+              at: datetime | None = None, limit: int = MATCH_LIMIT) -> Recognition:
+    """Matches for what was typed and the card of the best (or the chosen) one."""
+    t0 = time.perf_counter()
+    matches, full = find_customers(session, query, limit)
+    card = None
+    chosen = next((m for m in matches if m.id == customer_id), None) if customer_id else None
+    if chosen is None and matches:
+        chosen = matches[0]
+    if chosen is not None:
+        card = customer_card(session, chosen, at)
+    elif customer_id:
+        card = customer_card(session, customer_id, at)
+    return Recognition(query, matches, card, full, (time.perf_counter() - t0) * 1000)
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def verify_identity(session: Session, customer_id: int | None, answer: str) -> IdentityCheck:
+    """The last four digits of a registered phone, or the name on one of the customer's orders."""
+    answer = _single_line(answer)
+    if not customer_id or not answer:
+        return IdentityCheck(False, "")
+    digits = _SEP.sub("", answer)
+    if digits.isdigit() and len(digits) == 4:
+        phones = session.exec(select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer_id)).all()
+        if any(p[-4:] == digits for p in phones):
+            return IdentityCheck(True, "last4")
+        return IdentityCheck(False, "")
+    customer = session.get(Customer, customer_id)
+    if customer is not None and customer.name and customer.name == answer:
+        return IdentityCheck(True, "order_name")
+    names = session.exec(select(WorkOrder.customer_name).where(WorkOrder.customer_id == customer_id)
+                         .order_by(col(WorkOrder.created_at).desc()).limit(50)).all()
+    if answer in names:
+        return IdentityCheck(True, "order_name")
+    return IdentityCheck(False, "")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    channel: Channel
+    phone: str
+    phone_ext: str
+    name: str
+    building: str
+    unit: str
+    room: str
+    unit_key: str
+    address: str
+    category: str
+    subtype: str
+    urgency: Urgency
+    summary: str
+    handling: str
+    outcome: Outcome
+    department: str
+    referral_contact: str
+    promise_at: datetime | None
+    escalation_reason: str
+    identity: str
+    callback_result: CallbackResult | None
+    customer_id: int | None
+    callback_id: int | None
+    received_at: datetime
+    duration_s: int | None
+
+
+def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_DEFAULT) -> datetime:
+    """``""`` -> default; ``"90"`` -> in 90 minutes; ``"16:30"`` -> today (or tomorrow) at 16:30 local."""
+    text = (text or "").strip()
+    if not text:
+        return at + default
+    if text.isdigit():
+        minutes = int(text)
+        if not 1 <= minutes <= 7 * 24 * 60:
+            raise ValueError(_("Give the minutes until the reply (1 to 10080)."))
+        return at + timedelta(minutes=minutes)
+    m = re.match(r"^(\d{1,2})[:：](\d{2})$", text)
+    if m:
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if hour > 23 or minute > 59:
+            raise ValueError(_("Not a time of day: use HH:MM, e.g. 16:30."))
+        local = to_local(at)
+        due = local.replace(hour=hour, minute=minute, second=0)
+        if due <= local:
+            due += timedelta(days=1)
+        return due.astimezone(at.tzinfo)
+    raise ValueError(_("Give minutes (60) or a time of day (16:30)."))
+
+
+def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
+             at: datetime | None = None, categories: list | None = None,
+             departments: list | None = None) -> Cleaned:
+    """Check the whole form; raise :class:`IntakeInvalid` with a message per bad field."""
+    from csdesk.phones import PhoneError, parse_phone
+
+    at = at or utcnow()
+    errors: dict[str, str] = {}
+
+    def enum(field_name: str, kind, value: str, default=None):
+        if not (value or "").strip():
+            if default is not None:
+                return default
+            errors[field_name] = _("Choose one.")
+            return None
+        try:
+            return kind.parse(value)
+        except ValueError as exc:
+            errors[field_name] = str(exc)
+            return None
+
+    channel = enum("channel", Channel, form.channel, Channel.PHONE)
+    urgency = enum("urgency", Urgency, form.urgency, Urgency.NORMAL)
+    callback_result = None
+    if form.callback_id:
+        callback_result = enum("callback_result", CallbackResult, form.callback_result, CallbackResult.DONE)
+    reached = callback_result in (None, CallbackResult.DONE)
+
+    def text_field(name: str, value: str, *, multi: bool = False, emoji_ok: bool = False) -> str:
+        text = _multi_line(value) if multi else _single_line(value)
+        limit = LIMITS[name]
+        if len(text) > limit:
+            errors[name] = _("At most {limit} characters (this has {n}).").format(limit=limit, n=len(text))
+        elif not emoji_ok and any(_is_emoji_or_control(ch) for ch in text):
+            errors[name] = _("Letters, digits and punctuation only (no emoji or control characters).")
+        return text
+
+    name = text_field("name", form.name)
+    building = text_field("building", form.building).upper()
+    unit = text_field("unit", form.unit)
+    room = text_field("room", form.room)
+    address = text_field("address", form.address)
+    summary = text_field("summary", form.summary, multi=True, emoji_ok=True)
+    handling = text_field("handling", form.handling, multi=True, emoji_ok=True)
+    referral_contact = text_field("referral_contact", form.referral_contact)
+    escalation_reason = text_field("escalation_reason", form.escalation_reason, emoji_ok=True)
+    identity = text_field("identity", form.identity)
+
+    phone = ext = ""
+    if (form.phone or "").strip():
+        try:
+            parsed = parse_phone(_single_line(form.phone))
+            phone, ext = parsed.number, parsed.ext
+        except PhoneError as exc:
+            errors["phone"] = str(exc)
+    elif channel in (Channel.PHONE, Channel.OUTBOUND) and not form.customer_id:
+        errors["phone"] = _("Enter the caller's phone number.")
+    if not phone and not name and not form.customer_id and "phone" not in errors and channel is not None:
+        errors["name"] = _("Enter the customer's name or phone number.")
+
+    if room and not building:
+        errors["building"] = _("Enter the building of the room.")
+    if (building or unit) and not room:
+        errors["room"] = _("Enter the room number.")
+
+    # category and sub-type: stable keys or names from the reference data
+    if categories is None:
+        from csdesk.services.reference import categories as load_categories
+
+        categories = load_categories(session) if session is not None else []
+    category = subtype = ""
+    raw_cat = (form.category or "").strip()
+    if not raw_cat:
+        errors["category"] = _("Choose the category.")
+    else:
+        found = _find_ref(categories, raw_cat)
+        if found is None:
+            tops = ", ".join(c.code for c in categories if not c.parent_code)
+            errors["category"] = _("Unknown category {value!r}; choose one of: {choices}").format(
+                value=raw_cat, choices=tops)
+        elif found.parent_code:
+            category, subtype = found.parent_code, found.code
+        else:
+            category = found.code
+    raw_sub = (form.subtype or "").strip()
+    if raw_sub and category:
+        subs = [c for c in categories if c.parent_code == category]
+        found = _find_ref(subs, raw_sub) or _find_ref(subs, f"{category}.{raw_sub}")
+        if found is None:
+            errors["subtype"] = _("Not a sub-type of this category.")
+        else:
+            subtype = found.code
+
+    if reached and not _multi_line(form.summary) and "summary" not in errors:
+        errors["summary"] = _("Write what the customer needs.")
+
+    outcome = None
+    if form.outcome:
+        outcome = enum("outcome", Outcome, form.outcome)
+    elif category:
+        outcome = default_outcome(category)
+    if category == "complaint" and outcome in (Outcome.RESOLVED, Outcome.REFERRED, Outcome.PROMISED):
+        outcome = Outcome.ESCALATED  # agents do not settle complaints alone
+    if not reached:
+        outcome = Outcome.RESOLVED
+
+    department = ""
+    promise_at = None
+    if outcome is Outcome.REFERRED or (outcome is Outcome.WORK_ORDER and form.department):
+        if departments is None:
+            from csdesk.services.reference import departments as load_departments
+
+            departments = load_departments(session) if session is not None else []
+        raw = (form.department or "").strip()
+        if not raw and outcome is Outcome.WORK_ORDER:
+            pass
+        elif not raw:
+            errors["department"] = _("Choose the department the customer is referred to.")
+        else:
+            dep = _find_ref(departments, raw)
+            if dep is None:
+                errors["department"] = _("Unknown department {value!r}.").format(value=raw)
+            else:
+                department = dep.code
+                if outcome is Outcome.REFERRED and not referral_contact:
+                    referral_contact = dep.phone
+        if outcome is Outcome.REFERRED and not referral_contact and "referral_contact" not in errors:
+            errors["referral_contact"] = _("Give the contact the customer was given.")
+    if outcome is Outcome.PROMISED:
+        minutes = getattr(settings, "promised_reply_minutes", None)
+        default = timedelta(minutes=minutes) if minutes else PROMISED_REPLY_DEFAULT
+        try:
+            promise_at = parse_promise(form.promise, at, default)
+        except ValueError as exc:
+            errors["promise"] = str(exc)
+    if outcome is Outcome.ESCALATED and not escalation_reason and "escalation_reason" not in errors:
+        auto = category == "complaint" or urgency in (Urgency.URGENT, Urgency.CRITICAL)
+        if not auto:
+            errors["escalation_reason"] = _("Give the reason in one line.")
+
+    if errors:
+        raise IntakeInvalid(errors)
+    return Cleaned(channel, phone, ext, name, building, unit, room, unit_key_of(building, unit, room),
+                   address, category, subtype, urgency, summary, handling, outcome, department,
+                   referral_contact, promise_at, escalation_reason, identity, callback_result,
+                   form.customer_id, form.callback_id, form.received_at or at, form.duration_s)
+
+
+def unit_key_of(building: str, unit: str, room: str) -> str:
+    from csdesk.text import unit_key
+
+    return unit_key(building, unit, room) if room else ""
+
+
+def _find_ref(items: list, value: str):
+    v = value.strip()
+    low = v.lower()
+    for item in items:
+        if low in (item.code.lower(), item.name_en.lower()) or v == item.name_zh:
+            return item
+    return None
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def _customer_for(session: Session, c: Cleaned) -> Customer | None:
+    if c.customer_id:
+        customer = session.get(Customer, c.customer_id)
+        if customer is None:
+            raise IntakeInvalid({"phone": _("The chosen customer no longer exists; search again.")})
+        return customer
+    if c.phone:
+        ids = session.exec(select(CustomerPhone.customer_id).where(CustomerPhone.phone == c.phone)
+                           .order_by(CustomerPhone.customer_id).limit(5)).all()
+        if ids:
+            customers = session.exec(select(Customer).where(col(Customer.id).in_(ids))).all()
+            for customer in customers:
+                if c.name and customer.name == c.name:
+                    return customer
+            return customers[0]
+    return None
+
+
+def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: Any = None,
+                   at: datetime | None = None) -> SavedContact:
+    """Write the contact and everything its outcome needs, in the caller's transaction.
+
+    Use inside :func:`csdesk.db.write_session`: an error anywhere leaves nothing behind.
+    """
+    from csdesk.numbers import allocate, allocate_customer_code
+    from csdesk.text import pinyin_initials
+
+    at = at or utcnow()
+    c = validate(session, form, settings=settings, at=at)
+    agent_id, staff_no = agent.id, agent.staff_no
+
+    # -- the customer: chosen, recognised by number, or new
+    customer = _customer_for(session, c)
+    new_customer = customer is None
+    identity_verified: bool | None = None
+    verified_by = ""
+    if customer is None:
+        customer = Customer(code=allocate_customer_code(session, at), name=c.name,
+                            name_initials=pinyin_initials(c.name), building=c.building, unit=c.unit,
+                            room=c.room, unit_key=c.unit_key, address=c.address, created_at=at,
+                            created_by_id=agent_id)
+        session.add(customer)
+        session.flush()
+        if c.phone:
+            session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=True))
+    if c.category == "info_change":
+        check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity)
+        identity_verified, verified_by = check.verified, check.how
+        if check.verified:
+            _apply_change(session, customer, c, agent_id, at)
+
+    name = c.name or customer.name
+    initials = customer.name_initials if name == customer.name else pinyin_initials(name)
+    unit_key = c.unit_key or ("" if c.address else customer.unit_key)
+    address = c.address or ("" if c.unit_key else customer.address)
+    phone = c.phone
+    if not phone:
+        phone = session.exec(select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer.id)
+                             .order_by(col(CustomerPhone.primary).desc()).limit(1)).first() or ""
+
+    number = allocate(session, "contact", at)
+    resolved = c.outcome is Outcome.RESOLVED
+    contact = Contact(
+        number=number, received_at=c.received_at, ended_at=at, channel=c.channel.value,
+        customer_id=customer.id, customer_name=name, name_initials=initials, phone=phone,
+        phone_ext=c.phone_ext, unit_key=unit_key, address=address, category=c.category,
+        subtype=c.subtype, urgency=c.urgency.value, summary=c.summary, handling=c.handling,
+        result=c.callback_result.label if c.callback_result and c.callback_result is not CallbackResult.DONE else "",
+        outcome=c.outcome.value,
+        status=ContactStatus.CLOSED.value if resolved else ContactStatus.OPEN.value,
+        closed_at=at if resolved else None, identity_verified=identity_verified, verified_by=verified_by,
+        agent_id=agent_id, agent_staff_no=staff_no, referred_department=c.department if c.outcome is Outcome.REFERRED else "",
+        referral_contact=c.referral_contact if c.outcome is Outcome.REFERRED else "",
+        parent_callback_id=c.callback_id, duration_s=c.duration_s, created_at=at,
+    )
+    if not c.summary and c.callback_result:
+        contact.summary = _("Call-back: {result}").format(result=c.callback_result.label)
+    session.add(contact)
+    session.flush()
+    out: dict[str, Any] = {}
+
+    def callback(kind: CallbackKind, due: datetime, note: str, **links) -> Callback:
+        cb = Callback(kind=kind.value, due_at=due, agent_id=agent_id, customer_id=customer.id,
+                      customer_name=name, phone=phone, contact_id=contact.id, note=note,
+                      created_at=at, created_by_id=agent_id, **links)
+        session.add(cb)
+        session.flush()
+        return cb
+
+    # -- the outcome
+    order = None
+    if c.outcome is Outcome.WORK_ORDER:
+        deadline = at + order_deadline(c.urgency, settings)
+        department = c.department or _category_department(session, c.subtype or c.category) or "engineering"
+        order = WorkOrder(
+            number=allocate(session, "work_order", at), contact_id=contact.id, customer_id=customer.id,
+            customer_name=name, phone=phone, unit_key=unit_key, address=address, description=c.summary,
+            category=c.category, subtype=c.subtype, urgency=c.urgency.value, department=department,
+            deadline_at=deadline, status=OrderStatus.OPEN.value, owner_id=agent_id, created_by_id=agent_id,
+            created_at=at)
+        session.add(order)
+        session.flush()
+        session.add(WorkOrderEvent(work_order_id=order.id, at=at, agent_id=agent_id, staff_no=staff_no,
+                                   from_status="", to_status=OrderStatus.OPEN.value,
+                                   note=_("opened from intake {number}").format(number=number)))
+        contact.work_order_id = order.id
+        out.update(work_order_id=order.id, work_order_number=order.number, deadline_at=deadline)
+    elif c.outcome is Outcome.REFERRED:
+        cb = callback(CallbackKind.REFERRAL_CHECK, at + REFERRAL_CHECK_AFTER,
+                      _("Referred to {department} ({contact}): check it was solved.").format(
+                          department=c.department, contact=c.referral_contact) + " " + _first_line(c.summary))
+        out.update(callback_id=cb.id, callback_due_at=cb.due_at)
+    elif c.outcome is Outcome.PROMISED:
+        cb = callback(CallbackKind.PROMISED_REPLY, c.promise_at, _first_line(c.summary))
+        out.update(callback_id=cb.id, callback_due_at=cb.due_at)
+
+    # -- escalation: complaints, urgent and critical matters, and on request
+    reason = None
+    if c.category == "complaint":
+        reason = EscalationReason.COMPLAINT
+    elif c.urgency is Urgency.CRITICAL:
+        reason = EscalationReason.CRITICAL
+    elif c.urgency is Urgency.URGENT:
+        reason = EscalationReason.URGENT
+    elif c.outcome is Outcome.ESCALATED:
+        reason = EscalationReason.MANUAL
+    if reason is not None:
+        why = c.escalation_reason or reason.label
+        complaint = None
+        if reason is EscalationReason.COMPLAINT:
+            complaint = Complaint(
+                number=allocate(session, "complaint", at), customer_id=customer.id, customer_name=name,
+                contact_phone=phone, complained_at=c.received_at, about=c.summary, contact_id=contact.id,
+                work_order_id=order.id if order else None, first_handler_id=agent_id,
+                first_handler_staff_no=staff_no, escalated_at=at, escalation_reason=why,
+                status=ComplaintStatus.ESCALATED.value)
+            session.add(complaint)
+            session.flush()
+            contact.complaint_id = complaint.id
+            out.update(complaint_id=complaint.id, complaint_number=complaint.number)
+        line = f"{why} · {_first_line(c.summary, 120)}"
+        esc = Escalation(reason=reason.value, summary=line[:200], contact_id=contact.id,
+                         work_order_id=order.id if order else None,
+                         complaint_id=complaint.id if complaint else None, customer_id=customer.id,
+                         created_at=at, created_by_id=agent_id)
+        session.add(esc)
+        session.flush()
+        contact.escalation_reason = why[:200]
+        out.update(escalation_id=esc.id, escalation_reason=why)
+
+    # -- the call-back this contact answered
+    if c.callback_id:
+        from csdesk.services.callbacks import close_callback
+
+        closed = close_callback(session, c.callback_id, agent, c.callback_result or CallbackResult.DONE,
+                                note=c.summary, contact_id=contact.id, at=at, unit_key=unit_key)
+        out.update(closed_callback_id=closed.id, retry_callback_id=closed.retry_id,
+                   refused_visit_id=closed.refused_visit_id)
+    session.flush()
+    return SavedContact(contact.id, number, contact.received_at, customer.id, customer.code, new_customer,
+                        contact.outcome, contact.status, identity_verified, **out)
+
+
+def order_deadline(urgency: Urgency, settings: Any = None) -> timedelta:
+    if urgency is Urgency.CRITICAL:
+        minutes = getattr(settings, "critical_deadline_minutes", None)
+        if minutes:
+            return timedelta(minutes=minutes)
+    return ORDER_DEADLINES[urgency]
+
+
+def _category_department(session: Session, code: str) -> str | None:
+    from csdesk.models import Category
+
+    return session.exec(select(Category.department_code).where(Category.code == code)).first()
+
+
+def _apply_change(session: Session, customer: Customer, c: Cleaned, agent_id: int, at: datetime) -> None:
+    """A verified information change: the form's details become the customer's."""
+    from csdesk.text import pinyin_initials
+
+    changes = []
+    if c.name and c.name != customer.name:
+        changes.append(f"name: {customer.name} -> {c.name}")
+        customer.name, customer.name_initials = c.name, pinyin_initials(c.name)
+    if c.unit_key and c.unit_key != customer.unit_key:
+        changes.append(f"unit: {customer.unit_key} -> {c.unit_key}")
+        customer.building, customer.unit, customer.room, customer.unit_key = c.building, c.unit, c.room, c.unit_key
+    if c.address and c.address != customer.address:
+        changes.append(f"address: {customer.address} -> {c.address}")
+        customer.address = c.address
+    if c.phone:
+        exists = session.exec(select(CustomerPhone.id).where(CustomerPhone.customer_id == customer.id,
+                                                             CustomerPhone.phone == c.phone)).first()
+        if exists is None:
+            changes.append(f"phone added: {c.phone}")
+            session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=False))
+    if changes:
+        session.add(AuditLog(at=at, agent_id=agent_id, action="customer_change", entity="customer",
+                             entity_id=customer.id, detail="; ".join(changes)))
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+STEPS = ("identify", "restate", "classify", "verify", "resolve")
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    opening: str
+    prompt: str
+    step: str
+
+
+def load_scripts() -> dict:
+    from csdesk.refdata import load_toml
+
+    try:
+        return load_toml("scripts.toml")
+    except (OSError, ValueError):
+        return {}
+
+
+def _pick(entry: Any, lang: str) -> str:
+    if not isinstance(entry, dict):
+        return ""
+    key = "zh" if lang == "zh_CN" else "en"
+    return str(entry.get(key) or entry.get("en") or entry.get("zh") or "")
+
+
+def script_line(channel: str, category: str, step: str, *, staff_no: str, agent_name: str = "",
+                lang: str | None = None, scripts: dict | None = None) -> ScriptLine:
+    """The opening line for the channel and the prompt for ``step`` (category wins over channel)."""
+    from csdesk.i18n import current_language
+
+    lang = lang or current_language()
+    scripts = load_scripts() if scripts is None else scripts
+    centre = _pick(scripts.get("centre"), lang)
+
+    def fill(text: str) -> str:
+        try:
+            return text.format(staff_no=staff_no, agent=agent_name, centre=centre)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    opening = _pick(scripts.get("opening", {}).get(channel) or scripts.get("opening", {}).get("phone"), lang)
+    prompt = ""
+    cats = scripts.get("category", {})
+    for code in (category, top_category(category)):
+        if code and not prompt:
+            node = cats
+            for part in code.split("."):
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            prompt = _pick(node.get(step) if isinstance(node, dict) else None, lang)
+    if not prompt:
+        prompt = _pick(scripts.get("channel", {}).get(channel, {}).get(step), lang)
+    if not prompt:
+        prompt = _pick(scripts.get("step", {}).get(step), lang)
+    return ScriptLine(fill(opening), fill(prompt), step)
+
