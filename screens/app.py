@@ -79,7 +79,9 @@ class CsdeskApp(App):
     # ----------------------------------------------------------------- start-up
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self._prefill_staff_no, demo=self.demo))
-        self._open_database()
+        # Open the database only once the login screen is on the terminal: the
+        # worker's imports would otherwise compete with the first paint for the GIL.
+        self.call_after_refresh(self._open_database)
 
     @work(thread=True, exclusive=True, group="db-open")
     def _open_database(self) -> None:
