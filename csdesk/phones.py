@@ -43,7 +43,8 @@ class Phone:
             text = f"{n[:area]}-{n[area:]}"
         else:
             text = n
-        return f"{text} {_('ext.')} {self.ext}" if self.ext else text
+        ext_label = _("ext.")
+        return f"{text} {ext_label} {self.ext}" if self.ext else text
 
 
 def mask(number: str) -> str:
