@@ -17,7 +17,7 @@ Design (numbers in ``tests/bench/bench_log.py``)
   character (``电梯坏了`` -> ``电梯 梯坏 坏了 了``).  A query of n >= 2 CJK
   characters is the phrase of its n-1 bigrams; a single character is the
   prefix query ``"电"*`` (it starts a bigram or ends a run).  Latin words and
-  numbers are kept whole and matched by prefix (``leak`` finds "leaking").
+  numbers are kept whole and matched as whole words.
 - The FTS rowid is not the contact id but a *time key*:
   ``(seconds since 2000-01-01 UTC << 32) | contact.id``.  Ordering by rowid is
   therefore ordering by (received_at, id) — the register's order — so FTS5
@@ -154,11 +154,13 @@ def phrase(kind: str, value: str) -> str:
     if kind == "cjk":
         if len(value) == 1:
             return _quote(value) + "*"
-        # long runs: a phrase of bigrams; 2 bigrams overlap by one character, so
-        # every other bigram plus the last one spell the whole run
+        # a run of n characters: the phrase of its n-1 overlapping bigrams
         grams = [value[i:i + 2] for i in range(len(value) - 1)]
         return _quote(" ".join(grams))
-    return _quote(value) + "*"
+    # Latin words and numbers match whole tokens: a prefix query ("leak"*) makes
+    # FTS5 (3.40) merge the whole doclist before the first row, 12 ms for a word
+    # in 10 % of a million rows, while a token query streams newest-first (~2 ms).
+    return _quote(value)
 
 
 def fts_query(text: str, columns: str = "{body name}") -> str | None:

@@ -1,0 +1,789 @@
+"""The call/visit register (来电、来访信息登记表): query model, keyset pages, counts,
+detail, phone reveal with audit, export iterator.
+
+Everything takes a ``Session`` and returns plain frozen dataclasses.
+
+Two query paths, chosen by :func:`plan`:
+
+- *index path* (``contact_fts``): any text/name/initials search and any of the
+  value filters (channel, category, urgency, outcome, agent, open only).  All
+  of them are terms of one FTS5 query, a date range is a rowid range, and the
+  rowid is the time key, so the newest matches come out first and the query
+  stops after one page (see :mod:`csdesk.search_index`).
+- *B-tree path* (``contact``): no filter but dates (``ix_contact_received``),
+  or a search by contact number, full phone (``ix_contact_phone``), last four
+  digits (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so
+  SQLite matches the expression index) or unit (``ix_contact_unit_received``);
+  value filters then narrow those few rows.
+
+Pages are read with keyset conditions on (received_at, id) — or the equivalent
+time key — never OFFSET.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from csdesk import search_index as si
+from csdesk.clock import local_tz, now
+from csdesk.i18n import _
+from csdesk.phones import PhoneError, mask, parse_phone
+from csdesk.text import parse_unit, unit_key
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 200  # characters of the search box that are looked at
+_NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$")
+_PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$")
+_DIGITS = re.compile(r"\D")
+_INITIALS = re.compile(r"^[A-Za-z]{1,8}$")
+
+
+# --------------------------------------------------------------------------- the query model
+
+
+PERIODS = ("today", "shift", "yesterday", "week", "month", "custom")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the agent asked for: filters and the search text.  Dates are aware."""
+
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+    period: str = ""  # one of PERIODS, for display ("" = all dates)
+    channel: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    outcome: str | None = None
+    agent_id: int | None = None
+    agent_label: str = ""  # staff number, for display
+    open_only: bool = False
+    search: str = ""
+
+    def with_(self, **changes) -> Query:
+        return replace(self, **changes)
+
+    def cleared(self) -> Query:
+        """No filters (the search text is kept)."""
+        return Query(search=self.search)
+
+    @property
+    def has_filters(self) -> bool:
+        return any((self.start, self.end, self.channel, self.category, self.urgency, self.outcome,
+                    self.agent_id, self.open_only))
+
+
+def period_range(period: str, *, today: date | None = None, shift=None,
+                 at: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """The [start, end) of a named period in local time, as aware datetimes.
+
+    ``shift`` is a ShiftInfo (start/end "HH:MM"); a shift ending before it
+    starts crosses midnight.  Without a shift, "shift" means today.
+    """
+    tz = local_tz()
+    here = (at or now()).astimezone(tz)
+    today = today or here.date()
+
+    def day_start(d: date) -> datetime:
+        return datetime.combine(d, time(0), tzinfo=tz)
+
+    if period == "today":
+        return day_start(today), day_start(today + timedelta(days=1))
+    if period == "yesterday":
+        return day_start(today - timedelta(days=1)), day_start(today)
+    if period == "week":  # Monday to now
+        monday = today - timedelta(days=today.weekday())
+        return day_start(monday), day_start(monday + timedelta(days=7))
+    if period == "month":
+        first = today.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        return day_start(first), day_start(nxt)
+    if period == "shift":
+        if shift is None:
+            return period_range("today", today=today)
+        sh, sm = (int(x) for x in shift.start.split(":"))
+        eh, em = (int(x) for x in shift.end.split(":"))
+        start = datetime.combine(today, time(sh, sm), tzinfo=tz)
+        end = datetime.combine(today, time(eh, em), tzinfo=tz)
+        if end <= start:  # crosses midnight
+            if here.time() < time(eh, em) and here.date() == today:
+                start -= timedelta(days=1)
+            else:
+                end += timedelta(days=1)
+        return start, end
+    return None, None
+
+
+def days_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """Local days ``first`` .. ``last`` inclusive as [start, end)."""
+    tz = local_tz()
+    return (datetime.combine(first, time(0), tzinfo=tz),
+            datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How the search text was understood."""
+
+    kind: str  # none, number, phone, last4, unit, text, initials
+    value: str = ""
+    fts: str | None = None
+
+    def describe(self) -> str:
+        labels = {
+            "number": _("contact number"), "phone": _("phone number"),
+            "last4": _("last four digits"), "unit": _("unit"),
+            "text": _("name or words"), "initials": _("pinyin initials, name or words"),
+        }
+        return f"{labels.get(self.kind, '')} {self.value}".strip()
+
+
+def interpret(search: str) -> SearchPlan:
+    """Decide what the search box text is: number, phone, last four, unit, initials or text."""
+    raw = (search or "").strip()[:SEARCH_LIMIT]
+    if not raw:
+        return SearchPlan("none")
+    if _NUMBER.match(raw):
+        return SearchPlan("number", raw.upper())
+    if _PHONE_CHARS.match(raw):
+        digits = _DIGITS.sub("", raw)
+        if len(digits) == 4 and raw.strip().isdigit():
+            return SearchPlan("last4", digits)
+        if len(digits) >= 7:
+            try:
+                return SearchPlan("phone", parse_phone(raw).number)
+            except PhoneError:
+                pass
+    unit = parse_unit(raw)
+    if unit is not None:
+        return SearchPlan("unit", unit_key(*unit))
+    fts = si.fts_query(raw)
+    if fts is None:
+        return SearchPlan("text", raw[:40], None)  # nothing searchable: finds nothing
+    if _INITIALS.match(raw):
+        word = raw.lower()
+        return SearchPlan("initials", word, f'(initials : "{word}"*) OR ({fts})')
+    return SearchPlan("text", raw[:40], fts)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the register: the (received_at, id) of a row and its time key."""
+
+    received: str  # received_at exactly as stored
+    id: int
+    key: int
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    id: int
+    number: str
+    received_at: datetime
+    channel: str
+    customer_name: str
+    phone: str  # masked unless the viewer may see full numbers
+    phone_masked: bool
+    unit: str
+    category: str
+    subtype: str
+    urgency: str
+    summary: str
+    outcome: str
+    status: str
+    agent_staff_no: str
+    work_order_id: int | None
+    work_order_number: str
+    complaint_id: int | None
+    complaint_number: str
+    cursor: Cursor
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: tuple[RegisterRow, ...]
+    at_start: bool  # no newer rows before this page
+    at_end: bool  # no older rows after it
+
+    @property
+    def first(self) -> Cursor | None:
+        return self.rows[0].cursor if self.rows else None
+
+    @property
+    def last(self) -> Cursor | None:
+        return self.rows[-1].cursor if self.rows else None
+
+
+def _parse_ts(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _bound(value: datetime) -> str:
+    """A date bound as stored text compares (no fraction: see the module notes)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _lo_key(start: datetime) -> int:
+    return si.time_floor(start)
+
+
+def _hi_key(end: datetime) -> int:  # exclusive
+    return si.time_floor(end)
+
+
+_COLS = (
+    "c.id, c.number, c.received_at, c.channel, c.customer_name, c.phone, c.unit_key, c.address, "
+    "c.category, c.subtype, c.urgency, c.summary, c.outcome, c.status, c.agent_staff_no, "
+    "c.work_order_id, (SELECT w.number FROM workorder w WHERE w.id = c.work_order_id), "
+    "c.complaint_id, (SELECT p.number FROM complaint p WHERE p.id = c.complaint_id)"
+)
+
+
+def _row(r, key: int, full_phones: bool) -> RegisterRow:
+    phone = r[5] or ""
+    return RegisterRow(
+        id=r[0], number=r[1], received_at=_parse_ts(r[2]), channel=r[3], customer_name=r[4],
+        phone=phone if full_phones else mask(phone), phone_masked=not full_phones and bool(phone),
+        unit=r[6] or r[7] or "", category=r[8], subtype=r[9] or "", urgency=r[10],
+        summary=(r[11] or "").replace("\n", " "), outcome=r[12], status=r[13], agent_staff_no=r[14],
+        work_order_id=r[15], work_order_number=r[16] or "", complaint_id=r[17],
+        complaint_number=r[18] or "", cursor=Cursor(str(r[2]), r[0], key))
+
+
+def _tag_terms(q: Query) -> list[str]:
+    out = []
+    if q.channel:
+        out.append(si.tag("ch", q.channel))
+    if q.category:
+        out.append(si.tag("cat", q.category))
+    if q.urgency:
+        out.append(si.tag("urg", q.urgency))
+    if q.outcome:
+        out.append(si.tag("out", q.outcome))
+    if q.agent_id is not None:
+        out.append(si.tag("ag", q.agent_id))
+    if q.open_only:
+        out.append(si.tag("st", "open"))
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query compiled to one of the two paths."""
+
+    path: str  # "fts", "btree" or "empty"
+    match: str | None = None
+    where: tuple[str, ...] = ()
+    params: dict = field(default_factory=dict)
+    key_lo: int | None = None
+    key_hi: int | None = None
+    search: SearchPlan = SearchPlan("none")
+
+
+def plan(q: Query) -> Plan:
+    sp = interpret(q.search)
+    tags = _tag_terms(q)
+    if sp.kind in ("text", "initials") and sp.fts is None:
+        return Plan("empty", search=sp)
+    if sp.kind in ("text", "initials") or (tags and sp.kind == "none"):
+        parts = [f"({sp.fts})"] if sp.fts else []
+        parts += [f'tags : "{t}"' for t in tags]
+        return Plan("fts", match=" AND ".join(parts),
+                    key_lo=_lo_key(q.start) if q.start else None,
+                    key_hi=_hi_key(q.end) if q.end else None, search=sp)
+    where: list[str] = []
+    params: dict = {}
+    if sp.kind == "number":
+        where.append("c.number = :s_number")
+        params["s_number"] = sp.value
+    elif sp.kind == "phone":
+        where.append("c.phone = :s_phone")
+        params["s_phone"] = sp.value
+    elif sp.kind == "last4":
+        where.append("substr(c.phone, -4) = :s_last4")
+        params["s_last4"] = sp.value
+    elif sp.kind == "unit":
+        where.append("c.unit_key = :s_unit")
+        params["s_unit"] = sp.value
+    if q.start:
+        where.append("c.received_at >= :d_start")
+        params["d_start"] = _bound(q.start)
+    if q.end:
+        where.append("c.received_at < :d_end")
+        params["d_end"] = _bound(q.end)
+    if q.channel:
+        where.append("c.channel = :f_channel")
+        params["f_channel"] = q.channel
+    if q.category:
+        where.append("(c.category = :f_category OR c.category GLOB :f_category_sub)")
+        params["f_category"] = q.category
+        params["f_category_sub"] = q.category.replace("[", "").replace("*", "").replace("?", "") + ".*"
+    if q.urgency:
+        where.append("c.urgency = :f_urgency")
+        params["f_urgency"] = q.urgency
+    if q.outcome:
+        where.append("c.outcome = :f_outcome")
+        params["f_outcome"] = q.outcome
+    if q.agent_id is not None:
+        where.append("c.agent_id = :f_agent")
+        params["f_agent"] = q.agent_id
+    if q.open_only:
+        where.append("c.status = 'open'")
+    return Plan("btree", where=tuple(where), params=params, search=sp)
+
+
+def _fts_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
+             count: bool = False) -> tuple[str, dict]:
+    where = [f"{si.FTS_TABLE} MATCH :m"]
+    params: dict = {"m": p.match}
+    if p.key_lo is not None:
+        where.append(f"{si.FTS_TABLE}.rowid >= :k_lo")
+        params["k_lo"] = p.key_lo
+    if p.key_hi is not None:
+        where.append(f"{si.FTS_TABLE}.rowid < :k_hi")
+        params["k_hi"] = p.key_hi
+    if cursor is not None:
+        where.append(f"{si.FTS_TABLE}.rowid {'>' if newer else '<'} :k_cur")
+        params["k_cur"] = cursor.key
+    cond = " AND ".join(where)
+    if count:
+        return f"SELECT count(*) FROM {si.FTS_TABLE} WHERE {cond}", params
+    order = "ASC" if newer else "DESC"
+    sql = (f"SELECT {_COLS}, {si.FTS_TABLE}.rowid FROM {si.FTS_TABLE} "
+           f"JOIN contact c ON c.id = ({si.FTS_TABLE}.rowid & {si.ID_MASK}) "
+           f"WHERE {cond} ORDER BY {si.FTS_TABLE}.rowid {order}")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
+
+
+def _btree_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
+               count: bool = False) -> tuple[str, dict]:
+    where = list(p.where)
+    params = dict(p.params)
+    if cursor is not None:
+        where.append(f"(c.received_at, c.id) {'>' if newer else '<'} (:c_received, :c_id)")
+        params["c_received"] = cursor.received
+        params["c_id"] = cursor.id
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    if count:
+        return f"SELECT count(*) FROM contact c{cond}", params
+    order = "ASC" if newer else "DESC"
+    sql = (f"SELECT {_COLS}, {si.key_sql('c.received_at', 'c.id')} FROM contact c{cond} "
+           f"ORDER BY c.received_at {order}, c.id {order}")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
+
+
+def page_sql(q: Query, *, newer: bool = False, cursor: Cursor | None = None,
+             limit: int | None = PAGE_SIZE, count: bool = False) -> tuple[str, dict] | None:
+    """The SQL and parameters of a page (or count) query; None when nothing can match."""
+    p = plan(q)
+    if p.path == "empty":
+        return None
+    build = _fts_sql if p.path == "fts" else _btree_sql
+    return build(p, newer=newer, cursor=cursor, limit=limit, count=count)
+
+
+def _fetch(session: Session, q: Query, *, newer: bool, cursor: Cursor | None, limit: int,
+           full_phones: bool) -> list[RegisterRow]:
+    built = page_sql(q, newer=newer, cursor=cursor, limit=limit)
+    if built is None:
+        return []
+    result = session.connection().exec_driver_sql(*_named_to_qmark(*built))
+    return [_row(r, r[19], full_phones) for r in result]
+
+
+_PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
+
+
+def _named_to_qmark(sql: str, params: dict) -> tuple[str, tuple]:
+    """``:name`` parameters as ``?`` (the driver SQL path skips SQLAlchemy's compiler)."""
+    values = []
+
+    def sub(m: re.Match) -> str:
+        values.append(params[m.group(1)])
+        return "?"
+
+    return _PARAM.sub(sub, sql), tuple(values)
+
+
+def page_after(session: Session, q: Query, cursor: Cursor | None = None, *,
+               limit: int = PAGE_SIZE, full_phones: bool = False) -> Page:
+    """The page of rows older than ``cursor`` (the newest page when None), newest first."""
+    rows = _fetch(session, q, newer=False, cursor=cursor, limit=limit + 1, full_phones=full_phones)
+    at_end = len(rows) <= limit
+    rows = rows[:limit]
+    at_start = cursor is None  # the cursor row itself is newer
+    return Page(tuple(rows), at_start=at_start, at_end=at_end)
+
+
+def page_before(session: Session, q: Query, cursor: Cursor | None = None, *,
+                limit: int = PAGE_SIZE, full_phones: bool = False) -> Page:
+    """The page of rows newer than ``cursor`` (the oldest page when None), newest first."""
+    rows = _fetch(session, q, newer=True, cursor=cursor, limit=limit + 1, full_phones=full_phones)
+    at_start = len(rows) <= limit
+    rows = rows[:limit]
+    rows.reverse()
+    at_end = cursor is None
+    return Page(tuple(rows), at_start=at_start, at_end=at_end)
+
+
+def page_around(session: Session, q: Query, cursor: Cursor, *, limit: int = PAGE_SIZE,
+                full_phones: bool = False) -> Page:
+    """The page that starts at ``cursor`` itself (the same rows again, refreshed)."""
+    start = Cursor(cursor.received, cursor.id + 1, cursor.key + 1)
+    page = page_after(session, q, start, limit=limit, full_phones=full_phones)
+    if page.rows:
+        return page
+    return page_after(session, q, None, limit=limit, full_phones=full_phones)
+
+
+def _exists(session: Session, q: Query, *, newer: bool, cursor: Cursor) -> bool:
+    built = page_sql(q, newer=newer, cursor=cursor, limit=1)
+    if built is None:
+        return False
+    sql, params = built
+    return session.connection().exec_driver_sql(*_named_to_qmark(sql, params)).first() is not None
+
+
+def count(session: Session, q: Query) -> int:
+    """How many rows match (FTS5 or an index count; run it lazily, off the first paint)."""
+    built = page_sql(q, count=True)
+    if built is None:
+        return 0
+    return session.connection().exec_driver_sql(*_named_to_qmark(*built)).scalar_one()
+
+
+def count_newer(session: Session, q: Query, cursor: Cursor) -> int:
+    """How many matching rows come before ``cursor``: the page's offset."""
+    built = page_sql(q, newer=True, cursor=cursor, count=True)
+    if built is None:
+        return 0
+    return session.connection().exec_driver_sql(*_named_to_qmark(*built)).scalar_one()
+
+
+def explain(session: Session, q: Query, *, newer: bool = False, cursor: Cursor | None = None,
+            count_query: bool = False) -> list[str]:
+    """EXPLAIN QUERY PLAN lines of a page (or count) query."""
+    built = page_sql(q, newer=newer, cursor=cursor, count=count_query)
+    if built is None:
+        return []
+    sql, params = _named_to_qmark(*built)
+    rows = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+    return [r[3] for r in rows]
+
+
+def data_version(session: Session) -> int:
+    return session.connection().exec_driver_sql("PRAGMA data_version").scalar_one()
+
+
+# --------------------------------------------------------------------------- detail
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    kind: str  # work_order, complaint, callback
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    id: int
+    number: str
+    received_at: datetime
+    ended_at: datetime | None
+    channel: str
+    channel_detail: str
+    customer_name: str
+    phone: str
+    phone_masked: bool
+    phone_ext: str
+    unit: str
+    address: str
+    category: str
+    subtype: str
+    urgency: str
+    summary: str
+    handling_steps: tuple[str, ...]
+    result: str
+    outcome: str
+    status: str
+    closed_at: datetime | None
+    satisfaction: int | None
+    identity_verified: bool | None
+    verified_by: str
+    agent_staff_no: str
+    agent_name: str
+    referred_department: str
+    referral_contact: str
+    escalation_reason: str
+    duration_s: int | None
+    links: tuple[LinkRef, ...]
+
+
+def _opt_ts(value) -> datetime | None:
+    return None if value is None else _parse_ts(value)
+
+
+def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> ContactDetail | None:
+    from csdesk.models import Agent, Callback, Complaint, Contact, WorkOrder
+
+    c = session.get(Contact, contact_id)
+    if c is None:
+        return None
+    agent = session.get(Agent, c.agent_id)
+    links: list[LinkRef] = []
+    if c.work_order_id:
+        wo = session.get(WorkOrder, c.work_order_id)
+        if wo is not None:
+            links.append(LinkRef("work_order", wo.id, _("Work order {number}").format(number=wo.number)))
+    if c.complaint_id:
+        cp = session.get(Complaint, c.complaint_id)
+        if cp is not None:
+            links.append(LinkRef("complaint", cp.id, _("Complaint {number}").format(number=cp.number)))
+    seen: set[int] = set()
+    from sqlmodel import select
+
+    cb_ids = [c.parent_callback_id] if c.parent_callback_id else []
+    cb_ids += list(session.exec(select(Callback.id).where(Callback.contact_id == c.id)))
+    for cb_id in cb_ids:
+        if cb_id in seen:
+            continue
+        seen.add(cb_id)
+        cb = session.get(Callback, cb_id)
+        if cb is not None:
+            from csdesk.clock import fmt
+
+            links.append(LinkRef("callback", cb.id, _("Call-back due {due}").format(due=fmt(cb.due_at, "%Y-%m-%d %H:%M"))))
+    steps = tuple(s.strip() for s in (c.handling or "").split("\n") if s.strip())
+    return ContactDetail(
+        id=c.id, number=c.number, received_at=c.received_at, ended_at=c.ended_at, channel=c.channel,
+        channel_detail=c.channel_detail, customer_name=c.customer_name,
+        phone=c.phone if full_phones else mask(c.phone), phone_masked=not full_phones and bool(c.phone),
+        phone_ext=c.phone_ext, unit=c.unit_key, address=c.address, category=c.category, subtype=c.subtype,
+        urgency=c.urgency, summary=c.summary, handling_steps=steps, result=c.result, outcome=c.outcome,
+        status=c.status, closed_at=c.closed_at, satisfaction=c.satisfaction,
+        identity_verified=c.identity_verified, verified_by=c.verified_by,
+        agent_staff_no=c.agent_staff_no, agent_name=agent.name if agent else "",
+        referred_department=c.referred_department, referral_contact=c.referral_contact,
+        escalation_reason=c.escalation_reason, duration_s=c.duration_s, links=tuple(links))
+
+
+@dataclass(frozen=True)
+class LinkedRecord:
+    """A linked work order, complaint or call-back as label/value lines."""
+
+    kind: str
+    id: int
+    title: str
+    fields: tuple[tuple[str, str], ...]
+
+
+def linked_record(session: Session, kind: str, record_id: int, *, full_phones: bool = False) -> LinkedRecord | None:
+    from csdesk.clock import fmt
+    from csdesk.models import Callback, Complaint, WorkOrder
+
+    def ph(value: str) -> str:
+        return value if full_phones else mask(value)
+
+    if kind == "work_order":
+        w = session.get(WorkOrder, record_id)
+        if w is None:
+            return None
+        fee = "" if w.quoted_fee_fen is None else f"{w.quoted_fee_fen / 100:.2f}"
+        return LinkedRecord(kind, w.id, _("Work order {number}").format(number=w.number), (
+            (_("Status"), _label("OrderStatus", w.status)), (_("Customer"), w.customer_name),
+            (_("Phone"), ph(w.phone)), (_("Unit"), w.unit_key or w.address),
+            (_("To do"), w.description), (_("Category"), w.category), (_("Urgency"), _label("Urgency", w.urgency)),
+            (_("Department"), w.department), (_("Appointment"), fmt(w.appointment_at)),
+            (_("Deadline"), fmt(w.deadline_at)), (_("Assignee"), w.assignee),
+            (_("Paid"), _("yes") if w.paid else _("no")), (_("Quoted fee"), fee),
+            (_("Created"), fmt(w.created_at)), (_("Completed"), fmt(w.completed_at)),
+            (_("Result"), w.result), (_("Satisfaction"), "" if w.satisfaction is None else str(w.satisfaction)),
+        ))
+    if kind == "complaint":
+        p = session.get(Complaint, record_id)
+        if p is None:
+            return None
+        return LinkedRecord(kind, p.id, _("Complaint {number}").format(number=p.number), (
+            (_("Status"), _label("ComplaintStatus", p.status)), (_("Customer"), p.customer_name),
+            (_("Contact"), ph(p.contact_phone)), (_("Complained at"), fmt(p.complained_at)),
+            (_("About"), p.about), (_("Order concerned"), p.order_ref),
+            (_("First handler"), p.first_handler_staff_no), (_("Escalated"), fmt(p.escalated_at)),
+            (_("Reason"), p.escalation_reason), (_("Supervisor's plan"), p.plan),
+            (_("Customer's response"), p.customer_response), (_("Closed"), fmt(p.closed_at)),
+        ))
+    if kind == "callback":
+        b = session.get(Callback, record_id)
+        if b is None:
+            return None
+        return LinkedRecord(kind, b.id, _("Call-back"), (
+            (_("Kind"), _label("CallbackKind", b.kind)), (_("Due"), fmt(b.due_at)),
+            (_("Customer"), b.customer_name), (_("Phone"), ph(b.phone)), (_("Note"), b.note),
+            (_("Done"), fmt(b.done_at)), (_("Result"), _label("CallbackResult", b.result) if b.result else ""),
+            (_("Result note"), b.result_note), (_("Attempts"), str(b.attempts)),
+        ))
+    return None
+
+
+def _label(enum_name: str, value: str) -> str:
+    from csdesk import domain
+
+    try:
+        return getattr(domain, enum_name)(value).label
+    except (ValueError, AttributeError):
+        return value or ""
+
+
+# --------------------------------------------------------------------------- phones
+
+
+def may_see_full_phones(agent) -> bool:
+    """Supervisors and managers see full numbers; agents see them masked."""
+    return bool(agent is not None and getattr(agent, "is_supervisor", False))
+
+
+def reveal_phone(session: Session, contact_id: int, agent) -> str:
+    """The full number of one contact, recorded in the audit log (who, when, which).
+
+    Use a write session: the audit row and the reveal are one transaction.
+    """
+    from csdesk.models import AuditLog, Contact
+
+    c = session.get(Contact, contact_id)
+    if c is None:
+        raise LookupError(contact_id)
+    session.add(AuditLog(at=now(), agent_id=agent.id, action="reveal_phone", entity="contact",
+                         entity_id=contact_id, detail=f"{c.number} by {agent.staff_no}"))
+    session.flush()
+    return c.phone
+
+
+def record_export(session: Session, agent, q: Query, rows: int, fmt_name: str, target: str) -> None:
+    from csdesk.models import AuditLog
+
+    session.add(AuditLog(at=now(), agent_id=getattr(agent, "id", None), action="export_register",
+                         entity="contact", detail=f"{rows} rows {fmt_name} {target} {describe(q)}"))
+
+
+# --------------------------------------------------------------------------- reference for pickers
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    id: int
+    staff_no: str
+    name: str
+
+
+def agent_choices(session: Session) -> list[AgentChoice]:
+    from sqlmodel import select
+
+    from csdesk.models import Agent
+
+    return [AgentChoice(a.id, a.staff_no, a.name)
+            for a in session.exec(select(Agent).order_by(Agent.staff_no))]
+
+
+def find_agent(session: Session, staff_no: str) -> AgentChoice | None:
+    from sqlmodel import select
+
+    from csdesk.models import Agent
+
+    a = session.exec(select(Agent).where(Agent.staff_no == staff_no)).first()
+    return AgentChoice(a.id, a.staff_no, a.name) if a else None
+
+
+# --------------------------------------------------------------------------- export
+
+
+EXPORT_COLUMNS = (
+    "number", "received_at", "channel", "customer_name", "phone", "unit", "category", "subtype",
+    "urgency", "summary", "handling", "result", "outcome", "status", "agent", "work_order", "complaint",
+)
+
+
+def export_headers() -> tuple[str, ...]:
+    return (_("Number"), _("Received"), _("Channel"), _("Customer"), _("Phone"), _("Unit / address"),
+            _("Category"), _("Sub-type"), _("Urgency"), _("Summary"), _("Handling"), _("Result"),
+            _("Outcome"), _("Status"), _("Agent"), _("Work order"), _("Complaint"))
+
+
+def export_rows(session: Session, q: Query, *, full_phones: bool = False,
+                batch: int = 2000) -> Iterator[tuple]:
+    """Every row of the filter, newest first, as display values (local times, labels)."""
+    from csdesk.clock import fmt
+
+    cats = _category_names(session)
+    cursor = None
+    while True:
+        built = page_sql(q, cursor=cursor, limit=batch)
+        if built is None:
+            return
+        sql, params = built
+        sql = sql.replace(_COLS, _COLS + ", c.handling, c.result", 1)
+        rows = session.connection().exec_driver_sql(*_named_to_qmark(sql, params)).fetchall()
+        for r in rows:
+            phone = r[5] or ""
+            yield (r[1], fmt(_parse_ts(r[2])), _label("Channel", r[3]), r[4],
+                   phone if full_phones else mask(phone), r[6] or r[7] or "",
+                   cats.get(r[8], r[8]), r[9] or "", _label("Urgency", r[10]), r[11] or "",
+                   r[19] or "", r[20] or "", _label("Outcome", r[12]), _label("ContactStatus", r[13]),
+                   r[14], r[16] or "", r[18] or "")
+        if len(rows) < batch:
+            return
+        last = rows[-1]
+        cursor = Cursor(str(last[2]), last[0], last[21])
+
+
+def _category_names(session: Session) -> dict[str, str]:
+    from csdesk.services.reference import categories
+
+    return {c.code: c.name for c in categories(session)}
+
+
+def category_name(session: Session, code: str) -> str:
+    return _category_names(session).get(code, code)
+
+
+def describe(q: Query) -> str:
+    """The active filters and search in one line (for the screen and exports)."""
+    from csdesk.clock import fmt
+
+    parts = []
+    if q.start or q.end:
+        label = {"today": _("today"), "shift": _("this shift"), "yesterday": _("yesterday"),
+                 "week": _("this week"), "month": _("this month")}.get(q.period)
+        if label is None:
+            last = (q.end - timedelta(seconds=1)) if q.end else None
+            label = f"{fmt(q.start, '%Y-%m-%d') if q.start else '…'}–{fmt(last, '%Y-%m-%d') if last else '…'}"
+        parts.append(label)
+    if q.channel:
+        parts.append(_label("Channel", q.channel))
+    if q.category:
+        parts.append(q.category)
+    if q.urgency:
+        parts.append(_label("Urgency", q.urgency))
+    if q.outcome:
+        parts.append(_label("Outcome", q.outcome))
+    if q.agent_id is not None:
+        parts.append(_("agent {staff_no}").format(staff_no=q.agent_label or q.agent_id))
+    if q.open_only:
+        parts.append(_("open only"))
+    if q.search.strip():
+        parts.append(_("search: {what}").format(what=interpret(q.search).describe()))
+    return " · ".join(parts)
