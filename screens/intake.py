@@ -1,0 +1,1113 @@
+"""The call intake screen (来电/来访受理): the screen the front desk lives in.
+
+The form follows the conversation (greet, identify, restate, classify,
+verify, resolve); the script line above it says what to say; the customer card
+beside it recognises the caller as digits are typed; My queue below the card
+holds the call-backs and escalations due.  All database work runs in thread
+workers and comes back as messages; a draft is kept as the agent types.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from csdesk.clock import fmt
+from csdesk.clock import now as utcnow
+from csdesk.i18n import _, current_language
+from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
+from screens.queue import QueuePanel, fmt_span, mask_phone
+from screens.widgets import DeskHeader
+
+DRAFT_KIND = "intake"
+RECOGNISE_DELAY = 0.12  # s after the last keystroke
+DRAFT_DELAY = 0.5
+QUEUE_REFRESH = 30.0
+
+TEXT_FIELDS = ("phone", "name", "building", "unit", "room", "address", "referral_contact", "promise",
+               "escalation_reason", "identity")
+AREA_FIELDS = ("summary", "handling")
+BAR_FIELDS = ("channel", "category", "subtype", "urgency", "outcome", "department", "callback_result")
+# Tab order, for focusing the first field with an error.
+FIELD_ORDER = ("channel", "phone", "name", "building", "unit", "room", "address", "summary", "category",
+               "subtype", "urgency", "identity", "handling", "outcome", "department", "referral_contact",
+               "promise", "escalation_reason", "callback_result")
+
+
+# --------------------------------------------------------------------------- messages from workers
+
+
+class ReferenceLoaded(Message):
+    def __init__(self, categories: list, departments: list, scripts: dict) -> None:
+        super().__init__()
+        self.categories = categories
+        self.departments = departments
+        self.scripts = scripts
+
+
+class Recognised(Message):
+    def __init__(self, seq: int, result: Any) -> None:
+        super().__init__()
+        self.seq = seq
+        self.result = result
+
+
+class IdentityChecked(Message):
+    def __init__(self, answer: str, check: Any) -> None:
+        super().__init__()
+        self.answer = answer
+        self.check = check
+
+
+class Saved(Message):
+    def __init__(self, saved: Any) -> None:
+        super().__init__()
+        self.saved = saved
+
+
+class SaveFailed(Message):
+    def __init__(self, errors: dict[str, str] | None, message: str = "") -> None:
+        super().__init__()
+        self.errors = errors or {}
+        self.message = message
+
+
+class DraftFound(Message):
+    def __init__(self, draft: Any) -> None:
+        super().__init__()
+        self.draft = draft
+
+
+class QueueLoaded(Message):
+    def __init__(self, items: list, message: str = "") -> None:
+        super().__init__()
+        self.items = items
+        self.message = message
+
+
+class QueueActionDone(Message):
+    def __init__(self, message: str, ok: bool = True) -> None:
+        super().__init__()
+        self.message = message
+        self.ok = ok
+
+
+class CallbackLoaded(Message):
+    def __init__(self, info: Any, result: Any) -> None:
+        super().__init__()
+        self.info = info
+        self.result = result
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+def _field(label: str, widget: Widget, name: str, classes: str = "field") -> Vertical:
+    return Vertical(Label(label, classes="field-label"), widget,
+                    Static("", id=f"{name}-error", classes="field-error", markup=False),
+                    id=f"{name}-field", classes=classes)
+
+
+class IntakeScreen(Screen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    AUTO_FOCUS = "#phone"
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="intake.save", priority=True),
+        Binding("escape", "discard", _("Clear"), id="intake.discard", priority=True),
+        Binding("ctrl+f", "find", _("Caller"), id="intake.find"),
+        Binding("ctrl+r", "offer_callback", _("Call back"), id="intake.callback"),
+        Binding("f6", "focus_matches", _("Matches"), id="intake.matches"),
+        Binding("f7", "focus_queue", _("Queue"), id="intake.queue"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customer_id: int | None = None
+        self.chosen = None  # CustomerMatch
+        self.card = None  # CustomerCard
+        self.matches: tuple = ()
+        self.callback_id: int | None = None
+        self.callback_note = ""
+        self.identity_check = None
+        self.categories: list = []
+        self.departments: list = []
+        self.scripts: dict = {}
+        self.started_at: float | None = None
+        self.received_at = None
+        self.saving = False
+        self.last_saved = None
+        self._seq = 0
+        self._auto_choose = False
+        self._outcome_touched = False
+        self._draft_checked = False
+        self._recognise_timer: Timer | None = None
+        self._draft_timer: Timer | None = None
+        self._identity_timer: Timer | None = None
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        from csdesk.domain import CallbackResult, Channel, Urgency
+
+        yield DeskHeader()
+        with Horizontal(id="script-bar"):
+            yield Static("", id="script", markup=False)
+            yield Static("00:00", id="timer")
+        with Horizontal(id="main"):
+            with VerticalScroll(id="form"):
+                yield _field(_("Channel"), ChoiceBar([(c.value, c.label) for c in Channel if c is not Channel.PATROL],
+                                                     Channel.PHONE.value, id="channel"), "channel")
+                with Horizontal(classes="row"):
+                    yield _field(_("Phone"), DeskInput(placeholder=_("number, last 4 digits, name or initials"),
+                                                       id="phone"), "phone", "field wide")
+                    yield _field(_("Name"), DeskInput(id="name"), "name", "field wide")
+                with Horizontal(classes="row"):
+                    yield _field(_("Building"), DeskInput(id="building"), "building", "field narrow")
+                    yield _field(_("Unit"), DeskInput(id="unit"), "unit", "field narrow")
+                    yield _field(_("Room"), DeskInput(id="room"), "room", "field narrow")
+                    yield _field(_("Or address"), DeskInput(id="address"), "address", "field wide")
+                yield _field(_("What the customer needs"), TextArea(id="summary", soft_wrap=True), "summary")
+                yield _field(_("Category"), ChoiceBar(id="category"), "category")
+                yield _field(_("Sub-type"), ChoiceBar(blank=_("none"), id="subtype"), "subtype")
+                yield _field(_("Urgency"), ChoiceBar([(u.value, u.label) for u in Urgency], Urgency.NORMAL.value,
+                                                     id="urgency"), "urgency")
+                with Vertical(id="identity-box"):
+                    yield _field(_("Identity: last 4 digits of the registered phone, or the name on the order"),
+                                 DeskInput(id="identity"), "identity")
+                    yield Static("", id="identity-status", markup=False)
+                yield _field(_("Handling steps"), TextArea(id="handling", soft_wrap=True), "handling")
+                yield _field(_("Outcome"), ChoiceBar(id="outcome"), "outcome")
+                with Vertical(id="department-box"):
+                    yield _field(_("Department"), ChoiceBar(id="department"), "department")
+                with Vertical(id="referral-box"):
+                    yield _field(_("Contact given to the customer"), DeskInput(id="referral_contact"),
+                                 "referral_contact")
+                with Vertical(id="promise-box"):
+                    yield _field(_("Reply within (minutes) or at (HH:MM)"), DeskInput(placeholder="60", id="promise"),
+                                 "promise")
+                with Vertical(id="escalate-box"):
+                    yield _field(_("Reason for the supervisor (one line)"), DeskInput(id="escalation_reason"),
+                                 "escalation_reason")
+                with Vertical(id="callback-box"):
+                    yield _field(_("Result of the call-back"),
+                                 ChoiceBar([(r.value, r.label) for r in CallbackResult], CallbackResult.DONE.value,
+                                           id="callback_result"), "callback_result")
+                yield Static("", id="form-status", markup=False)
+            with Vertical(id="side"):
+                yield Static(_("Customer"), id="card-title")
+                yield OptionList(id="matches")
+                yield Static("", id="card", markup=False)
+                yield QueuePanel(id="queue")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Intake")
+        for name in ("identity-box", "department-box", "referral-box", "promise-box", "escalate-box",
+                     "callback-box"):
+            self.query_one(f"#{name}").display = False
+        self.query_one("#matches", OptionList).display = False
+        self.query_one("#summary", TextArea).show_line_numbers = False
+        self.query_one("#handling", TextArea).show_line_numbers = False
+        self.show_card()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(QUEUE_REFRESH, self.refresh_queue)
+        self._load_reference()
+        self._load_draft()
+        self.refresh_queue()
+        phone = getattr(self.app, "start_phone", None)
+        if phone:
+            self._auto_choose = True
+            self._start_timer()
+            self._set_value("phone", phone)
+            self._recognise(phone, self._next_seq())
+        self.update_script()
+
+    # ----------------------------------------------------------------- reference data, scripts
+    @work(thread=True, group="intake-ref")
+    def _load_reference(self) -> None:
+        from csdesk.services.intake import load_scripts
+        from csdesk.services.reference import categories, departments
+
+        with self.app.db_read() as session:
+            cats = categories(session)
+            deps = departments(session)
+        self.post_message(ReferenceLoaded(cats, deps, load_scripts()))
+
+    def on_reference_loaded(self, message: ReferenceLoaded) -> None:
+        self.categories = message.categories
+        self.departments = message.departments
+        self.scripts = message.scripts
+        with self._programmatic():
+            self.bar("category").set_options([(c.code, c.name) for c in self.categories if not c.parent_code])
+            self.bar("department").set_options([(d.code, d.name) for d in self.departments])
+        self._category_changed()
+        self.update_script()
+
+    # ----------------------------------------------------------------- small helpers
+    def bar(self, name: str) -> ChoiceBar:
+        return self.query_one(f"#{name}", ChoiceBar)
+
+    def text(self, name: str) -> str:
+        if name in AREA_FIELDS:
+            return self.query_one(f"#{name}", TextArea).text
+        if name in BAR_FIELDS:
+            return self.bar(name).value
+        return self.query_one(f"#{name}", Input).value
+
+    def _set_value(self, name: str, value: str) -> None:
+        if name in AREA_FIELDS:
+            self.query_one(f"#{name}", TextArea).text = value
+        elif name in BAR_FIELDS:
+            self.bar(name).value = value
+        else:
+            self.query_one(f"#{name}", Input).value = value
+
+    def _programmatic(self):
+        """Set values without the change handlers running (they are called explicitly)."""
+        return self.prevent(Input.Changed, TextArea.Changed, ChoiceBar.Changed)
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def form(self):
+        from csdesk.services.intake import IntakeForm
+
+        return IntakeForm(
+            channel=self.text("channel"), phone=self.text("phone"), name=self.text("name"),
+            building=self.text("building"), unit=self.text("unit"), room=self.text("room"),
+            address=self.text("address"), category=self.text("subtype") or self.text("category"),
+            subtype="", urgency=self.text("urgency"), summary=self.text("summary"),
+            handling=self.text("handling"), outcome=self.text("outcome"), customer_id=self.customer_id,
+            department=self.text("department") if self.query_one("#department-box").display else "",
+            referral_contact=self.text("referral_contact") if self.text("outcome") == "referred" else "",
+            promise=self.text("promise") if self.text("outcome") == "promised" else "",
+            escalation_reason=self.text("escalation_reason") if self.text("outcome") == "escalated" else "",
+            identity=self.text("identity") if self.text("category") == "info_change" else "",
+            callback_id=self.callback_id,
+            callback_result=self.text("callback_result") if self.callback_id else "",
+            received_at=self.received_at,
+            duration_s=int(time.monotonic() - self.started_at) if self.started_at else None,
+        )
+
+    def is_empty(self) -> bool:
+        return all(not self.text(n).strip() for n in (*TEXT_FIELDS, *AREA_FIELDS)) and self.callback_id is None
+
+    def _start_timer(self) -> None:
+        if self.started_at is None:
+            self.started_at = time.monotonic()
+            self.received_at = utcnow()
+
+    def elapsed(self) -> int:
+        return int(time.monotonic() - self.started_at) if self.started_at else 0
+
+    # ----------------------------------------------------------------- the script line and the timer
+    def current_step(self) -> str:
+        if not self.text("phone").strip() and self.customer_id is None and not self.text("name").strip():
+            return "identify"
+        if not self.text("summary").strip():
+            return "restate"
+        if not self.text("category"):
+            return "classify"
+        if self.text("category") == "info_change" and not (self.identity_check and self.identity_check.verified):
+            return "verify"
+        return "resolve"
+
+    def offer_callback_due(self) -> bool:
+        limit = getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60
+        return (self.started_at is not None and self.elapsed() >= limit
+                and self.text("channel") in ("phone", "online") and self.text("outcome") != "promised")
+
+    def update_script(self) -> None:
+        from csdesk.services.intake import script_line
+
+        agent = self.app.agent
+        staff_no = agent.staff_no if agent else ""
+        step = self.current_step()
+        category = self.text("subtype") or self.text("category")
+        line = script_line(self.text("channel") or "phone", category, step, staff_no=staff_no,
+                           agent_name=agent.name if agent else "", lang=current_language(), scripts=self.scripts)
+        text = Text()
+        text.append(line.opening, style="bold")
+        text.append("\n")
+        steps = [("identify", _("Identify")), ("restate", _("Restate")), ("classify", _("Classify")),
+                 ("verify", _("Verify")), ("resolve", _("Resolve"))]
+        text.append(next(label for key, label in steps if key == step) + ": ", style="bold cyan")
+        text.append(line.prompt)
+        offer = self.offer_callback_due()
+        if offer:
+            offer_line = script_line(self.text("channel") or "phone", category, "offer_callback",
+                                     staff_no=staff_no, lang=current_language(), scripts=self.scripts)
+            text.append("\n")
+            text.append(_("Over {n} s: offer a call-back (Ctrl+R). ").format(
+                n=getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60),
+                style="bold black on yellow")
+            text.append(" " + offer_line.prompt, style="yellow")
+        self.query_one("#script", Static).update(text)
+        self.set_class(offer, "-offer-callback")
+
+    def _tick(self) -> None:
+        timer = self.query_one("#timer", Static)
+        elapsed = self.elapsed()
+        timer.update(f"{_('Call')} {fmt_span(elapsed)}")
+        limit = getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60
+        timer.set_class(self.started_at is not None and elapsed >= limit, "-late")
+        if self.started_at is not None:
+            self.update_script()
+        self.query_one(QueuePanel).tick(utcnow())
+
+    # ----------------------------------------------------------------- changes in the form
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        name = event.input.id or ""
+        self._clear_error(name)
+        self._start_timer()
+        if name in ("phone", "name"):
+            if name == "phone" and self.chosen is not None:
+                from csdesk.services.intake import classify_query
+
+                kind, q = classify_query(event.value)
+                if not (kind in ("phone", "prefix") and any(p.startswith(q) for p in self.chosen.phones)):
+                    self._unchoose()
+            if self.chosen is None:
+                self._schedule_recognise(event.value)
+        elif name == "identity":
+            self.identity_check = None
+            self._schedule_identity()
+        self._changed()
+
+    @on(TextArea.Changed)
+    def _area_changed(self, event: TextArea.Changed) -> None:
+        self._clear_error(event.text_area.id or "")
+        self._start_timer()
+        self._changed()
+
+    @on(ChoiceBar.Changed)
+    def _bar_changed(self, event: ChoiceBar.Changed) -> None:
+        name = event.bar.id or ""
+        self._clear_error(name)
+        if name == "category":
+            self._category_changed()
+        elif name == "subtype":
+            self._default_department()
+        elif name == "outcome":
+            self._outcome_touched = True
+            self._outcome_changed()
+        elif name == "urgency":
+            self._urgency_changed()
+        if name != "department":
+            self._start_timer()
+        self._changed()
+
+    def _changed(self) -> None:
+        self.update_script()
+        self._schedule_draft()
+
+    def _category_changed(self) -> None:
+        from csdesk.services.intake import default_outcome
+
+        category = self.text("category")
+        subs = [(c.code, c.name) for c in self.categories if c.parent_code == category and category]
+        with self._programmatic():
+            self.bar("subtype").set_options(subs)
+            self._set_outcomes()
+            if category and not self._outcome_touched:
+                self.bar("outcome").value = default_outcome(category).value
+            self._default_department()
+        self.query_one("#subtype-field").display = bool(subs)
+        self.query_one("#identity-box").display = category == "info_change"
+        if category == "info_change" and self.text("identity").strip():
+            self._schedule_identity()
+        self._outcome_changed()
+        self.show_card()
+
+    def _set_outcomes(self) -> None:
+        from csdesk.domain import Outcome
+
+        category = self.text("category")
+        outcomes = list(Outcome)
+        if category == "complaint":  # agents do not settle complaints alone
+            outcomes = [Outcome.ESCALATED, Outcome.WORK_ORDER]
+        current = self.bar("outcome").value
+        self.bar("outcome").set_options([(o.value, o.label) for o in outcomes],
+                                        current if current in [o.value for o in outcomes] else None)
+
+    def _urgency_changed(self) -> None:
+        self._outcome_changed()
+
+    def _default_department(self) -> None:
+        code = self.text("subtype") or self.text("category")
+        dep = next((c.department_code for c in self.categories if c.code == code and c.department_code), None)
+        if dep is None:
+            dep = next((c.department_code for c in self.categories
+                        if c.code == self.text("category") and c.department_code), None)
+        if dep and self.text("outcome") != "referred":
+            self.bar("department").value = dep
+
+    def _outcome_changed(self) -> None:
+        outcome = self.text("outcome")
+        self.query_one("#department-box").display = outcome in ("work_order", "referred")
+        self.query_one("#referral-box").display = outcome == "referred"
+        self.query_one("#promise-box").display = outcome == "promised"
+        auto = self.text("category") == "complaint" or self.text("urgency") in ("urgent", "critical")
+        self.query_one("#escalate-box").display = outcome == "escalated" or auto
+        if outcome == "referred" and not self.text("referral_contact"):
+            dep = next((d for d in self.departments if d.code == self.text("department")), None)
+            if dep is not None and dep.phone:
+                with self._programmatic():
+                    self._set_value("referral_contact", dep.phone)
+
+    @on(ChoiceBar.Changed, "#department")
+    def _department_changed(self, event: ChoiceBar.Changed) -> None:
+        if self.text("outcome") == "referred":
+            dep = next((d for d in self.departments if d.code == event.value), None)
+            if dep is not None:
+                with self._programmatic():
+                    self._set_value("referral_contact", dep.phone)
+
+    # ----------------------------------------------------------------- Enter moves on
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        name = event.input.id
+        if name in ("phone", "name") and self.chosen is None and self.matches:
+            if len(self.matches) == 1:
+                self.choose(self.matches[0])
+            else:
+                matches = self.query_one("#matches", OptionList)
+                matches.highlighted = 0
+                matches.focus()
+            return
+        if name in ("phone", "name") and self.chosen is not None:
+            self.query_one("#summary", TextArea).focus()
+            return
+        self.focus_next()
+
+    # ----------------------------------------------------------------- recognition
+    def _schedule_recognise(self, query: str) -> None:
+        if self._recognise_timer is not None:
+            self._recognise_timer.stop()
+        seq = self._next_seq()
+        self._recognise_timer = self.set_timer(RECOGNISE_DELAY, lambda: self._recognise(query, seq))
+
+    @work(thread=True, exclusive=True, group="intake-recognise")
+    def _recognise(self, query: str, seq: int, customer_id: int | None = None) -> None:
+        from csdesk.services.intake import recognise
+
+        with self.app.db_read() as session:
+            result = recognise(session, query, customer_id=customer_id)
+        self.post_message(Recognised(seq, result))
+
+    def on_recognised(self, message: Recognised) -> None:
+        if message.seq != self._seq:
+            return  # the agent typed on since
+        result = message.result
+        self.matches = result.matches
+        if self.chosen is None:
+            self.card = result.card
+        olist = self.query_one("#matches", OptionList)
+        olist.set_options([Option(self._match_prompt(m), id=str(m.id)) for m in result.matches])
+        olist.display = bool(result.matches) and self.chosen is None
+        if result.matches:
+            olist.highlighted = 0
+        if self._auto_choose:
+            self._auto_choose = False
+            if len(result.matches) == 1 and result.matches[0].how == "phone":
+                self.choose(result.matches[0], focus=False)
+                return
+        self.show_card(full_number=result.full_number, query=result.query)
+
+    def _match_prompt(self, m) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(m.name or _("(no name)"), style="bold")
+        text.append(f"  {mask_phone(m.phone)}")
+        if m.unit_key or m.address:
+            text.append(f"  {m.unit_key or m.address}", style="cyan")
+        return text
+
+    @on(OptionList.OptionHighlighted, "#matches")
+    def _match_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self.chosen is not None or event.option.id is None:
+            return
+        cid = int(event.option.id)
+        if self.card is None or self.card.customer.id != cid:
+            self._load_card(cid, self._next_seq())
+
+    @work(thread=True, exclusive=True, group="intake-card")
+    def _load_card(self, customer_id: int, seq: int) -> None:
+        from csdesk.services.intake import Recognition, customer_card
+
+        with self.app.db_read() as session:
+            card = customer_card(session, customer_id)
+        self.post_message(Recognised(seq, Recognition("", self.matches, card)))
+
+    @on(OptionList.OptionSelected, "#matches")
+    def _match_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        match = next((m for m in self.matches if str(m.id) == event.option.id), None)
+        if match is not None:
+            self.choose(match)
+
+    def choose(self, match, *, focus: bool = True) -> None:
+        """The agent picked a match: the form takes the customer's details."""
+        self.chosen = match
+        self.customer_id = match.id
+        if self.card is None or self.card.customer.id != match.id:
+            self._load_card(match.id, self._next_seq())
+        with self._programmatic():
+            from csdesk.services.intake import classify_query
+
+            kind, _q = classify_query(self.text("phone"))
+            if kind != "phone":
+                self._set_value("phone", match.phone)
+            self._set_value("name", match.name)
+            self._set_value("building", match.building)
+            self._set_value("unit", match.unit)
+            self._set_value("room", match.room)
+            self._set_value("address", match.address)
+        for name in ("phone", "name", "building", "unit", "room", "address"):
+            self._clear_error(name)
+        self.query_one("#matches", OptionList).display = False
+        self.show_card()
+        if focus:
+            self.query_one("#summary", TextArea).focus()
+        self._start_timer()
+        self._changed()
+
+    def _unchoose(self) -> None:
+        self.chosen = None
+        self.customer_id = None
+        self.card = None
+        self.identity_check = None
+        self.show_card()
+
+    def show_card(self, full_number: str = "", query: str = "") -> None:
+        card_widget = self.query_one("#card", Static)
+        title = self.query_one("#card-title", Static)
+        card = self.card
+        text = Text()
+        if card is None:
+            if self.chosen is None and full_number:
+                title.update(_("New caller"))
+                text.append(_("Not known yet: a new customer record is made on save."), style="bold yellow")
+            elif self.chosen is None and query and not self.matches:
+                title.update(_("Customer"))
+                text.append(_("No customer matches {query!r}.").format(query=query), style="dim")
+            else:
+                title.update(_("Customer"))
+                text.append(_("Type the caller's number, its last four digits, a name or initials (zs)."),
+                            style="dim")
+            card_widget.update(text)
+            return
+        c = card.customer
+        title.update((_("Customer") + ": " + (c.name or c.code)) + ("  ✓" if self.chosen else ""))
+        text.append(f"{c.name or _('(no name)')}", style="bold")
+        text.append(f"  {c.code}\n", style="dim")
+        if c.phones:
+            text.append(_("Phones") + ": " + ", ".join(mask_phone(p) for p in c.phones) + "\n")
+        if card.units or c.address:
+            text.append(_("Units") + ": " + ", ".join(card.units or (c.address,)) + "\n", style="cyan")
+        if card.refused_visit:
+            text.append("⚠ " + _("On the refused-visit list: do not call for return visits."), style="bold red")
+            if card.refused_reason:
+                text.append(f" ({card.refused_reason})", style="red")
+            text.append("\n")
+        repeat = card.repeat_of(self.text("category"))
+        if repeat is not None:
+            text.append("⚠ " + _("Same unit, same matter in the last 7 days: {number} on {when}").format(
+                number=repeat.number, when=fmt(repeat.received_at, "%m-%d %H:%M")) + "\n", style="bold yellow")
+            text.append(f"   {repeat.summary}\n", style="yellow")
+        elif card.week:
+            text.append(_("Contacts from this unit in the last 7 days: {n}").format(n=len(card.week)) + "\n",
+                        style="yellow")
+        now = utcnow()
+        if card.open_orders:
+            text.append(_("Open orders") + "\n", style="bold")
+            for o in card.open_orders:
+                late = o.overdue(now)
+                text.append(f" {o.number} ", style="bold")
+                text.append(f"{_('due')} {fmt(o.deadline_at, '%m-%d %H:%M')}", style="bold red" if late else "")
+                if late:
+                    text.append(" " + _("OVERDUE"), style="bold red")
+                text.append(f" {o.description}\n", style="dim")
+        if card.open_complaints:
+            text.append(_("Open complaints") + "\n", style="bold red")
+            for p in card.open_complaints:
+                text.append(f" {p.number} {fmt(p.complained_at, '%m-%d')} {p.about}\n", style="red")
+        if card.recent:
+            text.append(_("Recent contacts") + "\n", style="bold")
+            for line in card.recent:
+                text.append(f" {fmt(line.received_at, '%m-%d %H:%M')} ", style="dim")
+                text.append(f"{self._category_name(line.category)} · {line.summary}\n")
+        if not (card.open_orders or card.open_complaints or card.recent):
+            text.append(_("No earlier contacts.") + "\n", style="dim")
+        card_widget.update(text)
+
+    def _category_name(self, code: str) -> str:
+        return next((c.name for c in self.categories if c.code == code), code)
+
+    # ----------------------------------------------------------------- identity check
+    def _schedule_identity(self) -> None:
+        if self._identity_timer is not None:
+            self._identity_timer.stop()
+        answer = self.text("identity")
+        self._identity_timer = self.set_timer(RECOGNISE_DELAY, lambda: self._check_identity(answer))
+
+    @work(thread=True, exclusive=True, group="intake-identity")
+    def _check_identity(self, answer: str) -> None:
+        from csdesk.services.intake import verify_identity
+
+        with self.app.db_read() as session:
+            check = verify_identity(session, self.customer_id, answer)
+        self.post_message(IdentityChecked(answer, check))
+
+    def on_identity_checked(self, message: IdentityChecked) -> None:
+        if message.answer != self.text("identity"):
+            return
+        self.identity_check = message.check
+        status = self.query_one("#identity-status", Static)
+        if not message.answer.strip():
+            status.update("")
+        elif message.check.verified:
+            how = _("last four digits") if message.check.how == "last4" else _("name on the order")
+            status.update(Text("✓ " + _("Verified ({how}): the change will be applied.").format(how=how),
+                               style="bold green"))
+        elif self.customer_id is None:
+            status.update(Text("✗ " + _("Choose the known customer first: a new caller cannot be verified."),
+                               style="bold red"))
+        else:
+            status.update(Text("✗ " + _("Not verified: the contact is recorded, the change is not applied."),
+                               style="bold red"))
+        self.update_script()
+
+    # ----------------------------------------------------------------- saving
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        if not self.categories:
+            self.status(_("Still loading the categories; try again in a moment."), error=True)
+            return
+        self.saving = True
+        self.status(_("Saving…"))
+        self._save(self.form())
+
+    @work(thread=True, exclusive=True, group="intake-save")
+    def _save(self, form) -> None:
+        from csdesk.services.drafts import discard_draft
+        from csdesk.services.intake import IntakeInvalid, record_contact
+
+        try:
+            with self.app.db_write() as session:
+                saved = record_contact(session, form, self.app.agent, settings=self.app.settings)
+                discard_draft(session, self.app.agent.id, DRAFT_KIND)
+        except IntakeInvalid as exc:
+            self.post_message(SaveFailed(exc.errors))
+            return
+        except Exception as exc:  # noqa: BLE001 - the agent sees one line; the form keeps its text
+            from csdesk.services.callbacks import QueueError
+
+            if isinstance(exc, QueueError):
+                self.post_message(SaveFailed(None, str(exc)))
+            else:
+                self.post_message(SaveFailed(None, _("Not saved: {error}").format(error=exc)))
+            return
+        self.post_message(Saved(saved))
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self.saving = False
+        for name, text in message.errors.items():
+            self.show_error(name, text)
+        if message.errors:
+            first = next((n for n in FIELD_ORDER if n in message.errors), None)
+            self.status(_("Not saved: check the fields marked in red."), error=True)
+            if first is not None:
+                self._focus_field(first)
+        else:
+            self.status(message.message, error=True)
+
+    def _focus_field(self, name: str) -> None:
+        box = {"identity": "identity-box", "department": "department-box", "referral_contact": "referral-box",
+               "promise": "promise-box", "escalation_reason": "escalate-box",
+               "callback_result": "callback-box"}.get(name)
+        if box:
+            self.query_one(f"#{box}").display = True
+        widget = self.query_one(f"#{name}")
+        widget.focus()
+        widget.scroll_visible()
+
+    def on_saved(self, message: Saved) -> None:
+        from csdesk.domain import Outcome
+
+        self.saving = False
+        s = message.saved
+        self.last_saved = s
+        parts = [_("Saved {number}").format(number=s.number)]
+        try:
+            parts.append(Outcome(s.outcome).label)
+        except ValueError:
+            pass
+        if s.work_order_number:
+            parts.append(_("work order {number}, due {when}").format(
+                number=s.work_order_number, when=fmt(s.deadline_at, "%m-%d %H:%M")))
+        if s.callback_due_at:
+            parts.append(_("call-back due {when}").format(when=fmt(s.callback_due_at, "%m-%d %H:%M")))
+        if s.complaint_number:
+            parts.append(_("complaint {number}").format(number=s.complaint_number))
+        if s.escalation_id:
+            parts.append(_("sent to the supervisor"))
+        if s.identity_verified is False:
+            parts.append(_("identity not verified: change not applied"))
+        if s.new_customer:
+            parts.append(_("new customer {code}").format(code=s.customer_code))
+        summary = " · ".join(parts)
+        self.clear_form()
+        self.status(summary)
+        self.notify(summary, title=_("Saved"), timeout=6)
+        self.refresh_queue()
+
+    def status(self, text: str, error: bool = False) -> None:
+        widget = self.query_one("#form-status", Static)
+        widget.update(text)
+        widget.set_class(error, "-error")
+
+    def show_error(self, name: str, text: str) -> None:
+        try:
+            widget = self.query_one(f"#{name}-error", Static)
+        except Exception:  # noqa: BLE001 - a field this screen does not show
+            self.status(text, error=True)
+            return
+        widget.update(text)
+        widget.display = bool(text)
+        self.query_one(f"#{name}").set_class(bool(text), "-invalid")
+
+    def _clear_error(self, name: str) -> None:
+        if not name:
+            return
+        try:
+            widget = self.query_one(f"#{name}-error", Static)
+        except Exception:  # noqa: BLE001
+            return
+        if widget.display:
+            widget.update("")
+            widget.display = False
+            self.query_one(f"#{name}").set_class(False, "-invalid")
+
+    def clear_form(self) -> None:
+        from csdesk.domain import CallbackResult, Channel, Urgency
+
+        with self._programmatic():
+            for name in (*TEXT_FIELDS, *AREA_FIELDS):
+                self._set_value(name, "")
+            self._set_value("channel", Channel.PHONE.value)
+            self._set_value("category", "")
+            self._set_value("urgency", Urgency.NORMAL.value)
+            self._set_value("outcome", "")
+            self._set_value("callback_result", CallbackResult.DONE.value)
+        for name in FIELD_ORDER:
+            self._clear_error(name)
+        self.query_one("#identity-status", Static).update("")
+        self.query_one("#callback-box").display = False
+        self.customer_id = None
+        self.chosen = None
+        self.card = None
+        self.matches = ()
+        self.callback_id = None
+        self.callback_note = ""
+        self.identity_check = None
+        self.started_at = None
+        self.received_at = None
+        self._outcome_touched = False
+        self._seq += 1  # results of searches still running are stale now
+        self.query_one("#matches", OptionList).display = False
+        self._category_changed()
+        self._outcome_changed()
+        self.show_card()
+        self.update_script()
+        self._tick()
+        self.query_one("#phone", Input).focus()
+
+    # ----------------------------------------------------------------- discarding
+    def action_discard(self) -> None:
+        if self.saving:
+            return
+        if self.is_empty():
+            self.clear_form()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.clear_form()
+                self._discard_draft()
+                self.status(_("Discarded."))
+
+        self.app.push_screen(ConfirmModal(_("Discard this intake? What was typed will be lost."),
+                                          _("Discard"), _("Keep editing")), answered)
+
+    # ----------------------------------------------------------------- drafts
+    def _schedule_draft(self) -> None:
+        if not self._draft_checked or self.app.agent is None:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+    def draft_payload(self) -> dict:
+        payload = self.form().to_dict()
+        payload["customer_name"] = self.chosen.name if self.chosen else ""
+        payload["callback_note"] = self.callback_note
+        payload["elapsed"] = self.elapsed()
+        payload["category"] = self.text("category")
+        payload["subtype"] = self.text("subtype")
+        payload["outcome_touched"] = self._outcome_touched
+        return payload
+
+    def _write_draft(self) -> None:
+        self._save_draft(None if self.is_empty() else self.draft_payload())
+
+    @work(thread=True, exclusive=True, group="intake-draft")
+    def _save_draft(self, payload: dict | None) -> None:
+        from csdesk.services.drafts import discard_draft, save_draft
+
+        try:
+            with self.app.db_write() as session:
+                if payload is None:
+                    discard_draft(session, self.app.agent.id, DRAFT_KIND)
+                else:
+                    save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
+        except Exception as exc:  # noqa: BLE001 - the next keystroke tries again
+            self.app.call_from_thread(self.status, _("Draft not saved: {error}").format(error=exc), True)
+
+    @work(thread=True, group="intake-draft-discard")
+    def _discard_draft(self) -> None:
+        from csdesk.services.drafts import discard_draft
+
+        with self.app.db_write() as session:
+            discard_draft(session, self.app.agent.id, DRAFT_KIND)
+
+    @work(thread=True, group="intake-draft-load")
+    def _load_draft(self) -> None:
+        from csdesk.services.drafts import load_draft
+
+        with self.app.db_read() as session:
+            draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
+        self.post_message(DraftFound(draft))
+
+    def on_draft_found(self, message: DraftFound) -> None:
+        draft = message.draft
+        if draft is None:
+            self._draft_checked = True
+            self._schedule_draft()
+            return
+
+        def answered(restore: bool | None) -> None:
+            self._draft_checked = True
+            if restore:
+                self.restore(draft.payload)
+            else:
+                self._discard_draft()
+            self._schedule_draft()
+
+        p = draft.payload
+        who = " ".join(x for x in (p.get("name", ""), p.get("phone", "")) if x)
+        summary = (p.get("summary") or "").strip().split("\n", 1)[0][:60]
+        question = _("An intake was not saved ({when}): {who} {summary}\nRestore it?").format(
+            when=fmt(draft.updated_at, "%m-%d %H:%M"), who=who, summary=summary)
+        self.app.push_screen(ConfirmModal(question, _("Restore"), _("Discard it")), answered)
+
+    def restore(self, payload: dict) -> None:
+        """Put a draft back into the form."""
+        from csdesk.services.intake import IntakeForm
+
+        form = IntakeForm.from_dict(payload)
+        with self._programmatic():
+            for name in (*TEXT_FIELDS, *AREA_FIELDS):
+                self._set_value(name, str(getattr(form, name, "") or ""))
+            self._set_value("channel", form.channel or "phone")
+            self._set_value("category", payload.get("category", ""))
+        self._category_changed()
+        with self._programmatic():
+            self._set_value("subtype", payload.get("subtype", ""))
+            self._set_value("urgency", form.urgency or "normal")
+            if form.outcome:
+                self._set_value("outcome", form.outcome)
+            if form.department:
+                self._set_value("department", form.department)
+            self._set_value("callback_result", form.callback_result or "done")
+        self._outcome_touched = bool(payload.get("outcome_touched"))
+        self.customer_id = form.customer_id
+        self.callback_id = form.callback_id
+        self.callback_note = payload.get("callback_note", "")
+        self.query_one("#callback-box").display = self.callback_id is not None
+        self.received_at = form.received_at or utcnow()
+        self.started_at = time.monotonic() - int(payload.get("elapsed") or 0)
+        self._outcome_changed()
+        if form.customer_id:
+            self._restore_customer(form.customer_id, self._next_seq())
+        elif form.phone:
+            self._recognise(form.phone, self._next_seq())
+        self.status(_("Draft restored."))
+        self.update_script()
+        self.query_one("#summary", TextArea).focus()
+
+    @work(thread=True, exclusive=True, group="intake-card")
+    def _restore_customer(self, customer_id: int, seq: int) -> None:
+        from csdesk.services.intake import Recognition, customer_card
+
+        with self.app.db_read() as session:
+            card = customer_card(session, customer_id)
+        self.post_message(CallbackLoaded(None, Recognition("", (card.customer,) if card else (), card)))
+
+    # ----------------------------------------------------------------- My queue
+    def refresh_queue(self) -> None:
+        if self.app.agent is not None:
+            self._load_queue()
+
+    @work(thread=True, exclusive=True, group="intake-queue")
+    def _load_queue(self) -> None:
+        from csdesk.services.callbacks import my_queue
+
+        try:
+            with self.app.db_read() as session:
+                items = my_queue(session, self.app.agent)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(QueueLoaded([], str(exc)))
+            return
+        self.post_message(QueueLoaded(items))
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        self.query_one(QueuePanel).set_items(message.items, utcnow())
+        if message.message:
+            self.status(message.message, error=True)
+
+    def on_queue_panel_chosen(self, message: QueuePanel.Chosen) -> None:
+        item = message.item
+        if item.kind == "escalation":
+            self._escalation_chosen(item)
+            return
+
+        def go(discard: bool | None) -> None:
+            if discard:
+                self.clear_form()
+                self._discard_draft()
+                self._take_callback(item.id)
+
+        if self.is_empty():
+            go(True)
+        else:
+            self.app.push_screen(ConfirmModal(_("Discard the intake on screen and take this call-back?"),
+                                              _("Discard"), _("Keep editing")), go)
+
+    @work(thread=True, exclusive=True, group="intake-card")
+    def _take_callback(self, callback_id: int) -> None:
+        from csdesk.services.callbacks import get_callback
+        from csdesk.services.intake import customer_card, Recognition
+
+        with self.app.db_read() as session:
+            info = get_callback(session, callback_id)
+            card = customer_card(session, info.customer_id) if info and info.customer_id else None
+        result = Recognition("", (card.customer,) if card else (), card)
+        self.post_message(CallbackLoaded(info, result))
+
+    def on_callback_loaded(self, message: CallbackLoaded) -> None:
+        info, result = message.info, message.result
+        if info is not None:
+            if info.done_at is not None:
+                self.status(_("That call-back is already closed."), error=True)
+                self.refresh_queue()
+                return
+            from csdesk.domain import CallbackKind
+
+            self.clear_form()
+            self.callback_id = info.id
+            try:
+                kind = CallbackKind(info.kind).label
+            except ValueError:
+                kind = info.kind
+            self.callback_note = f"{kind}: {info.note}"
+            with self._programmatic():
+                self._set_value("channel", "outbound")
+                self._set_value("phone", info.phone)
+                self._set_value("name", info.customer_name)
+            self.query_one("#callback-box").display = True
+            self._start_timer()
+            self.status(_("Call-back") + " · " + self.callback_note)
+        if result.card is not None:
+            self.card = result.card
+            self.matches = result.matches
+            match = result.card.customer
+            self.chosen = match
+            self.customer_id = match.id
+            if info is not None:
+                with self._programmatic():
+                    if not self.text("phone"):
+                        self._set_value("phone", match.phone)
+                    for name in ("building", "unit", "room", "address"):
+                        self._set_value(name, getattr(match, name))
+        self.show_card()
+        self.update_script()
+        if info is not None:
+            self.query_one("#summary", TextArea).focus()
+            self._changed()
+
+    def _escalation_chosen(self, item) -> None:
+        agent = self.app.agent
+        if not agent.is_supervisor:
+            self.status(_("Waiting for a supervisor to take it."))
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._acknowledge(item.id)
+
+        self.app.push_screen(ConfirmModal(
+            _("Acknowledge this escalation and take it on?\n{what}").format(what=f"{item.title}: {item.note}"),
+            _("Acknowledge"), _("Not now")), answered)
+
+    @work(thread=True, group="intake-ack")
+    def _acknowledge(self, escalation_id: int) -> None:
+        from csdesk.services.callbacks import QueueError, acknowledge_escalation
+
+        try:
+            with self.app.db_write() as session:
+                ack = acknowledge_escalation(session, escalation_id, self.app.agent)
+        except QueueError as exc:
+            self.post_message(QueueActionDone(str(exc), ok=False))
+            return
+        self.post_message(QueueActionDone(_("Escalation acknowledged by {staff_no} at {when}.").format(
+            staff_no=ack.acknowledged_by, when=fmt(ack.acknowledged_at, "%H:%M:%S"))))
+
+    def on_queue_action_done(self, message: QueueActionDone) -> None:
+        self.status(message.message, error=not message.ok)
+        self.refresh_queue()
+
+    # ----------------------------------------------------------------- other actions
+    def action_find(self) -> None:
+        self.query_one("#phone", Input).focus()
+
+    def action_focus_matches(self) -> None:
+        matches = self.query_one("#matches", OptionList)
+        if matches.display and matches.option_count:
+            matches.focus()
+        else:
+            self.bell()
+
+    def action_focus_queue(self) -> None:
+        self.query_one(QueuePanel).list.focus()
+
+    def action_offer_callback(self) -> None:
+        """The caller should not wait: the outcome becomes a promised reply (default 1 h)."""
+        self._outcome_touched = True
+        self.bar("outcome").value = "promised"
+        self._outcome_changed()
+        self.query_one("#promise", Input).focus()
