@@ -760,7 +760,7 @@ def category_name(session: Session, code: str) -> str:
     return _category_names(session).get(code, code)
 
 
-def describe(q: Query) -> str:
+def describe(q: Query, category_names: dict[str, str] | None = None) -> str:
     """The active filters and search in one line (for the screen and exports)."""
     from csdesk.clock import fmt
 
@@ -775,7 +775,7 @@ def describe(q: Query) -> str:
     if q.channel:
         parts.append(_label("Channel", q.channel))
     if q.category:
-        parts.append(q.category)
+        parts.append((category_names or {}).get(q.category, q.category))
     if q.urgency:
         parts.append(_label("Urgency", q.urgency))
     if q.outcome:
