@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -772,6 +772,14 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
     from csdesk.text import pinyin_initials
 
     at = at or utcnow()
+    if form.callback_id and not (form.category or "").strip():
+        # a call-back is about the matter it follows up: same category unless the agent says otherwise
+        from csdesk.models import Callback as _Callback
+
+        origin = session.exec(select(Contact.category).join(_Callback, col(_Callback.contact_id) == Contact.id)
+                              .where(_Callback.id == form.callback_id)).first()
+        if origin:
+            form = replace(form, category=origin)
     c = validate(session, form, settings=settings, at=at)
     agent_id, staff_no = agent.id, agent.staff_no
 
