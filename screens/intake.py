@@ -65,6 +65,13 @@ class Recognised(Message):
         self.result = result
 
 
+class CardLoaded(Message):
+    def __init__(self, customer_id: int, card: Any) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.card = card
+
+
 class IdentityChecked(Message):
     def __init__(self, answer: str, check: Any) -> None:
         super().__init__()
@@ -156,6 +163,7 @@ class IntakeScreen(Screen):
         self._recognise_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._identity_timer: Timer | None = None
+        self._shown: dict[str, str] = {}
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -278,6 +286,14 @@ class IntakeScreen(Screen):
         """Set values without the change handlers running (they are called explicitly)."""
         return self.prevent(Input.Changed, TextArea.Changed, ChoiceBar.Changed)
 
+    def _show(self, selector: str, content: Any, *, layout: bool = True) -> None:
+        """Update a Static only when its content changes (a layout pass costs ~30 ms)."""
+        key = content.plain + repr(content.spans) if isinstance(content, Text) else str(content)
+        if self._shown.get(selector) == key:
+            return
+        self._shown[selector] = key
+        self.query_one(selector, Static).update(content, layout=layout)
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
@@ -355,13 +371,13 @@ class IntakeScreen(Screen):
                 n=getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60),
                 style="bold black on yellow")
             text.append(" " + offer_line.prompt, style="yellow")
-        self.query_one("#script", Static).update(text)
+        self._show("#script", text)
         self.set_class(offer, "-offer-callback")
 
     def _tick(self) -> None:
         timer = self.query_one("#timer", Static)
         elapsed = self.elapsed()
-        timer.update(f"{_('Call')} {fmt_span(elapsed)}")
+        self._show("#timer", f"{_('Call')} {fmt_span(elapsed)}", layout=False)
         limit = getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60
         timer.set_class(self.started_at is not None and elapsed >= limit, "-late")
         if self.started_at is not None:
@@ -546,11 +562,21 @@ class IntakeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="intake-card")
     def _load_card(self, customer_id: int, seq: int) -> None:
-        from csdesk.services.intake import Recognition, customer_card
+        from csdesk.services.intake import customer_card
 
         with self.app.db_read() as session:
             card = customer_card(session, customer_id)
-        self.post_message(Recognised(seq, Recognition("", self.matches, card)))
+        self.post_message(CardLoaded(customer_id, card))
+
+    def on_card_loaded(self, message: CardLoaded) -> None:
+        wanted = self.customer_id
+        if wanted is None:
+            olist = self.query_one("#matches", OptionList)
+            option = olist.highlighted_option
+            wanted = int(option.id) if option is not None and option.id else None
+        if message.customer_id == wanted:
+            self.card = message.card
+            self.show_card()
 
     @on(OptionList.OptionSelected, "#matches")
     def _match_selected(self, event: OptionList.OptionSelected) -> None:
@@ -593,25 +619,23 @@ class IntakeScreen(Screen):
         self.show_card()
 
     def show_card(self, full_number: str = "", query: str = "") -> None:
-        card_widget = self.query_one("#card", Static)
-        title = self.query_one("#card-title", Static)
         card = self.card
         text = Text()
         if card is None:
             if self.chosen is None and full_number:
-                title.update(_("New caller"))
+                self._show("#card-title", _("New caller"), layout=False)
                 text.append(_("Not known yet: a new customer record is made on save."), style="bold yellow")
             elif self.chosen is None and query and not self.matches:
-                title.update(_("Customer"))
+                self._show("#card-title", _("Customer"), layout=False)
                 text.append(_("No customer matches {query!r}.").format(query=query), style="dim")
             else:
-                title.update(_("Customer"))
+                self._show("#card-title", _("Customer"), layout=False)
                 text.append(_("Type the caller's number, its last four digits, a name or initials (zs)."),
                             style="dim")
-            card_widget.update(text)
+            self._show("#card", text)
             return
         c = card.customer
-        title.update((_("Customer") + ": " + (c.name or c.code)) + ("  ✓" if self.chosen else ""))
+        self._show("#card-title", (_("Customer") + ": " + (c.name or c.code)) + ("  ✓" if self.chosen else ""), layout=False)
         text.append(f"{c.name or _('(no name)')}", style="bold")
         text.append(f"  {c.code}\n", style="dim")
         if c.phones:
@@ -652,7 +676,7 @@ class IntakeScreen(Screen):
                 text.append(f"{self._category_name(line.category)} · {line.summary}\n")
         if not (card.open_orders or card.open_complaints or card.recent):
             text.append(_("No earlier contacts.") + "\n", style="dim")
-        card_widget.update(text)
+        self._show("#card", text)
 
     def _category_name(self, code: str) -> str:
         return next((c.name for c in self.categories if c.code == code), code)
@@ -777,9 +801,8 @@ class IntakeScreen(Screen):
         self.refresh_queue()
 
     def status(self, text: str, error: bool = False) -> None:
-        widget = self.query_one("#form-status", Static)
-        widget.update(text)
-        widget.set_class(error, "-error")
+        self._show("#form-status", text)
+        self.query_one("#form-status", Static).set_class(error, "-error")
 
     def show_error(self, name: str, text: str) -> None:
         try:
@@ -1103,7 +1126,10 @@ class IntakeScreen(Screen):
             self.bell()
 
     def action_focus_queue(self) -> None:
-        self.query_one(QueuePanel).list.focus()
+        olist = self.query_one(QueuePanel).list
+        if olist.highlighted is None and olist.option_count:
+            olist.highlighted = 0
+        olist.focus()
 
     def action_offer_callback(self) -> None:
         """The caller should not wait: the outcome becomes a promised reply (default 1 h)."""

@@ -30,6 +30,7 @@ class DeskInput(Input):
             else:
                 self.replace(text, *selection)
         event.stop()
+        event.prevent_default()
 
 
 class ChoiceBar(Widget, can_focus=True):
@@ -81,8 +82,10 @@ class ChoiceBar(Widget, can_focus=True):
             value = self.value
         if value not in keys:
             value = keys[0] if (keys and self._blank is not None) else ""
+        changed = value != self.value
         self.set_reactive(ChoiceBar.value, value)
-        self.post_message(self.Changed(self, value))
+        if changed and self.is_mounted:
+            self.post_message(self.Changed(self, value))
         self.refresh(layout=True)
 
     def label_of(self, key: str) -> str:
@@ -93,7 +96,7 @@ class ChoiceBar(Widget, can_focus=True):
 
     def watch_value(self, value: str) -> None:
         self.post_message(self.Changed(self, value))
-        self.refresh(layout=True)
+        self.refresh()
 
     def render(self) -> Text:
         text = Text()
