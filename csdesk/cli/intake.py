@@ -1,5 +1,86 @@
-"""Placeholder: filled by its own issue."""
+"""``csdesk intake``: record a contact without the console (for a phone system or a script).
+
+Same validation and the same linked records as the intake screen; prints the
+new contact's number on success, one line on stderr and a non-zero exit
+otherwise.  Vocabulary options take the stable English keys or the Chinese
+names (``--category repair`` or ``--category 报修``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.i18n import _
 
 
-def register(app) -> None:
-    pass
+def register(app: typer.Typer) -> None:
+    @app.command("intake")
+    def intake(
+        ctx: typer.Context,
+        phone: Annotated[str | None, typer.Option("--phone", help="Caller's phone number.")] = None,
+        name: Annotated[str | None, typer.Option("--name", help="Customer's name.")] = None,
+        unit: Annotated[str | None, typer.Option("--unit", help="Building-unit-room, e.g. 3-2-1201 or 3栋2单元1201.")] = None,
+        address: Annotated[str | None, typer.Option("--address", help="Free address, when not a building-unit-room.")] = None,
+        category: Annotated[str | None, typer.Option("--category", help="inquiry, repair, complaint, info_change, suggestion, other, a sub-type (repair.water) or a Chinese name.")] = None,
+        subtype: Annotated[str | None, typer.Option("--subtype", help="Sub-type of the category (key or name).")] = None,
+        urgency: Annotated[str, typer.Option("--urgency", help="normal, urgent or critical (or 普通/紧急/特急).")] = "normal",
+        summary: Annotated[str | None, typer.Option("--summary", help="What the customer needs.")] = None,
+        handling: Annotated[str | None, typer.Option("--handling", help="Handling steps, one per line.")] = None,
+        outcome: Annotated[str | None, typer.Option("--outcome", help="resolved, work_order, referred, promised or escalated (default: by category).")] = None,
+        channel: Annotated[str, typer.Option("--channel", help="phone, walk_in, online, email, outbound.")] = "phone",
+        agent: Annotated[str | None, typer.Option("--agent", envvar="CSDESK_AGENT", help="Staff number of the agent taking the contact.")] = None,
+        department: Annotated[str | None, typer.Option("--department", help="Department referred to (or of the work order).")] = None,
+        referral_contact: Annotated[str | None, typer.Option("--referral-contact", help="Contact given to the customer on referral (default: the department's).")] = None,
+        promise: Annotated[str | None, typer.Option("--promise", help="Promised reply: minutes (60) or a time (16:30).")] = None,
+        reason: Annotated[str | None, typer.Option("--reason", help="One-line reason for escalating.")] = None,
+        identity: Annotated[str | None, typer.Option("--identity", help="Caller's answer to the identity check (info_change).")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Record a contact (with its outcome) and print its number."""
+        from csdesk.text import parse_unit
+
+        building = unit_part = room = ""
+        if unit:
+            parsed = parse_unit(unit)
+            if parsed is None:
+                fail(_("--unit {value!r} is not a building-unit-room such as 3-2-1201; use --address for "
+                       "a free address").format(value=unit))
+            building, unit_part, room = parsed
+        if not agent:
+            fail(_("give the agent's staff number: --agent STAFFNO (or CSDESK_AGENT)"))
+
+        from csdesk.config import load_settings
+        from csdesk.db import write_session
+        from csdesk.services.accounts import get_agent
+        from csdesk.services.intake import IntakeForm, IntakeInvalid, record_contact
+
+        engine = open_db(ctx, db)
+        form = IntakeForm(
+            channel=channel, phone=phone or "", name=name or "", building=building, unit=unit_part, room=room,
+            address=address or "", category=category or "", subtype=subtype or "", urgency=urgency,
+            summary=summary or "", handling=handling or "", outcome=outcome or "", department=department or "",
+            referral_contact=referral_contact or "", promise=promise or "", escalation_reason=reason or "",
+            identity=identity or "")
+        try:
+            settings = load_settings()
+        except Exception as exc:  # noqa: BLE001 - a broken configuration file
+            fail(_("cannot read the configuration: {error}").format(error=str(exc).splitlines()[0]))
+        try:
+            with write_session(engine) as session:
+                who = get_agent(session, agent)
+                if who is None or not who.active:
+                    fail(_("no active agent with staff number {staff_no}").format(staff_no=agent))
+                saved = record_contact(session, form, who, settings=settings)
+        except IntakeInvalid as exc:
+            options = {"escalation_reason": "reason", "callback_result": "result", "building": "unit",
+                       "unit": "unit", "room": "unit"}
+            parts = [f"--{options.get(k, k).replace('_', '-')}: {v}" for k, v in exc.errors.items()]
+            fail("; ".join(dict.fromkeys(parts)).replace("\n", " "))
+        except typer.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+            fail(_("not saved: {error}").format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        typer.echo(saved.number)
