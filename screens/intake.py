@@ -377,7 +377,7 @@ class IntakeScreen(Screen):
     def _tick(self) -> None:
         timer = self.query_one("#timer", Static)
         elapsed = self.elapsed()
-        self._show("#timer", f"{_('Call')} {fmt_span(elapsed)}", layout=False)
+        self._show("#timer", _("Call {span}").format(span=fmt_span(elapsed)), layout=False)
         limit = getattr(self.app.settings, "callback_offer_seconds", 60) if self.app.settings else 60
         timer.set_class(self.started_at is not None and elapsed >= limit, "-late")
         if self.started_at is not None:
@@ -661,7 +661,7 @@ class IntakeScreen(Screen):
             for o in card.open_orders:
                 late = o.overdue(now)
                 text.append(f" {o.number} ", style="bold")
-                text.append(f"{_('due')} {fmt(o.deadline_at, '%m-%d %H:%M')}", style="bold red" if late else "")
+                text.append(_("due {when}").format(when=fmt(o.deadline_at, "%m-%d %H:%M")), style="bold red" if late else "")
                 if late:
                     text.append(" " + _("OVERDUE"), style="bold red")
                 text.append(f" {o.description}\n", style="dim")

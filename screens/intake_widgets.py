@@ -44,9 +44,9 @@ class ChoiceBar(Widget, can_focus=True):
     ChoiceBar:focus { background: $boost; }
     """
     BINDINGS = [
-        Binding("left", "move(-1)", _("Previous"), show=False, id="choice.prev"),
-        Binding("right", "move(1)", _("Next"), show=False, id="choice.next"),
-        Binding("enter", "next_field", _("Next field"), show=False, id="choice.enter"),
+        Binding("left", "move(-1)", _("Previous choice"), id="choice.prev"),
+        Binding("right", "move(1)", _("Next choice"), id="choice.next"),
+        Binding("enter", "next_field", _("Next field"), id="choice.enter"),
     ]
 
     value: reactive[str] = reactive("", init=False)

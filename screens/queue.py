@@ -40,11 +40,11 @@ def queue_prompt(item, at: datetime) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if item.kind == "callback":
         if left < 0:
-            text.append(f"{_('overdue')} {fmt_span(left)}", style="bold red")
+            text.append(_("overdue {span}").format(span=fmt_span(left)), style="bold red")
         else:
-            text.append(f"{_('in')} {fmt_span(left)}", style="bold green" if left > 600 else "bold yellow")
+            text.append(_("in {span}").format(span=fmt_span(left)), style="bold green" if left > 600 else "bold yellow")
     else:
-        text.append(f"{_('waiting')} {fmt_span(left)}", style="bold red" if -left > 1800 else "bold yellow")
+        text.append(_("waiting {span}").format(span=fmt_span(left)), style="bold red" if -left > 1800 else "bold yellow")
     text.append("  ")
     text.append(item.title, style="bold")
     if item.customer_name or item.phone:
