@@ -25,34 +25,26 @@ from csdesk.i18n import _
 from screens.widgets import DeskHeader
 
 POLL_SECONDS = 1.0
+DETAIL_DELAY = 0.05
 SUMMARY_WIDTH = 30
 
 
 def _channel(value: str) -> str:
-    from csdesk.domain import Channel
+    from csdesk.services.register import label
 
-    try:
-        return Channel(value).label
-    except ValueError:
-        return value
+    return label("Channel", value)
 
 
 def _urgency(value: str) -> str:
-    from csdesk.domain import Urgency
+    from csdesk.services.register import label
 
-    try:
-        return Urgency(value).label
-    except ValueError:
-        return value
+    return label("Urgency", value)
 
 
 def _outcome(value: str) -> str:
-    from csdesk.domain import Outcome
+    from csdesk.services.register import label
 
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
+    return label("Outcome", value)
 
 
 def _cut(text: str, width: int) -> str:
@@ -111,6 +103,7 @@ class RegisterTable(DataTable):
 
 
 class LogScreen(Screen):
+    PAGE_SIZE = 100  # rows held by the table
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
         Binding("slash", "focus_search", _("Search"), id="log.search"),
@@ -189,6 +182,9 @@ class LogScreen(Screen):
         self.page_loading = False
         self.exporting = False
         self.message_text = ""
+        self._detail_wanted: int | None = None
+        self._detail_timer = None
+        self._links_shown: tuple = ()
 
     @property
     def full_phones(self) -> bool:
@@ -269,16 +265,17 @@ class LogScreen(Screen):
                 if self.categories is None:
                     categories = reg._category_names(session)
                 full = self.full_phones
+                n = self.PAGE_SIZE
                 if where == "prev" and cursor is not None:
-                    page = reg.page_before(session, q, cursor, full_phones=full)
+                    page = reg.page_before(session, q, cursor, limit=n, full_phones=full)
                 elif where == "last":
-                    page = reg.page_before(session, q, None, full_phones=full)
+                    page = reg.page_before(session, q, None, limit=n, full_phones=full)
                 elif where == "refresh" and cursor is not None:
-                    page = reg.page_around(session, q, cursor, full_phones=full)
+                    page = reg.page_around(session, q, cursor, limit=n, full_phones=full)
                 elif where == "next" and cursor is not None:
-                    page = reg.page_after(session, q, cursor, full_phones=full)
+                    page = reg.page_after(session, q, cursor, limit=n, full_phones=full)
                 else:
-                    page = reg.page_after(session, q, None, full_phones=full)
+                    page = reg.page_after(session, q, None, limit=n, full_phones=full)
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback on the desk
             self.post_message(self.PageLoaded(seq, None, where, keep_id, offset, categories, str(exc)))
             return
@@ -432,7 +429,17 @@ class LogScreen(Screen):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
-        self._load_detail(int(event.row_key.value))
+        # debounced: holding an arrow key moves the cursor at full speed, the
+        # pane follows once the cursor rests
+        self._detail_wanted = int(event.row_key.value)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._detail_due)
+
+    def _detail_due(self) -> None:
+        self._detail_timer = None
+        if self._detail_wanted is not None:
+            self._load_detail(self._detail_wanted)
 
     def selected_id(self) -> int | None:
         table = self.query_one(RegisterTable)
@@ -466,7 +473,12 @@ class LogScreen(Screen):
 
         body = self.query_one("#log-detail-body", Static)
         links = self.query_one("#log-links", Horizontal)
-        links.remove_children()
+        wanted = d.links if d is not None else ()
+        if wanted != self._links_shown:
+            links.remove_children()
+            for link in wanted:
+                links.mount(Button(link.label, id=f"link-{link.kind}-{link.id}", classes="log-link"))
+            self._links_shown = wanted
         if d is None:
             body.update(_("Select a contact to see it in full."))
             return
@@ -477,13 +489,10 @@ class LogScreen(Screen):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
-        from csdesk.domain import ContactStatus
+        from csdesk.services.register import label
 
         def status_label(v: str) -> str:
-            try:
-                return ContactStatus(v).label
-            except ValueError:
-                return v
+            return label("ContactStatus", v)
 
         rows = [
             (_("Number"), d.number),
@@ -514,8 +523,6 @@ class LogScreen(Screen):
         if d.handling_steps:
             grid.add_row(_("Handling"), Text("\n".join(d.handling_steps)))
         body.update(grid)
-        for link in d.links:
-            links.mount(Button(link.label, id=f"link-{link.kind}-{link.id}", classes="log-link"))
 
     @on(Button.Pressed, ".log-link")
     def _link_pressed(self, event: Button.Pressed) -> None:

@@ -1,5 +1,9 @@
 """Modal dialogs of the visit log: pickers, custom date range, confirmations,
-linked record viewer, export.  Each returns a typed result through ``dismiss``."""
+linked record viewer, export.  Each returns a typed result through ``dismiss``.
+
+Their styles live in ``log.tcss`` (loaded with the screen), not in DEFAULT_CSS:
+a class's DEFAULT_CSS is parsed when it is first mounted, which made the first
+picker take half a second to open."""
 
 from __future__ import annotations
 
@@ -23,12 +27,6 @@ ANY = "__any__"
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one value from a list; ``ANY`` means "no filter"; None means cancelled."""
 
-    DEFAULT_CSS = """
-    ChoiceScreen { align: center middle; }
-    ChoiceScreen > Vertical { width: 50; height: auto; max-height: 80%; border: thick $primary; background: $surface; padding: 0 1; }
-    ChoiceScreen OptionList { height: auto; max-height: 24; }
-    ChoiceScreen .dlg-title { text-style: bold; padding: 0 0 1 0; }
-    """
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="log.choice.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None,
@@ -69,13 +67,6 @@ class DateRangeResult:
 class DateRangeScreen(ModalScreen[DateRangeResult | None]):
     """A custom date range: first and last day (inclusive), YYYY-MM-DD."""
 
-    DEFAULT_CSS = """
-    DateRangeScreen { align: center middle; }
-    DateRangeScreen > Vertical { width: 50; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
-    DateRangeScreen Input { width: 100%; }
-    DateRangeScreen #dr-error { color: $error; height: auto; }
-    DateRangeScreen Horizontal { height: auto; }
-    """
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="log.range.cancel")]
 
     def __init__(self, first: date | None = None, last: date | None = None) -> None:
@@ -136,11 +127,6 @@ class DateRangeScreen(ModalScreen[DateRangeResult | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 60; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
-    ConfirmScreen Horizontal { height: auto; }
-    """
     BINDINGS = [Binding("escape", "no", _("Cancel"), id="log.confirm.no"),
                 Binding("y", "yes", _("Yes"), id="log.confirm.yes")]
 
@@ -171,11 +157,6 @@ class ConfirmScreen(ModalScreen[bool]):
 class RecordScreen(ModalScreen[None]):
     """A linked work order, complaint or call-back, read-only."""
 
-    DEFAULT_CSS = """
-    RecordScreen { align: center middle; }
-    RecordScreen > Vertical { width: 80; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
-    RecordScreen VerticalScroll { height: auto; max-height: 30; }
-    """
     BINDINGS = [Binding("escape", "close", _("Close"), id="log.record.close")]
 
     def __init__(self, record) -> None:
@@ -211,13 +192,6 @@ class ExportRequest:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
-    ExportScreen Horizontal { height: auto; }
-    ExportScreen #ex-error { color: $error; height: auto; }
-    ExportScreen RadioSet { layout: horizontal; height: auto; }
-    """
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="log.export.cancel")]
 
     def __init__(self, default_stem: Path, filters: str) -> None:
