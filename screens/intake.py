@@ -164,6 +164,8 @@ class IntakeScreen(Screen):
         self._draft_timer: Timer | None = None
         self._identity_timer: Timer | None = None
         self._shown: dict[str, str] = {}
+        self._pending_query: str | None = None
+        self._choose_on_result = False
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -243,15 +245,20 @@ class IntakeScreen(Screen):
         self.update_script()
 
     # ----------------------------------------------------------------- reference data, scripts
-    @work(thread=True, group="intake-ref")
+    @work(thread=True, group="intake-ref", exit_on_error=False)
     def _load_reference(self) -> None:
         from csdesk.services.intake import load_scripts
         from csdesk.services.reference import categories, departments
 
-        with self.app.db_read() as session:
-            cats = categories(session)
-            deps = departments(session)
-        self.post_message(ReferenceLoaded(cats, deps, load_scripts()))
+        try:
+            with self.app.db_read() as session:
+                cats = categories(session)
+                deps = departments(session)
+            scripts = load_scripts()
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.app.call_from_thread(self.status, _("Cannot load the categories: {error}").format(error=exc), True)
+            return
+        self.post_message(ReferenceLoaded(cats, deps, scripts))
 
     def on_reference_loaded(self, message: ReferenceLoaded) -> None:
         self.categories = message.categories
@@ -497,6 +504,13 @@ class IntakeScreen(Screen):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         name = event.input.id
+        if name in ("phone", "name") and self.chosen is None and self._pending_query is not None:
+            # Enter before the search came back: search now, choose when it lands
+            if self._recognise_timer is not None:
+                self._recognise_timer.stop()
+            self._choose_on_result = True
+            self._recognise(self._pending_query, self._seq)
+            return
         if name in ("phone", "name") and self.chosen is None and self.matches:
             if len(self.matches) == 1:
                 self.choose(self.matches[0])
@@ -515,9 +529,11 @@ class IntakeScreen(Screen):
         if self._recognise_timer is not None:
             self._recognise_timer.stop()
         seq = self._next_seq()
+        self._pending_query = query
+        self._choose_on_result = False
         self._recognise_timer = self.set_timer(RECOGNISE_DELAY, lambda: self._recognise(query, seq))
 
-    @work(thread=True, exclusive=True, group="intake-recognise")
+    @work(thread=True, exclusive=True, group="intake-recognise", exit_on_error=False)
     def _recognise(self, query: str, seq: int, customer_id: int | None = None) -> None:
         from csdesk.services.intake import recognise
 
@@ -528,6 +544,8 @@ class IntakeScreen(Screen):
     def on_recognised(self, message: Recognised) -> None:
         if message.seq != self._seq:
             return  # the agent typed on since
+        self._pending_query = None
+        choose, self._choose_on_result = self._choose_on_result, False
         result = message.result
         self.matches = result.matches
         if self.chosen is None:
@@ -543,6 +561,13 @@ class IntakeScreen(Screen):
                 self.choose(result.matches[0], focus=False)
                 return
         self.show_card(full_number=result.full_number, query=result.query)
+        if choose and self.chosen is None:
+            if len(result.matches) == 1:
+                self.choose(result.matches[0])
+            elif result.matches:
+                olist.focus()
+            else:
+                self.focus_next()
 
     def _match_prompt(self, m) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -560,7 +585,7 @@ class IntakeScreen(Screen):
         if self.card is None or self.card.customer.id != cid:
             self._load_card(cid, self._next_seq())
 
-    @work(thread=True, exclusive=True, group="intake-card")
+    @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _load_card(self, customer_id: int, seq: int) -> None:
         from csdesk.services.intake import customer_card
 
@@ -688,7 +713,7 @@ class IntakeScreen(Screen):
         answer = self.text("identity")
         self._identity_timer = self.set_timer(RECOGNISE_DELAY, lambda: self._check_identity(answer))
 
-    @work(thread=True, exclusive=True, group="intake-identity")
+    @work(thread=True, exclusive=True, group="intake-identity", exit_on_error=False)
     def _check_identity(self, answer: str) -> None:
         from csdesk.services.intake import verify_identity
 
@@ -723,10 +748,12 @@ class IntakeScreen(Screen):
             self.status(_("Still loading the categories; try again in a moment."), error=True)
             return
         self.saving = True
+        if self._draft_timer is not None:
+            self._draft_timer.stop()  # the save removes the draft; no late write may bring it back
         self.status(_("Saving…"))
         self._save(self.form())
 
-    @work(thread=True, exclusive=True, group="intake-save")
+    @work(thread=True, exclusive=True, group="intake-save", exit_on_error=False)
     def _save(self, form) -> None:
         from csdesk.services.drafts import discard_draft
         from csdesk.services.intake import IntakeInvalid, record_contact
@@ -852,6 +879,9 @@ class IntakeScreen(Screen):
         self.received_at = None
         self._outcome_touched = False
         self._seq += 1  # results of searches still running are stale now
+        self._pending_query = None
+        if self._recognise_timer is not None:
+            self._recognise_timer.stop()
         self.query_one("#matches", OptionList).display = False
         self._category_changed()
         self._outcome_changed()
@@ -898,7 +928,7 @@ class IntakeScreen(Screen):
     def _write_draft(self) -> None:
         self._save_draft(None if self.is_empty() else self.draft_payload())
 
-    @work(thread=True, exclusive=True, group="intake-draft")
+    @work(thread=True, exclusive=True, group="intake-draft", exit_on_error=False)
     def _save_draft(self, payload: dict | None) -> None:
         from csdesk.services.drafts import discard_draft, save_draft
 
@@ -911,19 +941,22 @@ class IntakeScreen(Screen):
         except Exception as exc:  # noqa: BLE001 - the next keystroke tries again
             self.app.call_from_thread(self.status, _("Draft not saved: {error}").format(error=exc), True)
 
-    @work(thread=True, group="intake-draft-discard")
+    @work(thread=True, group="intake-draft-discard", exit_on_error=False)
     def _discard_draft(self) -> None:
         from csdesk.services.drafts import discard_draft
 
         with self.app.db_write() as session:
             discard_draft(session, self.app.agent.id, DRAFT_KIND)
 
-    @work(thread=True, group="intake-draft-load")
+    @work(thread=True, group="intake-draft-load", exit_on_error=False)
     def _load_draft(self) -> None:
         from csdesk.services.drafts import load_draft
 
-        with self.app.db_read() as session:
-            draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
+        try:
+            with self.app.db_read() as session:
+                draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
+        except Exception:  # noqa: BLE001 - no draft to offer; typing goes on being saved
+            draft = None
         self.post_message(DraftFound(draft))
 
     def on_draft_found(self, message: DraftFound) -> None:
@@ -983,7 +1016,7 @@ class IntakeScreen(Screen):
         self.update_script()
         self.query_one("#summary", TextArea).focus()
 
-    @work(thread=True, exclusive=True, group="intake-card")
+    @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _restore_customer(self, customer_id: int, seq: int) -> None:
         from csdesk.services.intake import Recognition, customer_card
 
@@ -996,7 +1029,7 @@ class IntakeScreen(Screen):
         if self.app.agent is not None:
             self._load_queue()
 
-    @work(thread=True, exclusive=True, group="intake-queue")
+    @work(thread=True, exclusive=True, group="intake-queue", exit_on_error=False)
     def _load_queue(self) -> None:
         from csdesk.services.callbacks import my_queue
 
@@ -1031,7 +1064,7 @@ class IntakeScreen(Screen):
             self.app.push_screen(ConfirmModal(_("Discard the intake on screen and take this call-back?"),
                                               _("Discard"), _("Keep editing")), go)
 
-    @work(thread=True, exclusive=True, group="intake-card")
+    @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _take_callback(self, callback_id: int) -> None:
         from csdesk.services.callbacks import get_callback
         from csdesk.services.intake import customer_card, Recognition
@@ -1097,7 +1130,7 @@ class IntakeScreen(Screen):
             _("Acknowledge this escalation and take it on?\n{what}").format(what=f"{item.title}: {item.note}"),
             _("Acknowledge"), _("Not now")), answered)
 
-    @work(thread=True, group="intake-ack")
+    @work(thread=True, group="intake-ack", exit_on_error=False)
     def _acknowledge(self, escalation_id: int) -> None:
         from csdesk.services.callbacks import QueueError, acknowledge_escalation
 
