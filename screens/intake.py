@@ -558,7 +558,7 @@ class IntakeScreen(Screen):
         if self._auto_choose:
             self._auto_choose = False
             if len(result.matches) == 1 and result.matches[0].how == "phone":
-                self.choose(result.matches[0], focus=False)
+                self.choose(result.matches[0])
                 return
         self.show_card(full_number=result.full_number, query=result.query)
         if choose and self.chosen is None:
@@ -804,10 +804,11 @@ class IntakeScreen(Screen):
         s = message.saved
         self.last_saved = s
         parts = [_("Saved {number}").format(number=s.number)]
-        try:
-            parts.append(Outcome(s.outcome).label)
-        except ValueError:
-            pass
+        if not s.work_order_number:
+            try:
+                parts.append(Outcome(s.outcome).label)
+            except ValueError:
+                pass
         if s.work_order_number:
             parts.append(_("work order {number}, due {when}").format(
                 number=s.work_order_number, when=fmt(s.deadline_at, "%m-%d %H:%M")))
