@@ -18,12 +18,16 @@ Design (numbers in ``tests/bench/bench_log.py``)
   characters is the phrase of its n-1 bigrams; a single character is the
   prefix query ``"电"*`` (it starts a bigram or ends a run).  Latin words and
   numbers are kept whole and matched as whole words.
-- The FTS rowid is not the contact id but a *time key*:
-  ``(seconds since 2000-01-01 UTC << 32) | contact.id``.  Ordering by rowid is
-  therefore ordering by (received_at, id) — the register's order — so FTS5
-  returns the newest matches first and stops after a page, whatever the number
-  of matches; a date range is a rowid range; keyset paging is ``rowid < key``.
-  ``contact.id = rowid & 0xFFFFFFFF``.
+- The FTS rowid is not the contact id but the *negated time key*:
+  key = ``(seconds since 2000-01-01 UTC << 32) | contact.id`` and
+  rowid = ``-key``.  Ascending rowid is therefore the register's order, newest
+  first, by (received_at, id): FTS5 returns the newest matches first and stops
+  after a page, whatever the number of matches; a date range is a rowid range;
+  keyset paging is ``rowid > -key``; ``contact.id = (-rowid) & 0xFFFFFFFF``.
+  Negated because FTS5 (3.40) can skip through a long doclist with its doclist
+  index only when reading in ascending rowid order: a word AND a filter tag
+  (``"王伟" AND catrepair``, 250,000 rows in the tag) took 28 ms newest-first
+  in descending order and 0.6 ms in ascending order.
 - The index follows every insert, update and delete of ``contact`` through
   triggers that call ``csdesk_fts_text``/``csdesk_fts_tags``, Python functions
   registered on every connection csdesk opens (:func:`register_functions`,
@@ -180,7 +184,7 @@ _WATCHED = ("received_at, summary, handling, result, address, subtype, customer_
 
 
 def _values(p: str) -> str:
-    return (f"{key_sql(p + '.received_at', p + '.id')}, "
+    return (f"-{key_sql(p + '.received_at', p + '.id')}, "
             f"csdesk_fts_text({_TEXT_ARGS.format(p=p)}), csdesk_fts_text({p}.customer_name), "
             f"{p}.name_initials, csdesk_fts_tags({_TAG_ARGS.format(p=p)})")
 

@@ -41,7 +41,7 @@ SEARCH_LIMIT = 200  # characters of the search box that are looked at
 _NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$")
 _PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$")
 _DIGITS = re.compile(r"\D")
-_INITIALS = re.compile(r"^[A-Za-z]{1,8}$")
+_INITIALS = re.compile(r"^[A-Za-z]{1,5}$")  # pinyin initials of a name: up to 5 letters
 
 
 # --------------------------------------------------------------------------- the query model
@@ -345,24 +345,26 @@ def plan(q: Query) -> Plan:
 
 def _fts_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
              count: bool = False) -> tuple[str, dict]:
-    where = [f"{si.FTS_TABLE} MATCH :m"]
+    # rowid = -key: ascending rowid is newest first (see csdesk.search_index)
+    t = si.FTS_TABLE
+    where = [f"{t} MATCH :m"]
     params: dict = {"m": p.match}
     if p.key_lo is not None:
-        where.append(f"{si.FTS_TABLE}.rowid >= :k_lo")
-        params["k_lo"] = p.key_lo
+        where.append(f"{t}.rowid <= :k_lo")
+        params["k_lo"] = -p.key_lo
     if p.key_hi is not None:
-        where.append(f"{si.FTS_TABLE}.rowid < :k_hi")
-        params["k_hi"] = p.key_hi
+        where.append(f"{t}.rowid > :k_hi")
+        params["k_hi"] = -p.key_hi
     if cursor is not None:
-        where.append(f"{si.FTS_TABLE}.rowid {'>' if newer else '<'} :k_cur")
-        params["k_cur"] = cursor.key
+        where.append(f"{t}.rowid {'<' if newer else '>'} :k_cur")
+        params["k_cur"] = -cursor.key
     cond = " AND ".join(where)
     if count:
-        return f"SELECT count(*) FROM {si.FTS_TABLE} WHERE {cond}", params
-    order = "ASC" if newer else "DESC"
-    sql = (f"SELECT {_COLS}, {si.FTS_TABLE}.rowid FROM {si.FTS_TABLE} "
-           f"JOIN contact c ON c.id = ({si.FTS_TABLE}.rowid & {si.ID_MASK}) "
-           f"WHERE {cond} ORDER BY {si.FTS_TABLE}.rowid {order}")
+        return f"SELECT count(*) FROM {t} WHERE {cond}", params
+    order = "DESC" if newer else "ASC"
+    sql = (f"SELECT {_COLS}, -{t}.rowid FROM {t} "
+           f"JOIN contact c ON c.id = ((-{t}.rowid) & {si.ID_MASK}) "
+           f"WHERE {cond} ORDER BY {t}.rowid {order}")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql, params
