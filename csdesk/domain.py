@@ -18,18 +18,18 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> str:
-        return _(LABELS[self][0])
+        return _(LABELS[type(self), self.value][0])
 
     @property
     def zh(self) -> str:
-        return LABELS[self][1]
+        return LABELS[type(self), self.value][1]
 
     @classmethod
     def parse(cls, value: str) -> "LabelledEnum":
         """Accept the key, the English label or the Chinese name; raise ValueError otherwise."""
         text = (value or "").strip()
         for member in cls:
-            en, zh = LABELS[member]
+            en, zh = LABELS[cls, member.value]
             if text.lower() in (member.value, en.lower()) or text == zh:
                 return member
         choices = ", ".join(m.value for m in cls)
@@ -128,62 +128,68 @@ class ProblemKind(LabelledEnum):
     IDEA = "idea"
 
 
-# (English label, Chinese name).  The English label is the gettext msgid; the
-# zh_CN catalogue translates it to the Chinese name.
-LABELS: dict[LabelledEnum, tuple[str, str]] = {
-    Role.AGENT: (N_("agent"), "客服专员"),
-    Role.SUPERVISOR: (N_("supervisor"), "客服主管"),
-    Role.MANAGER: (N_("manager"), "客服经理"),
-    Channel.PHONE: (N_("phone call"), "来电"),
-    Channel.WALK_IN: (N_("walk-in"), "来访"),
-    Channel.ONLINE: (N_("online"), "在线"),
-    Channel.EMAIL: (N_("email"), "邮件"),
-    Channel.OUTBOUND: (N_("return visit"), "回访"),
-    Channel.PATROL: (N_("patrol"), "巡查"),
-    Urgency.NORMAL: (N_("normal"), "普通"),
-    Urgency.URGENT: (N_("urgent"), "紧急"),
-    Urgency.CRITICAL: (N_("critical"), "特急"),
-    Outcome.RESOLVED: (N_("resolved"), "当场解决"),
-    Outcome.WORK_ORDER: (N_("work order"), "转工单"),
-    Outcome.REFERRED: (N_("referred"), "转部门"),
-    Outcome.PROMISED: (N_("reply promised"), "限时答复"),
-    Outcome.ESCALATED: (N_("escalated"), "上报主管"),
-    ContactStatus.OPEN: (N_("open"), "未结"),
-    ContactStatus.CLOSED: (N_("closed"), "已结"),
-    OrderStatus.OPEN: (N_("new"), "新建"),
-    OrderStatus.DISPATCHED: (N_("dispatched"), "已派工"),
-    OrderStatus.IN_PROGRESS: (N_("in progress"), "处理中"),
-    OrderStatus.DONE: (N_("done"), "已完成"),
-    OrderStatus.CLOSED: (N_("order closed"), "已关闭"),
-    OrderStatus.ON_HOLD: (N_("on hold"), "挂起"),
-    OrderStatus.CANCELLED: (N_("cancelled"), "已取消"),
-    CallbackKind.PROMISED_REPLY: (N_("promised reply"), "限时答复"),
-    CallbackKind.REFERRAL_CHECK: (N_("referral check"), "转办回访"),
-    CallbackKind.LOW_SCORE: (N_("low-score call-back"), "低分回访"),
-    CallbackKind.RETURN_VISIT: (N_("return visit call"), "维修回访"),
-    CallbackKind.RETRY: (N_("try again later"), "稍后再拨"),
-    CallbackResult.DONE: (N_("reached"), "已回访"),
-    CallbackResult.BUSY: (N_("customer busy"), "客户忙"),
-    CallbackResult.NO_ANSWER: (N_("no answer"), "无人接听"),
-    CallbackResult.REFUSED: (N_("refused"), "拒访"),
-    EscalationReason.URGENT: (N_("urgent matter"), "紧急事项"),
-    EscalationReason.CRITICAL: (N_("critical matter"), "特急事项"),
-    EscalationReason.COMPLAINT: (N_("complaint"), "投诉"),
-    EscalationReason.OVERDUE: (N_("overdue order"), "工单超时"),
-    EscalationReason.MANUAL: (N_("escalated by agent"), "客服上报"),
-    ComplaintStatus.OPEN: (N_("complaint open"), "待处理"),
-    ComplaintStatus.ESCALATED: (N_("with supervisor"), "主管处理中"),
-    ComplaintStatus.CLOSED: (N_("complaint closed"), "已结案"),
-    HandoverStatus.DRAFT: (N_("draft"), "草稿"),
-    HandoverStatus.SUBMITTED: (N_("submitted"), "已提交"),
-    HandoverStatus.ACKNOWLEDGED: (N_("acknowledged"), "已确认"),
-    HandoverItemKind.CUSTOMER: (N_("customer passed on"), "移交客户"),
-    HandoverItemKind.PRIORITY: (N_("do first"), "优先事项"),
-    HandoverItemKind.PROSPECT: (N_("prospect to contact"), "待联系意向客户"),
-    HandoverItemKind.OTHER: (N_("other note"), "其他事项"),
-    ProblemKind.PROBLEM: (N_("problem"), "问题"),
-    ProblemKind.IDEA: (N_("idea"), "建议"),
+# (member, English label, Chinese name).  The English label is the gettext msgid;
+# the zh_CN catalogue translates it to the Chinese name.  Keyed by (enum, value):
+# StrEnum members of different enums with the same value ("open", "urgent")
+# compare equal, so the members themselves cannot be the keys.
+_LABEL_TABLE: tuple[tuple[LabelledEnum, str, str], ...] = (
+    (Role.AGENT, N_("agent"), "客服专员"),
+    (Role.SUPERVISOR, N_("supervisor"), "客服主管"),
+    (Role.MANAGER, N_("manager"), "客服经理"),
+    (Channel.PHONE, N_("phone call"), "来电"),
+    (Channel.WALK_IN, N_("walk-in"), "来访"),
+    (Channel.ONLINE, N_("online"), "在线"),
+    (Channel.EMAIL, N_("email"), "邮件"),
+    (Channel.OUTBOUND, N_("return visit"), "回访"),
+    (Channel.PATROL, N_("patrol"), "巡查"),
+    (Urgency.NORMAL, N_("normal"), "普通"),
+    (Urgency.URGENT, N_("urgent"), "紧急"),
+    (Urgency.CRITICAL, N_("critical"), "特急"),
+    (Outcome.RESOLVED, N_("resolved"), "当场解决"),
+    (Outcome.WORK_ORDER, N_("work order"), "转工单"),
+    (Outcome.REFERRED, N_("referred"), "转部门"),
+    (Outcome.PROMISED, N_("reply promised"), "限时答复"),
+    (Outcome.ESCALATED, N_("escalated"), "上报主管"),
+    (ContactStatus.OPEN, N_("open"), "未结"),
+    (ContactStatus.CLOSED, N_("closed"), "已结"),
+    (OrderStatus.OPEN, N_("new"), "新建"),
+    (OrderStatus.DISPATCHED, N_("dispatched"), "已派工"),
+    (OrderStatus.IN_PROGRESS, N_("in progress"), "处理中"),
+    (OrderStatus.DONE, N_("done"), "已完成"),
+    (OrderStatus.CLOSED, N_("order closed"), "已关闭"),
+    (OrderStatus.ON_HOLD, N_("on hold"), "挂起"),
+    (OrderStatus.CANCELLED, N_("cancelled"), "已取消"),
+    (CallbackKind.PROMISED_REPLY, N_("promised reply"), "限时答复"),
+    (CallbackKind.REFERRAL_CHECK, N_("referral check"), "转办回访"),
+    (CallbackKind.LOW_SCORE, N_("low-score call-back"), "低分回访"),
+    (CallbackKind.RETURN_VISIT, N_("return visit call"), "维修回访"),
+    (CallbackKind.RETRY, N_("try again later"), "稍后再拨"),
+    (CallbackResult.DONE, N_("reached"), "已回访"),
+    (CallbackResult.BUSY, N_("customer busy"), "客户忙"),
+    (CallbackResult.NO_ANSWER, N_("no answer"), "无人接听"),
+    (CallbackResult.REFUSED, N_("refused"), "拒访"),
+    (EscalationReason.URGENT, N_("urgent matter"), "紧急事项"),
+    (EscalationReason.CRITICAL, N_("critical matter"), "特急事项"),
+    (EscalationReason.COMPLAINT, N_("complaint"), "投诉"),
+    (EscalationReason.OVERDUE, N_("overdue order"), "工单超时"),
+    (EscalationReason.MANUAL, N_("escalated by agent"), "客服上报"),
+    (ComplaintStatus.OPEN, N_("complaint open"), "待处理"),
+    (ComplaintStatus.ESCALATED, N_("with supervisor"), "主管处理中"),
+    (ComplaintStatus.CLOSED, N_("complaint closed"), "已结案"),
+    (HandoverStatus.DRAFT, N_("draft"), "草稿"),
+    (HandoverStatus.SUBMITTED, N_("submitted"), "已提交"),
+    (HandoverStatus.ACKNOWLEDGED, N_("acknowledged"), "已确认"),
+    (HandoverItemKind.CUSTOMER, N_("customer passed on"), "移交客户"),
+    (HandoverItemKind.PRIORITY, N_("do first"), "优先事项"),
+    (HandoverItemKind.PROSPECT, N_("prospect to contact"), "待联系意向客户"),
+    (HandoverItemKind.OTHER, N_("other note"), "其他事项"),
+    (ProblemKind.PROBLEM, N_("problem"), "问题"),
+    (ProblemKind.IDEA, N_("idea"), "建议"),
+)
+LABELS: dict[tuple[type, str], tuple[str, str]] = {
+    (type(member), member.value): (en, zh) for member, en, zh in _LABEL_TABLE
 }
+LABELLED_MEMBERS: tuple[LabelledEnum, ...] = tuple(member for member, _en, _zh in _LABEL_TABLE)
 
 # Time limits from the handbook.  Critical is configurable (see config).
 ORDER_DEADLINES: dict[Urgency, timedelta] = {

@@ -77,14 +77,29 @@ def set_language(lang: str) -> str:
     """Install the catalogue for ``lang`` and return the language now in force."""
     global _translations, _language
     lang = normalise_language(lang) or DEFAULT_LANGUAGE
-    if lang == "en":
-        _translations = gettext.NullTranslations()
-    else:
-        _translations = gettext.translation(
-            DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True
-        )
+    _translations = gettext.NullTranslations() if lang == "en" else _load_catalogue(lang)
     _language = lang
     return lang
+
+
+def _load_catalogue(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue; in a checkout whose ``.po`` is newer than its ``.mo``
+    (edited since the last build), the ``.po`` is compiled in memory with Babel."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if po.is_file() and (not mo.is_file() or po.stat().st_mtime > mo.stat().st_mtime):
+        import io
+
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def current_language() -> str:

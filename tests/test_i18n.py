@@ -60,12 +60,15 @@ def test_translations_keep_their_placeholders():
 
 
 def test_enum_labels_agree_with_their_chinese_names():
-    from csdesk.domain import LABELS
+    from csdesk.domain import LABELLED_MEMBERS, LabelledEnum
 
     set_language("zh_CN")
     assert _("Staff no.") == "工号"
-    mismatched = [(m, m.label, m.zh) for m in LABELS if m.label != m.zh]
+    mismatched = [(m, m.label, m.zh) for m in LABELLED_MEMBERS if m.label != m.zh]
     assert not mismatched, mismatched
+    # every member of every vocabulary has its own label
+    for enum in LabelledEnum.__subclasses__():
+        assert set(enum) <= set(LABELLED_MEMBERS), enum
 
 
 @pytest.mark.parametrize("cli,configured,env,expected", [

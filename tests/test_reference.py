@@ -42,3 +42,13 @@ def test_current_shift_by_local_time_including_across_midnight():
     assert current_shift([day, late], "23:30") is late
     assert current_shift([day, late], "05:59") is late
     assert current_shift([day, late], "06:00") is None
+
+
+def test_equal_values_in_different_vocabularies_keep_their_own_labels():
+    from csdesk.domain import ContactStatus, EscalationReason, Outcome, OrderStatus, Urgency
+
+    assert (Urgency.URGENT.zh, EscalationReason.URGENT.zh) == ("紧急", "紧急事项")
+    assert (ContactStatus.OPEN.label, OrderStatus.OPEN.label) == ("open", "new")
+    assert Outcome.ESCALATED.label == "escalated"
+    assert Urgency.parse("紧急") is Urgency.URGENT
+    assert EscalationReason.parse("紧急事项") is EscalationReason.URGENT
