@@ -1,5 +1,130 @@
-"""Placeholder: filled by its own issue."""
+"""``csdesk demo``: a database full of realistic demo data, then the console.
+
+Demo data lives in its own database (``csdesk-demo.db`` beside the real one)
+unless ``--db``/``CSDESK_DB`` names one.  It is never written into a database
+that holds real records.  Run again, it reopens the demo data it made;
+``--reset`` makes it afresh.  Heavy modules (sqlmodel, Faker, pypinyin) are
+imported inside the command only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from csdesk.cli.common import DbOption, fail, state
+from csdesk.i18n import _
 
 
-def register(app) -> None:
-    pass
+def _whole_number(value: str, option: str, low: int, high: int) -> int:
+    text = value.strip().replace("_", "").replace(",", "")
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        fail(_("{option} must be a whole number from {low} to {high}, not {value!r}").format(
+            option=option, low=low, high=high, value=value))
+    return number
+
+
+def _where(engine) -> str:
+    from csdesk.paths import sqlite_path
+
+    url = engine.url.render_as_string(hide_password=False)
+    path = sqlite_path(url)
+    return str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        ctx: typer.Context,
+        contacts: Annotated[str | None, typer.Option(
+            "--contacts", metavar="N", help="Contacts in the register over the last 90 days (default 3000).")] = None,
+        no_tui: Annotated[bool, typer.Option("--no-tui", help="Fill the database, do not open the console.")] = False,
+        reset: Annotated[bool, typer.Option("--reset", help="Throw the demo data away and generate it again.")] = False,
+        seed: Annotated[str | None, typer.Option(
+            "--seed", metavar="N", help="Random seed, for the same data every time.")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Fill a demo database with realistic data and open the console on it."""
+        from csdesk import demo as demo_data
+
+        count = demo_data.DEFAULT_CONTACTS if contacts is None else _whole_number(
+            contacts, "--contacts", demo_data.MIN_CONTACTS, demo_data.MAX_CONTACTS)
+        seed_value = None if seed is None else _whole_number(seed, "--seed", 0, 2**63 - 1)
+
+        from csdesk.db import DatabaseProblem, SchemaState, make_engine, open_database, schema_info
+        from csdesk.paths import demo_db_path
+
+        target = db or state(ctx).db or str(demo_db_path())
+        try:
+            engine = make_engine(target)
+            info = schema_info(engine)
+        except DatabaseProblem as exc:
+            fail(str(exc))
+        except Exception as exc:  # not a path or URL we can open at all
+            fail(_("cannot open the database: {error}").format(error=exc))
+        if info.state is SchemaState.FOREIGN:
+            fail(_("{where} is not a csdesk database; demo data is not written into it").format(
+                where=_where(engine)))
+        if info.state is SchemaState.NEWER:
+            fail(_("the database schema (revision {revision}) is newer than this csdesk "
+                   "(revision {head}); upgrade csdesk before opening it").format(
+                revision=info.revision, head=info.head))
+
+        found = demo_data.inspect_database(engine)
+        if found.kind == "real":
+            fail(_("{where} holds real records ({agents} accounts, {contacts} contacts); demo never writes "
+                   "into it. Leave out --db and CSDESK_DB to use the demo database.").format(
+                where=_where(engine), agents=found.agents, contacts=found.contacts))
+        generate = found.kind == "empty" or found.kind == "demo_incomplete" or reset
+        if found.kind in ("demo", "demo_incomplete") and generate:
+            try:
+                demo_data.reset_database(engine)
+            except OSError as exc:
+                fail(_("cannot remove the old demo data: {error}").format(error=exc))
+            engine = make_engine(target)
+
+        try:
+            engine = open_database(target)
+        except DatabaseProblem as exc:
+            fail(str(exc))
+        where = _where(engine)
+        if generate:
+            typer.echo(_("Generating demo data ({n} contacts) in {where} …").format(n=count, where=where))
+
+            def progress(message: str) -> None:
+                typer.echo(f"  … {message}", err=True)
+
+            try:
+                summary = demo_data.generate(engine, count, seed=seed_value,
+                                             progress=progress if count >= 50_000 else None)
+            except demo_data.DemoError as exc:
+                fail(str(exc))
+            except Exception as exc:  # disk full, locked database …: one line, no traceback
+                fail(_("demo data could not be written: {error}").format(error=exc))
+            counts = summary.counts
+            typer.echo(_("Generated {contacts} contacts, {orders} work orders, {customers} customers "
+                         "and {callbacks} call-backs in {seconds:.1f} s.").format(
+                contacts=counts.get("contact", 0), orders=counts.get("workorder", 0),
+                customers=counts.get("customer", 0), callbacks=counts.get("callback", 0),
+                seconds=summary.seconds))
+        else:
+            typer.echo(_("Reopened the demo data made earlier ({contacts} contacts); --reset generates it "
+                         "again.").format(contacts=found.contacts))
+        engine.dispose()
+
+        from csdesk.domain import Role
+
+        typer.echo(_("Demo database: {where}").format(where=where))
+        typer.echo(_("Demo accounts (password: {password}):").format(password=demo_data.DEMO_PASSWORD))
+        for staff_no, role in demo_data.DEMO_ACCOUNTS:
+            typer.echo(f"  {staff_no}  {Role(role).label}")
+        if no_tui:
+            return
+        from csdesk.cli import launch_console
+
+        launch_console(db=target, demo=True)
