@@ -404,7 +404,14 @@ class IntakeScreen(Screen):
                 kind, q = classify_query(event.value)
                 if not (kind in ("phone", "prefix") and any(p.startswith(q) for p in self.chosen.phones)):
                     self._unchoose()
-            if self.chosen is None:
+            if self.chosen is None and name == "name":
+                from csdesk.services.intake import classify_query
+
+                if classify_query(self.text("phone"))[0] == "phone":
+                    pass  # a full number is typed: the name is the caller's, not a search
+                else:
+                    self._schedule_recognise(event.value)
+            elif self.chosen is None:
                 self._schedule_recognise(event.value)
         elif name == "identity":
             self.identity_check = None
