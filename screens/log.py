@@ -26,7 +26,7 @@ from screens.widgets import DeskHeader
 
 POLL_SECONDS = 1.0
 DETAIL_DELAY = 0.05
-SUMMARY_WIDTH = 30
+SUMMARY_WIDTH = 26
 
 
 def _channel(value: str) -> str:
@@ -185,6 +185,7 @@ class LogScreen(Screen):
         self._detail_wanted: int | None = None
         self._detail_timer = None
         self._links_shown: tuple = ()
+        self._refresh_pending = False
 
     @property
     def full_phones(self) -> bool:
@@ -288,6 +289,9 @@ class LogScreen(Screen):
         if message.seq != self._seq:
             return
         self.page_loading = False
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self.call_later(self.action_refresh)
         if message.error:
             self._set_message(_("Could not read the register: {error}").format(error=message.error))
             return
@@ -754,7 +758,9 @@ class LogScreen(Screen):
             self.post_message(self.DataChanged())
 
     def on_log_screen_data_changed(self, _message: DataChanged) -> None:
-        if not self.page_loading:
+        if self.page_loading:
+            self._refresh_pending = True  # after the page being read arrives
+        else:
             self.action_refresh()
 
     def action_refresh(self) -> None:
