@@ -553,6 +553,7 @@ class Cleaned:
     callback_id: int | None
     received_at: datetime
     duration_s: int | None
+    default_department: str = ""  # the sub-type's (or else the category's) routing
 
 
 def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_DEFAULT) -> datetime:
@@ -720,10 +721,13 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
 
     if errors:
         raise IntakeInvalid(errors)
+    routing = {c.code: c.department_code for c in categories}
+    default_department = routing.get(subtype) or routing.get(category) or ""
     return Cleaned(channel, phone, ext, name, building, unit, room, unit_key_of(building, unit, room),
                    address, category, subtype, urgency, summary, handling, outcome, department,
                    referral_contact, promise_at, escalation_reason, identity, callback_result,
-                   form.customer_id, form.callback_id, form.received_at or at, form.duration_s)
+                   form.customer_id, form.callback_id, form.received_at or at, form.duration_s,
+                   default_department)
 
 
 def unit_key_of(building: str, unit: str, room: str) -> str:
@@ -845,7 +849,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
     order = None
     if c.outcome is Outcome.WORK_ORDER:
         deadline = at + order_deadline(c.urgency, settings)
-        department = c.department or _category_department(session, c.subtype or c.category) or "engineering"
+        department = c.department or c.default_department or "engineering"
         order = WorkOrder(
             number=allocate(session, "work_order", at), contact_id=contact.id, customer_id=customer.id,
             customer_name=name, phone=phone, unit_key=unit_key, address=address, description=c.summary,
@@ -921,12 +925,6 @@ def order_deadline(urgency: Urgency, settings: Any = None) -> timedelta:
         if minutes:
             return timedelta(minutes=minutes)
     return ORDER_DEADLINES[urgency]
-
-
-def _category_department(session: Session, code: str) -> str | None:
-    from csdesk.models import Category
-
-    return session.exec(select(Category.department_code).where(Category.code == code)).first()
 
 
 def _apply_change(session: Session, customer: Customer, c: Cleaned, agent_id: int, at: datetime) -> None:
