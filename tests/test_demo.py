@@ -388,6 +388,23 @@ def test_cli_refuses_a_database_with_real_records(tmp_path):
     assert con.execute("SELECT count(*) FROM contact").fetchone()[0] == 0
 
 
+def test_cli_finishes_a_demo_load_that_was_interrupted(tmp_path):
+    from csdesk.db import open_database
+
+    target = tmp_path / "half.db"
+    engine = open_database(str(target))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES ('demo', '1'), ('demo_status', 'building')")
+        conn.exec_driver_sql("INSERT INTO agent (staff_no, name, role, password_hash, active, created_at) "
+                             "VALUES ('1001', '张敏', 'agent', 'x', 1, '2026-11-01 00:00:00.000000')")
+    engine.dispose()
+    result = cli("demo", "--no-tui", "--contacts", "100", "--db", str(target))
+    assert result.exit_code == 0, result.output
+    assert "never finished" in result.output
+    assert counts(target)["contact"] == 100
+    assert sqlite3.connect(target).execute("SELECT value FROM meta WHERE key = 'demo_status'").fetchone() == ("ready",)
+
+
 @pytest.mark.parametrize("args", [
     ("--contacts", "-5"), ("--contacts", "abc"), ("--contacts", "10"), ("--contacts", ""),
     ("--contacts", "99999999999"), ("--seed", "x"), ("--seed", "-1"),

@@ -81,12 +81,14 @@ def register(app: typer.Typer) -> None:
                    "into it. Leave out --db and CSDESK_DB to use the demo database.").format(
                 where=_where(engine), agents=found.agents, contacts=found.contacts))
         generate = found.kind == "empty" or found.kind == "demo_incomplete" or reset
+        if found.kind == "demo_incomplete" and not reset:
+            typer.echo(_("The demo data there was never finished; generating it again."))
         if found.kind in ("demo", "demo_incomplete") and generate:
             try:
                 demo_data.reset_database(engine)
             except OSError as exc:
                 fail(_("cannot remove the old demo data: {error}").format(error=exc))
-            engine = make_engine(target)
+        engine.dispose()  # the bulk load wants the file to itself
 
         try:
             engine = open_database(target)
