@@ -329,6 +329,16 @@ def main() -> int:
 
     set_language("en")
     engine = open_database(args.db)
+    from csdesk import search_index as si
+
+    with engine.connect() as conn:
+        newest_rowid = conn.exec_driver_sql(f"SELECT max(rowid) FROM {si.FTS_TABLE}").scalar()
+    if newest_rowid is not None and newest_rowid > 0:  # built before rowid = -key (09f1b8c)
+        print("the search index predates the negated time key: rebuilding it …", flush=True)
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            si.rebuild(conn)
+        print(f"  rebuilt in {time.perf_counter() - t0:.1f} s")
     n = engine.connect().exec_driver_sql("SELECT count(*) FROM contact").scalar()
     print(f"Database {args.db}: {n:,} contacts")
     skip = set(filter(None, args.skip.split(",")))
