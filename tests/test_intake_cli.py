@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from csdesk.cli import app
 from csdesk.db import read_session
 from csdesk.models import Callback, Contact, Customer, WorkOrder
-from tests.test_intake_support import agents, db_path, engine, intake_template  # noqa: F401 (fixtures)
+from tests.test_intake_support import (  # noqa: F401 (fixtures)
+    agents, cheap_password_hashing, db_path, engine, intake_template)
 
 runner = CliRunner()
 

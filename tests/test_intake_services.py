@@ -25,7 +25,8 @@ from csdesk.services import callbacks as cb
 from csdesk.services import drafts
 from csdesk.services import intake as svc
 from csdesk.services.intake import IntakeForm, IntakeInvalid
-from tests.test_intake_support import agents, db_path, engine, intake_template  # noqa: F401 (fixtures)
+from tests.test_intake_support import (  # noqa: F401 (fixtures)
+    agents, cheap_password_hashing, db_path, engine, intake_template)
 
 
 def save(engine, agent, **kw):

@@ -16,14 +16,31 @@ import pytest
 from tests.conftest import DEMO_PASSWORD
 
 
+def _cheap_hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Logins in these tests verify a cheap argon2 hash (the production parameters cost
+    0.1-0.3 s a login, which only the account tests need to pay)."""
+    import csdesk.services.accounts as accounts
+
+    monkeypatch.setattr(accounts, "_hasher", _cheap_hasher())
+
+
 @pytest.fixture(scope="session")
 def intake_template(tmp_path_factory):
+    import csdesk.services.accounts as accounts
     from csdesk.db import open_database, write_session
     from csdesk.domain import Role
     from csdesk.services.accounts import add_agent
 
     home = tmp_path_factory.mktemp("intake-template")
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", _cheap_hasher())
         mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
         mp.setenv("XDG_DATA_HOME", str(home / "data"))
         mp.setenv("CSDESK_CONFIG", str(home / "config" / "csdesk" / "config.toml"))
