@@ -778,10 +778,8 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
     at = at or utcnow()
     if form.callback_id and not (form.category or "").strip():
         # a call-back is about the matter it follows up: same category unless the agent says otherwise
-        from csdesk.models import Callback as _Callback
-
-        origin = session.exec(select(Contact.category).join(_Callback, col(_Callback.contact_id) == Contact.id)
-                              .where(_Callback.id == form.callback_id)).first()
+        origin = session.exec(select(Contact.category).join(Callback, col(Callback.contact_id) == Contact.id)
+                              .where(Callback.id == form.callback_id)).first()
         if origin:
             form = replace(form, category=origin)
     c = validate(session, form, settings=settings, at=at)
