@@ -101,9 +101,13 @@ class QueuePanel(Vertical):
         if not self.items:
             olist.set_options([Option(Text(_("Nothing due."), style="dim"), id="none", disabled=True)])
 
+    TICK_ITEMS = 60  # the live countdown redraws the nearest ones; the rest follow on the next reload
+
     def tick(self, at: datetime) -> None:
+        if not self.screen.is_current:
+            return
         olist = self.list
-        for index, item in enumerate(self.items):
+        for index, item in enumerate(self.items[: self.TICK_ITEMS]):
             if index < olist.option_count:
                 olist.replace_option_prompt_at_index(index, queue_prompt(item, at))
 
