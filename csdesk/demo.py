@@ -8,18 +8,23 @@ complaints, escalations, call-backs of every kind, the refused-visit list,
 handovers and problem logs.  Recent matters are arranged so that agent
 ``1001``'s queues and the supervisor's queue are not empty.
 
-Speed (``--contacts 1000000`` must take well under three minutes on two cores):
-rows are built as plain dicts and written by executemany of compiled Core
-``insert()`` statements through one SQLAlchemy connection, in one
-transaction.  Timestamps are pre-formatted in the exact storage form of
-:class:`csdesk.models.UTCDateTime` (naive UTC, to the second), so no per-value
-type processing runs.  For the load only, SQLite runs with
-``synchronous=OFF`` and a large cache (restored to FULL afterwards); the
-secondary indexes of the big tables are dropped and rebuilt in one pass each
-(their exact SQL is read from ``sqlite_master`` and replayed); the full-text
-search index, when :mod:`csdesk.search_index` exists, is rebuilt in bulk by
-its ``bulk_loading`` context manager.  Faker is sampled once into pools;
-everything per row is drawn with :mod:`random`.
+Speed (``--contacts 1000000`` must take under three minutes on two cores):
+rows are built as plain dicts and written as tuples by executemany of each
+table's compiled Core ``insert()``, through one SQLAlchemy connection, in one
+``BEGIN IMMEDIATE`` transaction.  Timestamps are pre-formatted in the exact
+storage form of :class:`csdesk.models.UTCDateTime` (naive UTC, to the second;
+a test checks it), so no per-value type processing runs.  Number sequences
+are reserved under that write lock and stored in ``counter`` at the end.  For
+the load of a new demo database only, SQLite runs with ``synchronous=OFF``,
+an in-memory rollback journal, foreign keys unchecked and a large cache (all
+restored: WAL, FULL, foreign keys on); the secondary indexes of the big
+tables are dropped and rebuilt once (their exact SQL is read from
+``sqlite_master`` and replayed); the register's full-text index, when
+:mod:`csdesk.search_index` exists, is filled in bulk by its
+``bulk_loading``.  From :data:`PARALLEL_FROM` contacts a second process
+generates the rows (same seed, same data) while this one writes them.
+Faker is sampled once into pools; everything per row is drawn with
+:mod:`random`; pinyin initials are computed once per distinct name.
 
 The database records ``meta.demo = 1`` before anything else is written and
 ``meta.demo_status = ready`` at the end, so an interrupted build is recognised
@@ -577,6 +582,9 @@ class _Gen:
                                                 strict=True)),
                                   _weighted(tuple(t.outcomes.items()))) for t in TOPICS}
         self.duty_cache: dict[tuple[str, int], list[str]] = {}
+        # Handling steps, numbered one per line, per topic.
+        self.handling = {t.key: tuple("\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+                                      for steps in t.handling) for t in TOPICS}
         self.next_id = dict(next_ids)
 
     # ----------------------------------------------------------------- helpers
@@ -983,8 +991,9 @@ class _Gen:
             si = self.rr(len(topic.summaries))
             ctx["si"] = si
             summary = spec.get("summary") or topic.summaries[si].format_map(ctx)
-            steps = self.pick(topic.handling)
-            handling = "\n".join(f"{i}. {s.format_map(ctx)}" for i, s in enumerate(steps, 1))
+            handling = self.pick(self.handling[topic.key])
+            if "{" in handling:
+                handling = handling.format_map(ctx)
             if outcome == "resolved":
                 result = _aligned(topic.resolved, topic.summaries, si, rng).format_map(ctx)
             else:
@@ -1000,15 +1009,16 @@ class _Gen:
             ended = e + duration if duration else e
             cid = first_cid + k
             number = f"CT{ymd}-{first_ct + k:04d}"
+            ended_ts = self.ts(ended)
             c = {**self.defaults["contact"],
-                 "id": cid, "number": number, "received_at": self.ts(e), "ended_at": self.ts(ended),
+                 "id": cid, "number": number, "received_at": self.ts(e), "ended_at": ended_ts,
                  "channel": channel,
                  "channel_detail": self.choice_w(detail_cum) if channel == "online" else "",
                  "customer_id": cust_id, "customer_name": cname, "name_initials": cini, "phone": phone,
                  "unit_key": ukey, "address": caddr, "category": topic.category, "subtype": topic.subtype,
                  "urgency": urgency, "summary": summary, "handling": handling, "result": result,
                  "outcome": outcome, "agent_id": agent_id, "agent_staff_no": staff_no,
-                 "duration_s": duration, "created_at": self.ts(ended)}
+                 "duration_s": duration, "created_at": ended_ts}
             if topic.key == "info_change":
                 ok = rng.random() < 0.95
                 c["identity_verified"] = ok
