@@ -61,7 +61,7 @@ DEMO_PASSWORD = "demo"
 #: (staff number, role) of the accounts printed by ``csdesk demo``.
 DEMO_ACCOUNTS = (("1001", "agent"), ("2001", "supervisor"), ("9001", "manager"))
 DEFAULT_CONTACTS = 3000
-MIN_CONTACTS = 100
+MIN_CONTACTS = 60  # the scenario and one contact per channel, topic, urgency and outcome fit
 MAX_CONTACTS = 5_000_000
 DAYS = 90
 

@@ -306,11 +306,27 @@ def test_same_seed_same_data_whichever_process_generates(tmp_path):
         assert one == two, table
 
 
+def test_even_the_smallest_demo_has_everything(tmp_path):
+    from csdesk.db import open_database
+
+    engine = open_database(str(tmp_path / "small.db"))
+    demo.generate(engine, demo.MIN_CONTACTS, seed=11, now=NOW)
+    engine.dispose()
+    con = sqlite3.connect(tmp_path / "small.db")
+    assert values(con, "SELECT channel FROM contact") == {c.value for c in Channel}
+    assert values(con, "SELECT urgency FROM contact") == {u.value for u in Urgency}
+    assert values(con, "SELECT outcome FROM contact") == {o.value for o in Outcome}
+    assert len(values(con, "SELECT subtype FROM contact")) == 11  # ten sub-types and none
+    assert values(con, "SELECT status FROM workorder") == {s.value for s in OrderStatus}
+    assert values(con, "SELECT kind FROM callback") == {k.value for k in CallbackKind}
+    assert con.execute("SELECT count(*) FROM contact").fetchone()[0] == demo.MIN_CONTACTS
+
+
 def test_generate_refuses_real_records_and_bad_sizes(engine, agents):
     with pytest.raises(demo.DemoError, match="real records"):
         demo.generate(engine, 100, now=NOW)
     with pytest.raises(demo.DemoError, match="--contacts"):
-        demo.generate(engine, 5, now=NOW)
+        demo.generate(engine, demo.MIN_CONTACTS - 1, now=NOW)
     assert demo.inspect_database(engine).kind == "real"
 
 
