@@ -72,6 +72,13 @@ class CardLoaded(Message):
         self.card = card
 
 
+class PhoneChecked(Message):
+    def __init__(self, value: str, error: str) -> None:
+        super().__init__()
+        self.value = value
+        self.error = error
+
+
 class IdentityChecked(Message):
     def __init__(self, answer: str, check: Any) -> None:
         super().__init__()
@@ -509,6 +516,31 @@ class IntakeScreen(Screen):
             if dep is not None:
                 with self._programmatic():
                     self._set_value("referral_contact", dep.phone)
+
+    # ----------------------------------------------------------------- the number checked on leaving it
+    @on(Input.Blurred, "#phone")
+    def _phone_left(self, event: Input.Blurred) -> None:
+        from csdesk.services.intake import classify_query
+
+        value = event.value.strip()
+        if not value or self.chosen is not None or classify_query(value)[0] in ("name", "initials"):
+            return
+        self._check_phone(value)
+
+    @work(thread=True, exclusive=True, group="intake-phone", exit_on_error=False)
+    def _check_phone(self, value: str) -> None:
+        from csdesk.phones import PhoneError, parse_phone
+
+        try:
+            parse_phone(value)
+            error = ""
+        except PhoneError as exc:
+            error = str(exc)
+        self.post_message(PhoneChecked(value, error))
+
+    def on_phone_checked(self, message: PhoneChecked) -> None:
+        if message.error and self.text("phone").strip() == message.value and self.chosen is None:
+            self.show_error("phone", message.error)
 
     # ----------------------------------------------------------------- Enter moves on
     @on(Input.Submitted)

@@ -295,6 +295,14 @@ async def test_validation_messages_at_the_field_and_nothing_saved(make_app, engi
         screen.query_one("#phone", Input).value = "010-62345678-123"
         await pilot.pause()
         assert not screen.query_one("#phone-error").display
+        # a wrong number is reported as soon as the agent leaves the field
+        screen.query_one("#phone", Input).value = "021-123"
+        screen.query_one("#phone", Input).focus()
+        await pilot.pause()
+        screen.query_one("#name", Input).focus()
+        await wait_for(pilot, lambda: screen.query_one("#phone-error").display)
+        assert "landline" in shown(screen, "#phone-error")
+        screen.query_one("#phone", Input).value = "010-62345678-123"
         # pasted lines in a one-line field are all kept (Input would keep only the first)
         box = screen.query_one("#address", Input)
         box.focus()
