@@ -195,6 +195,9 @@ class LogScreen(Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # the first page is read while the widgets mount (the query takes ~3 ms,
+        # mounting ~100+): its message is handled once the screen is mounted
+        self._load("first")
         yield DeskHeader()
         with Horizontal(id="log-top"):
             yield Input(placeholder=_("Search: phone, last 4 digits, name, pinyin initials (zs), unit (3-2-1201), words"),
@@ -208,7 +211,8 @@ class LogScreen(Screen):
                 yield Horizontal(id="log-links")
         with Horizontal(id="log-bottom"):
             yield Static("", id="log-status")
-            yield ProgressBar(id="log-progress", show_eta=False)
+            # the export's ProgressBar is mounted when an export starts: its widget
+            # classes' CSS would otherwise be parsed on the way to the first paint
         yield Footer()
 
     def on_mount(self) -> None:
@@ -219,10 +223,10 @@ class LogScreen(Screen):
                              (_("Summary"), SUMMARY_WIDTH), (_("Outcome"), 8), (_("Agent"), 6),
                              (_("Order"), 16)):
             table.add_column(label, width=width)
-        self.query_one("#log-progress").display = False
         table.focus()
         self._show_filters()
-        self._load("first")
+        if self.reg_page is not None:  # arrived before the mount finished? (never, but be sure)
+            self._fill(self.reg_page, "first", None)
         self.set_interval(POLL_SECONDS, self._tick)
 
     def on_unmount(self) -> None:
@@ -322,8 +326,9 @@ class LogScreen(Screen):
         self.reg_page = page
         self._fill(page, where, message.keep_id)
         self._show_status()
-        self._count(self._seq, self.query_model, page.first if self.row_offset is None else None,
-                    need_total=True)
+        if self.total is None or self.row_offset is None:
+            self._count(self._seq, self.query_model, page.first if self.row_offset is None else None,
+                        need_total=self.total is None)
 
     def _fill(self, page, where: str, keep_id: int | None) -> None:
         table = self.query_one(RegisterTable)
@@ -782,7 +787,12 @@ class LogScreen(Screen):
         if request is None:
             return
         self.exporting = True
-        bar = self.query_one("#log-progress", ProgressBar)
+        bars = self.query("#log-progress")
+        if bars:
+            bar = bars.first(ProgressBar)
+        else:
+            bar = ProgressBar(id="log-progress", show_eta=False)
+            self.query_one("#log-bottom").mount(bar)
         bar.update(total=None, progress=0)
         bar.display = True
         self._set_message(_("Exporting…"))

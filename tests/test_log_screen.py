@@ -173,7 +173,7 @@ async def test_each_filter_by_its_key_shown_cleared_and_exported(make_app, data,
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: "Exported" in status(screen))
-        assert not screen.query_one("#log-progress").display
+        assert not screen.query_one("#log-progress").display  # shown while it ran, hidden after
     rows = list(load_workbook(target).active.values)
     assert rows[0][0] == "Number"
     assert [r[0] for r in rows[1:]] == ["CT20261120-9000", "CT20261119-9001"]

@@ -8,6 +8,7 @@ memory), with a bold frozen header row and column widths.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,10 +75,13 @@ def _write_csv(path: Path, headers, rows, progress) -> int:
     return n
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _clean(value):
     # openpyxl refuses control characters other than tab/newline
-    if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        return "".join(ch for ch in value if ord(ch) >= 32 or ch in "\t\n\r")
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub("", value)
     return value
 
 
@@ -102,7 +106,8 @@ def _write_xlsx(path: Path, headers, rows, progress, title: str) -> int:
     ws.append(header_cells)
     n = 0
     for row in rows:
-        ws.append([_clean(v) for v in row])
+        # empty cells are not written at all (a third of the register's cells)
+        ws.append([None if v == "" else _clean(v) for v in row])
         n += 1
         if progress and n % PROGRESS_EVERY == 0:
             progress(n)
