@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from csdesk import search_index as si
 from csdesk.clock import local_tz, now
-from csdesk.i18n import N_, _
+from csdesk.i18n import _
 from csdesk.phones import PhoneError, mask, parse_phone
 from csdesk.text import parse_unit, unit_key
 
@@ -642,35 +642,17 @@ def linked_record(session: Session, kind: str, record_id: int, *, full_phones: b
     return None
 
 
-# The contact's own vocabulary.  Same msgids as csdesk.domain.LABELS, looked up
-# here by (kind, value): LABELS is keyed by StrEnum members, and members of
-# different enums with the same value ("open", "urgent", "escalated") are equal
-# as dict keys, so Outcome.ESCALATED.label comes out as "with supervisor".
-_VOCAB = {
-    "Channel": {"phone": N_("phone call"), "walk_in": N_("walk-in"), "online": N_("online"),
-                "email": N_("email"), "outbound": N_("return visit"), "patrol": N_("patrol")},
-    "Urgency": {"normal": N_("normal"), "urgent": N_("urgent"), "critical": N_("critical")},
-    "Outcome": {"resolved": N_("resolved"), "work_order": N_("work order"), "referred": N_("referred"),
-                "promised": N_("reply promised"), "escalated": N_("escalated")},
-    "ContactStatus": {"open": N_("open"), "closed": N_("closed")},
-}
-
-
 def label(kind: str, value: str) -> str:
-    """The label of a contact vocabulary value (Channel, Urgency, Outcome, ContactStatus)."""
-    msgid = _VOCAB.get(kind, {}).get(value or "")
-    return _(msgid) if msgid else (value or "")
-
-
-def _label(enum_name: str, value: str) -> str:
-    if enum_name in _VOCAB:
-        return label(enum_name, value)
+    """The label of a vocabulary value: ``label("Outcome", "escalated")``; unknown values as they are."""
     from csdesk import domain
 
     try:
-        return getattr(domain, enum_name)(value).label
+        return getattr(domain, kind)(value).label
     except (ValueError, AttributeError):
         return value or ""
+
+
+_label = label
 
 
 # --------------------------------------------------------------------------- phones
