@@ -411,13 +411,13 @@ class IntakeScreen(Screen):
             if name == "phone" and self.chosen is not None:
                 from csdesk.services.intake import classify_query
 
-                kind, q = classify_query(event.value)
+                kind, q = classify_query(event.value, exact=False)
                 if not (kind in ("phone", "prefix") and any(p.startswith(q) for p in self.chosen.phones)):
                     self._unchoose()
             if self.chosen is None and name == "name":
                 from csdesk.services.intake import classify_query
 
-                if classify_query(self.text("phone"))[0] == "phone":
+                if classify_query(self.text("phone"), exact=False)[0] == "phone":
                     pass  # a full number is typed: the name is the caller's, not a search
                 else:
                     self._schedule_recognise(event.value)
@@ -523,7 +523,7 @@ class IntakeScreen(Screen):
         from csdesk.services.intake import classify_query
 
         value = event.value.strip()
-        if not value or self.chosen is not None or classify_query(value)[0] in ("name", "initials"):
+        if not value or self.chosen is not None or classify_query(value, exact=False)[0] in ("name", "initials"):
             return
         self._check_phone(value)
 
@@ -661,7 +661,7 @@ class IntakeScreen(Screen):
         with self._programmatic():
             from csdesk.services.intake import classify_query
 
-            kind, _q = classify_query(self.text("phone"))
+            kind, _q = classify_query(self.text("phone"), exact=False)
             if kind != "phone":
                 self._set_value("phone", match.phone)
             self._set_value("name", match.name)

@@ -357,9 +357,12 @@ def _load_matches(session: Session, hits: list[tuple[int, str, str]], limit: int
     return tuple(out)
 
 
-def classify_query(query: str) -> tuple[str, str]:
+def classify_query(query: str, *, exact: bool = True) -> tuple[str, str]:
     """What kind of search ``query`` is: (kind, normalised) with kind in
-    ``none``, ``last4``, ``prefix``, ``phone``, ``initials``, ``name``."""
+    ``none``, ``last4``, ``prefix``, ``phone``, ``initials``, ``name``.
+
+    ``exact=False`` decides "a full number" by its shape alone, without phonenumbers
+    (whose import the UI thread should not pay)."""
     q = (query or "").strip()
     if not q:
         return "none", ""
@@ -370,10 +373,20 @@ def classify_query(query: str) -> tuple[str, str]:
             return "none", digits
         if len(digits) == 4:
             return "last4", digits
-        return ("phone" if _full_number(digits) else "prefix"), digits
+        full = _full_number(digits) if exact else _looks_full(digits)
+        return ("phone" if full else "prefix"), digits
     if _INITIALS.match(q):
         return "initials", q.lower()
     return "name", q
+
+
+def _looks_full(digits: str) -> bool:
+    bare = digits.lstrip("+")
+    if digits.startswith("+") or digits.startswith("00"):
+        return len(bare) >= 8
+    if digits.startswith("1"):
+        return re.fullmatch(r"1[3-9]\d{9}", digits) is not None
+    return digits.startswith("0") and len(digits) >= 10
 
 
 def _full_number(text: str) -> str:
