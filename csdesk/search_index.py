@@ -5,7 +5,7 @@ Design (numbers in ``tests/bench/bench_log.py``)
 - ``contact_fts`` is a *contentless* FTS5 table (``content=''``) with the
   ``unicode61`` tokenizer and four columns:
 
-  ``body``      summary, handling steps, result, address, sub-type
+  ``body``      summary, handling steps, result, address
   ``name``      the customer's name as said on the call
   ``initials``  pinyin initials (``zs`` for 张三)
   ``tags``      one token per filter value: channel, category (and its parent),
@@ -90,20 +90,28 @@ def tag(kind: str, value: object) -> str:
     return kind + _NON_ALNUM.sub("", str(value)).lower()
 
 
-def fts_tags(channel, category, urgency, outcome, status, agent_id) -> str:
-    """SQL function ``csdesk_fts_tags(…)``: the filter tokens of one contact."""
+def fts_tags(channel, category, urgency, outcome, status, agent_id, subtype=None) -> str:
+    """SQL function ``csdesk_fts_tags(…)``: the filter tokens of one contact.
+
+    A contact is found under its category, the category's parent (``repair``
+    for ``repair.water``) and its sub-type (intake stores ``repair`` +
+    ``repair.water``), so picking a category or a sub-type both work.
+    """
     out = [tag("ch", channel or ""), tag("cat", category or ""), tag("urg", urgency or ""),
            tag("out", outcome or ""), tag("st", status or ""), tag("ag", agent_id or 0)]
-    if category and "." in category:
-        out.append(tag("cat", category.split(".", 1)[0]))
-    return " ".join(out)
+    for code in (category, subtype):
+        if code and "." in code:
+            out.append(tag("cat", code.split(".", 1)[0]))
+    if subtype and subtype != category:
+        out.append(tag("cat", subtype))
+    return " ".join(dict.fromkeys(out))
 
 
 def register_functions(dbapi_connection) -> None:
     """Register the index's SQL functions on a DB-API (sqlite3) connection."""
     create = dbapi_connection.create_function
     create("csdesk_fts_text", -1, fts_text, deterministic=True)
-    create("csdesk_fts_tags", 6, fts_tags, deterministic=True)
+    create("csdesk_fts_tags", -1, fts_tags, deterministic=True)
 
 
 # --------------------------------------------------------------------------- time keys
@@ -177,8 +185,8 @@ def fts_query(text: str, columns: str = "{body name}") -> str | None:
 
 # --------------------------------------------------------------------------- schema
 
-_TEXT_ARGS = "{p}.summary, {p}.handling, {p}.result, {p}.address, {p}.subtype"
-_TAG_ARGS = "{p}.channel, {p}.category, {p}.urgency, {p}.outcome, {p}.status, {p}.agent_id"
+_TEXT_ARGS = "{p}.summary, {p}.handling, {p}.result, {p}.address"
+_TAG_ARGS = "{p}.channel, {p}.category, {p}.urgency, {p}.outcome, {p}.status, {p}.agent_id, {p}.subtype"
 _WATCHED = ("received_at, summary, handling, result, address, subtype, customer_name, "
             "name_initials, channel, category, urgency, outcome, status, agent_id")
 
@@ -266,10 +274,12 @@ def _populate(conn, after: int) -> None:
 
 
 def rebuild(conn) -> None:
-    """Refill the whole index from ``contact`` (repair after a foreign write)."""
+    """Refill the whole index from ``contact`` and recreate its triggers (repair after
+    a foreign write, or after a change of what is indexed)."""
     _ensure_functions(conn)
     _exec(conn, f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
     _populate(conn, 0)
+    create_triggers(conn)
 
 
 @contextmanager

@@ -510,7 +510,8 @@ class LogScreen(Screen):
             (_("Customer"), d.customer_name),
             (_("Phone"), phone + ("  " + _("(masked: v reveals)") if d.phone_masked and d.id not in self.revealed else "")),
             (_("Unit"), d.unit or d.address),
-            (_("Category"), cats.get(d.category, d.category) + (f" – {d.subtype}" if d.subtype else "")),
+            (_("Category"), cats.get(d.category, d.category)
+             + (f" – {cats.get(d.subtype, d.subtype)}" if d.subtype and d.subtype != d.category else "")),
             (_("Urgency"), _urgency(d.urgency)),
             (_("Summary"), d.summary),
             (_("Result"), d.result),

@@ -18,7 +18,7 @@ KNOWN = [
         outcome="work_order", status="open")),
     ("lisi", (2026, 11, 19, 14, 30), dict(
         channel="walk_in", customer_name="李四", name_initials="ls", phone="13912345678", unit_key="5-1-302",
-        category="repair", urgency="critical", summary="电梯故障，有人被困", handling="1. 通知电梯维保\n2. 安抚住户",
+        category="repair", subtype="repair.elevator", urgency="critical", summary="电梯故障，有人被困", handling="1. 通知电梯维保\n2. 安抚住户",
         result="困人已解救", outcome="escalated", status="closed")),
     ("wangwei", (2026, 11, 18, 10, 0), dict(
         channel="online", channel_detail="app", customer_name="王伟", name_initials="ww", phone="15000001234",

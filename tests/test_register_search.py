@@ -158,6 +158,9 @@ def test_each_filter(ro, known):
     assert only(channel="walk_in") >= {"lisi"} and "zhangsan" not in only(channel="walk_in")
     assert {"zhangsan", "lisi"} <= only(category="repair")  # parent includes repair.water
     assert only(category="repair.water") == {"zhangsan"}
+    assert only(category="repair.elevator") == {"lisi"}  # stored as category + sub-type, as intake does
+    assert only(category="repair.elevator", search="8000") == set()  # the B-tree path agrees
+    assert only(category="repair.elevator", search="13912345678") == {"lisi"}
     assert only(urgency="critical") >= {"lisi"} and "zhangsan" not in only(urgency="critical")
     assert only(outcome="referred") >= {"english"}
     assert "zhangsan" in only(open_only=True) and "lisi" not in only(open_only=True)

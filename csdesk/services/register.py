@@ -326,7 +326,7 @@ def plan(q: Query) -> Plan:
         where.append("c.channel = :f_channel")
         params["f_channel"] = q.channel
     if q.category:
-        where.append("(c.category = :f_category OR c.category GLOB :f_category_sub)")
+        where.append("(c.category = :f_category OR c.category GLOB :f_category_sub OR c.subtype = :f_category)")
         params["f_category"] = q.category
         params["f_category_sub"] = q.category.replace("[", "").replace("*", "").replace("?", "") + ".*"
     if q.urgency:
@@ -747,7 +747,7 @@ def export_rows(session: Session, q: Query, *, full_phones: bool = False,
             phone = r[5] or ""
             yield (r[1], fmt(_parse_ts(r[2])), _label("Channel", r[3]), r[4],
                    phone if full_phones else mask(phone), r[6] or r[7] or "",
-                   cats.get(r[8], r[8]), r[9] or "", _label("Urgency", r[10]), r[11] or "",
+                   cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
                    r[19] or "", r[20] or "", _label("Outcome", r[12]), _label("ContactStatus", r[13]),
                    r[14], r[16] or "", r[18] or "")
         if len(rows) < batch:

@@ -360,6 +360,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15, help="repetitions per search")
     parser.add_argument("--screen-runs", type=int, default=3)
     parser.add_argument("--export-rows", type=int, default=30_000)
+    parser.add_argument("--rebuild-index", action="store_true",
+                        help="rebuild contact_fts first (a database made by an older csdesk)")
     parser.add_argument("--skip", default="", help="comma list: searches,screen,memory,export")
     args = parser.parse_args()
     if not Path(args.db).exists():
@@ -375,8 +377,8 @@ def main() -> int:
 
     with engine.connect() as conn:
         newest_rowid = conn.exec_driver_sql(f"SELECT max(rowid) FROM {si.FTS_TABLE}").scalar()
-    if newest_rowid is not None and newest_rowid > 0:  # built before rowid = -key (09f1b8c)
-        print("the search index predates the negated time key: rebuilding it …", flush=True)
+    if args.rebuild_index or (newest_rowid is not None and newest_rowid > 0):  # > 0: before rowid = -key
+        print("rebuilding the search index …", flush=True)
         t0 = time.perf_counter()
         with engine.begin() as conn:
             si.rebuild(conn)
