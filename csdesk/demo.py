@@ -901,6 +901,7 @@ class _Gen:
             day_slots.sort(key=lambda s: s[0])
             self.make_day(day, midnight, len(plan) - 1 - di, day_slots)
             total += len(day_slots)
+            self.sink.mark(total)
             if self.n >= 50_000 and (di + 1) % step == 0:
                 self.progress(_("{n} contacts written").format(n=total))
         self.make_handovers()
@@ -1700,6 +1701,48 @@ PARALLEL_FROM = 100_000  # contacts from which a second process generates while 
 PARK_INDEXES_FROM = 20_000
 
 
+class _SearchLoad:
+    """The search index's ``bulk_loading`` around the load.
+
+    With a second process generating, this one would wait for rows part of the
+    time: it then indexes what is written so far, in a few large steps
+    (``bulk_loading`` is left, the transaction committed, and ``bulk_loading``
+    entered again at 1/4, 1/2 and 3/4 of the contacts), so that most of the
+    indexing overlaps the generation.
+    """
+
+    STEPS = (0.25, 0.5, 0.75)
+
+    def __init__(self, conn: Connection, loader, contacts: int):
+        self.conn, self.loader = conn, loader
+        self.steps = [round(contacts * f) for f in self.STEPS] if contacts else []
+        self.current = None
+
+    def __enter__(self):
+        if self.loader is not None:
+            self.current = self.loader(self.conn)
+            self.current.__enter__()
+        return self
+
+    def mark(self, written: int) -> None:
+        if self.current is not None and self.steps and written >= self.steps[0]:
+            while self.steps and written >= self.steps[0]:
+                self.steps.pop(0)
+            current, self.current = self.current, None
+            current.__exit__(None, None, None)  # indexes the contacts written so far
+            # FTS5 keeps statements open after its merge until the transaction ends, and
+            # bulk_loading registers its SQL functions again on entry: commit first.
+            self.conn.commit()
+            self.current = self.loader(self.conn)
+            self.current.__enter__()
+
+    def __exit__(self, *exc):
+        if self.current is not None:
+            current, self.current = self.current, None
+            return current.__exit__(*exc)
+        return False
+
+
 class _DirectSink:
     """Rows go straight into the database."""
 
@@ -1710,6 +1753,9 @@ class _DirectSink:
         self.conn.exec_driver_sql(sql, rows)
 
     def flush(self) -> None:
+        pass
+
+    def mark(self, contacts: int) -> None:
         pass
 
 
@@ -1736,6 +1782,11 @@ class _PipeSink:
         self.flush()
         self.send(("progress", message))
         self.stream.flush()
+
+    def mark(self, contacts: int) -> None:
+        """A day is complete: ``contacts`` contacts so far."""
+        self.flush()
+        self.send(("mark", contacts))
 
 
 def _worker_main() -> None:
@@ -1765,7 +1816,8 @@ def _worker_main() -> None:
 
 
 def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: datetime,
-                        progress: Callable[[str], None], next_ids: dict, counters: dict):
+                        progress: Callable[[str], None], next_ids: dict, counters: dict,
+                        on_mark: Callable[[int], None] = lambda _n: None):
     """Generate in a second process while this one writes: two cores, one writer.
 
     A plain subprocess (not multiprocessing), so no caller's ``__main__`` is re-imported.
@@ -1797,6 +1849,8 @@ def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: 
                     conn.exec_driver_sql(sql, rows)
             elif kind == "progress":
                 progress(item[1])
+            elif kind == "mark":
+                on_mark(item[1])
             elif kind == "done":
                 return item[1], item[2]
             else:
@@ -1853,14 +1907,19 @@ def generate(engine: Engine, contacts: int = DEFAULT_CONTACTS, *, seed: int | No
         with _fast_sqlite(conn):
             with conn.begin():  # first of all: whatever happens next, this is demo data
                 conn.execute(upsert_meta, [{"k": "demo", "v": "1"}, {"k": "demo_status", "v": "building"}])
-            with conn.begin():
+            # One transaction ("commit as you go"; each begins with BEGIN IMMEDIATE), or a few
+            # when the search index is filled in steps.  An interrupted load leaves
+            # demo_status = building: the next ``csdesk demo`` makes it again.
+            try:
                 next_ids = {t: conn.execute(text(f'SELECT coalesce(max(id), 0) + 1 FROM "{t}"')).scalar_one()
                             for t in ID_TABLES}
                 counters = dict(conn.execute(text("SELECT key, value FROM counter")).all())
                 parking = _IndexParking(conn, BIG_TABLES) if park_indexes and sqlite else None
-                with (loader(conn) if loader is not None else nullcontext()):
+                search = _SearchLoad(conn, loader, contacts if parallel else 0)
+                with search:
                     if parallel:
-                        counts, reserved = _generate_in_worker(conn, contacts, seed, now, say, next_ids, counters)
+                        counts, reserved = _generate_in_worker(conn, contacts, seed, now, say, next_ids, counters,
+                                                               on_mark=search.mark)
                     else:
                         gen = _Gen(contacts, seed, now, say, dialect=conn.dialect, next_ids=next_ids,
                                    counters=counters, sink=_DirectSink(conn))
@@ -1879,6 +1938,10 @@ def generate(engine: Engine, contacts: int = DEFAULT_CONTACTS, *, seed: int | No
                     {"k": "demo_status", "v": "ready"}, {"k": "demo_contacts", "v": str(contacts)},
                     {"k": "demo_seed", "v": "" if seed is None else str(seed)},
                     {"k": "demo_generated_at", "v": now.isoformat()}])
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
             if sqlite:
                 raw = conn.connection.driver_connection
                 raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

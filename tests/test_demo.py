@@ -304,6 +304,15 @@ def test_same_seed_same_data_whichever_process_generates(tmp_path):
                   "escalation", "callback", "handover", "handoveritem", "counter", "meta"):
         one, two = (db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for db in dbs)
         assert one == two, table
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+    assert dbs[0].execute(schema).fetchall() == dbs[1].execute(schema).fetchall()
+    import importlib.util
+
+    if importlib.util.find_spec("csdesk.search_index") is not None:  # indexed in steps, all of it
+        from csdesk.search_index import FTS_TABLE
+
+        for db in dbs:
+            assert db.execute(f"SELECT count(*) FROM {FTS_TABLE}").fetchone()[0] == 150
 
 
 def test_even_the_smallest_demo_has_everything(tmp_path):
