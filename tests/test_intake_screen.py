@@ -413,11 +413,12 @@ async def test_queue_countdown_take_a_callback_busy_means_retry(make_app, engine
         assert panel.items[0].note == "overdue one"  # nearest due first
         olist = panel.list
         first_line = olist.get_option_at_index(0).prompt
-        assert "overdue 05:0" in first_line.plain and any("red" in str(span.style) for span in first_line.spans)
+        assert "overdue 05:" in first_line.plain or "overdue 06:" in first_line.plain
+        assert any("red" in str(span.style) for span in first_line.spans)
         second = olist.get_option_at_index(1).prompt.plain
         assert "in 59:" in second or "in 1:00:" in second
-        await pilot.pause(1.1)  # the countdown is live
-        assert olist.get_option_at_index(1).prompt.plain != second
+        # the countdown is live
+        await wait_for(pilot, lambda: olist.get_option_at_index(1).prompt.plain != second, timeout=5)
         await pilot.press("f7")
         assert app.focused is olist
         olist.highlighted = 1
