@@ -212,6 +212,14 @@ def test_recognition_by_number_last4_prefix_name_initials(engine, agents):
         assert svc.recognise(s, "王").matches == ()
         assert svc.recognise(s, "z*").matches == ()  # glob characters are literal
         assert svc.recognise(s, "13700000000").full_number == "13700000000"
+    # a number the customer called from once, never registered: found through the register
+    with read_session(engine) as s:
+        cid = svc.recognise(s, "13800138000").matches[0].id
+    save(engine, agents["1001"], customer_id=cid, phone="13611112222", category="inquiry", summary="from work")
+    with read_session(engine) as s:
+        for query in ("13611112222", "2222"):
+            result = svc.recognise(s, query)
+            assert [m.id for m in result.matches] == [cid], query
 
 
 def test_card_shows_orders_complaints_refusal_and_repeat(engine, agents):
@@ -230,7 +238,9 @@ def test_card_shows_orders_complaints_refusal_and_repeat(engine, agents):
 
 
 def test_recognition_queries_use_indexes(engine, agents):
-    known(engine, agents["1001"])
+    first = known(engine, agents["1001"])
+    save(engine, agents["1001"], customer_id=first.customer_id, phone="13611112222", category="inquiry",
+         summary="from another phone")
     plans = []
     from sqlalchemy import event
 
@@ -241,7 +251,7 @@ def test_recognition_queries_use_indexes(engine, agents):
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with read_session(engine) as s:
-            for q in ("13800138000", "8000", "138001", "张", "zs"):
+            for q in ("13800138000", "8000", "138001", "张", "zs", "13611112222", "2222"):
                 svc.recognise(s, q)
     finally:
         event.remove(engine, "before_cursor_execute", capture)

@@ -414,14 +414,15 @@ def find_customers(session: Session, query: str, limit: int = MATCH_LIMIT) -> tu
     if kind == "last4":
         expr_cp = literal_column("substr(customerphone.phone, -4)")
         hits += [(cid, p, "last4") for cid, p in _phone_rows(session, expr_cp == q, limit)]
-        if len(hits) < limit:
+        if not hits:  # a number only ever used on a call, not registered with the customer
             expr_ct = literal_column("substr(contact.phone, -4)")
             hits += [(cid, p, "last4") for cid, p in _contact_phone_rows(session, expr_ct == q, limit)]
     elif kind in ("phone", "prefix"):
         if kind == "phone":
             full = _full_number(q)
             hits += [(cid, p, "phone") for cid, p in _phone_rows(session, CustomerPhone.phone == full, limit)]
-            hits += [(cid, p, "phone") for cid, p in _contact_phone_rows(session, Contact.phone == full, limit)]
+            if not hits:
+                hits += [(cid, p, "phone") for cid, p in _contact_phone_rows(session, Contact.phone == full, limit)]
         if len(hits) < limit:
             pattern = _glob_escape(q) + "*"
             hits += [(cid, p, "prefix") for cid, p in
