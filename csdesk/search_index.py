@@ -215,8 +215,12 @@ END""",
 END""",
 }
 
+# Rows go in ascending rowid order, i.e. newest first: FTS5 flushes its pending
+# terms to a new segment whenever a rowid is smaller than the previous one, so
+# oldest-first (descending rowids) would write one segment per contact.
 POPULATE = (f"INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) "
-            f"SELECT {_values('c')} FROM contact AS c WHERE c.id > :after")
+            f"SELECT {_values('c')} FROM contact AS c WHERE c.id > :after "
+            f"ORDER BY c.received_at DESC, c.id DESC")
 
 
 def _exec(conn, sql: str, params: dict | None = None):

@@ -542,6 +542,8 @@ class LogScreen(Screen):
 
     def action_open_link(self) -> None:
         d = self.detail
+        if d is not None and d.id != self.selected_id():
+            return  # the pane is still catching up with the cursor
         if d is None or not d.links:
             self._set_message(_("This contact has no linked order, complaint or call-back."))
             return
@@ -705,7 +707,11 @@ class LogScreen(Screen):
             return
         from screens.log_dialogs import ConfirmScreen
 
-        number = next((r.number for r in self.reg_page.rows if r.id == contact_id), "") if self.reg_page else ""
+        row = next((r for r in self.reg_page.rows if r.id == contact_id), None) if self.reg_page else None
+        if row is None or not row.phone:
+            self._set_message(_("This contact has no phone number."))
+            return
+        number = row.number
 
         def answered(yes: bool | None) -> None:
             if yes:
