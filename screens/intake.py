@@ -143,8 +143,9 @@ class IntakeScreen(Screen):
         Binding("escape", "discard", _("Clear"), id="intake.discard", priority=True),
         Binding("ctrl+f", "find", _("Caller"), id="intake.find"),
         Binding("ctrl+r", "offer_callback", _("Call back"), id="intake.callback"),
-        Binding("f6", "focus_matches", _("Matches"), id="intake.matches"),
-        Binding("f7", "focus_queue", _("Queue"), id="intake.queue"),
+        # (F6/F7 belong to TextArea: select line / select all)
+        Binding("f8", "focus_matches", _("Matches"), id="intake.matches", priority=True),
+        Binding("f9", "focus_queue", _("Queue"), id="intake.queue", priority=True),
     ]
 
     def __init__(self) -> None:

@@ -419,7 +419,8 @@ async def test_queue_countdown_take_a_callback_busy_means_retry(make_app, engine
         assert "in 59:" in second or "in 1:00:" in second
         # the countdown is live
         await wait_for(pilot, lambda: olist.get_option_at_index(1).prompt.plain != second, timeout=5)
-        await pilot.press("f7")
+        screen.query_one("#summary", TextArea).focus()  # F9 works from anywhere, the summary too
+        await pilot.press("f9")
         assert app.focused is olist
         olist.highlighted = 1
         await pilot.press("enter")
@@ -445,7 +446,7 @@ async def test_supervisor_acknowledges_an_escalation(make_app, engine, agents):
         panel = screen.query_one("#queue")
         await wait_for(pilot, lambda: len(panel.items) == 1)
         assert panel.items[0].kind == "escalation" and panel.items[0].raised_by == "1001"
-        await pilot.press("f7")
+        await pilot.press("f9")
         await pilot.press("enter")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
