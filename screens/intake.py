@@ -141,8 +141,8 @@ class IntakeScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="intake.save", priority=True),
         Binding("escape", "discard", _("Clear"), id="intake.discard", priority=True),
-        Binding("ctrl+f", "find", _("Caller"), id="intake.find"),
-        Binding("ctrl+r", "offer_callback", _("Call back"), id="intake.callback"),
+        Binding("ctrl+f", "find", _("Caller"), id="intake.find", priority=True),
+        Binding("ctrl+r", "offer_callback", _("Call back"), id="intake.callback", priority=True),
         # (F6/F7 belong to TextArea: select line / select all)
         Binding("f8", "focus_matches", _("Matches"), id="intake.matches", priority=True),
         Binding("f9", "focus_queue", _("Queue"), id="intake.queue", priority=True),

@@ -63,7 +63,7 @@ class QueuePanel(Vertical):
     DEFAULT_CSS = """
     QueuePanel { height: 1fr; min-height: 6; border-top: solid $primary; }
     QueuePanel > #queue-title { text-style: bold; padding: 0 1; }
-    QueuePanel > #queue-list { height: 1fr; border: none; }
+    QueuePanel > #queue-list { height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     class Chosen(Message):
