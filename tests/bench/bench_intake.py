@@ -242,7 +242,9 @@ def measure_ui(db: str, phones: list[str]) -> float:
                 for ch in phone:
                     await pilot.press(ch)
                     await wait_for(pilot, lambda: not stamps, timeout=10)
-            await pilot.press("escape")
+            screen.clear_form()  # leave no draft behind in the database
+            screen._discard_draft()
+            await pilot.pause(0.5)
 
     asyncio.run(run())
     print("\nin the console (Pilot), key event -> card data in hand on the UI thread, no debounce:")
