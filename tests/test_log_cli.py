@@ -21,7 +21,7 @@ def cli_db(engine, db_path):
 def run(*args: str):
     from csdesk.cli import app
 
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
+    result = CliRunner().invoke(app, ["--lang", "en", *args], env={"COLUMNS": "250"})
     return result
 
 

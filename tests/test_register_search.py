@@ -375,7 +375,15 @@ def test_export_rows_and_files(ro, known, tmp_path):
     assert values[0] == reg.export_headers()
     assert values[1][0] == "CT20261120-9000" and values[1][4] == "13800138000"
     assert ws.column_dimensions["J"].width == ex.WIDTHS[9]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b
     assert not list(tmp_path.glob("*.part"))
+    # the openpyxl writer makes the same workbook
+    with read_session(ro) as s:
+        ex.write(tmp_path / "o.xlsx", reg.export_headers(), reg.export_rows(s, q, full_phones=True), fmt="xlsx",
+                 xlsx_writer="openpyxl")
+    other = load_workbook(tmp_path / "o.xlsx").active
+    assert list(other.values) == values
+    assert other.freeze_panes == "A2" and other.column_dimensions["J"].width == ex.WIDTHS[9]
 
 
 # --------------------------------------------------------------------------- query plans
