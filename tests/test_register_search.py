@@ -443,3 +443,23 @@ def test_no_interactive_query_scans_a_large_table(engine, analyze):
                     assert not any("TEMP B-TREE" in line for line in lines), (q, lines)
                 checked += 1
     assert checked > 300
+
+
+def test_bulk_loading_in_steps_within_one_transaction(engine, qa, fresh):
+    """The demo loads in steps: bulk_loading entered again on the same connection."""
+    insert = ("INSERT INTO contact(number, received_at, channel, channel_detail, customer_name, name_initials, "
+              "phone, phone_ext, unit_key, address, category, subtype, urgency, summary, handling, result, outcome, "
+              "status, verified_by, agent_id, agent_staff_no, referred_department, referral_contact, "
+              "escalation_reason, created_at) VALUES (?, ?, 'phone', '', '', '', '', '', '', '', 'repair', '', "
+              "'normal', ?, '', '', 'resolved', 'closed', '', ?, '1001', '', '', '', ?)")
+    with engine.begin() as conn:
+        with si.bulk_loading(conn, optimize=False):
+            conn.exec_driver_sql(insert, ("CT-S1", "2026-11-21 02:00:00.000000", "第一批燃气表", qa["1001"].id,
+                                          "2026-11-21 02:00:00.000000"))
+        with si.bulk_loading(conn):
+            conn.exec_driver_sql(insert, ("CT-S2", "2026-11-21 03:00:00.000000", "第二批燃气表", qa["1001"].id,
+                                          "2026-11-21 03:00:00.000000"))
+    got = ids_for(engine, reg.Query(search="燃气表"))
+    assert len(got) == 2
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"INSERT INTO {si.FTS_TABLE}({si.FTS_TABLE}, rank) VALUES ('integrity-check', 0)")
