@@ -331,6 +331,10 @@ class LogScreen(Screen):
                         need_total=self.total is None)
 
     def _fill(self, page, where: str, keep_id: int | None) -> None:
+        with self.app.batch_update():  # one repaint for clear + rows + cursor
+            self._fill_rows(page, where, keep_id)
+
+    def _fill_rows(self, page, where: str, keep_id: int | None) -> None:
         table = self.query_one(RegisterTable)
         cats = self.categories or {}
         table.clear()
