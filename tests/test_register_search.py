@@ -8,13 +8,12 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
 
 from csdesk import search_index as si
 from csdesk.clock import local
 from csdesk.db import read_session, write_session
 from csdesk.services import register as reg
-from tests.test_register_data import KNOWN, add_filler, make_contact, seed
+from tests.test_register_data import add_filler, make_contact, seed
 
 
 @pytest.fixture(scope="module")

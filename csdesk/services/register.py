@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from csdesk import search_index as si
