@@ -22,7 +22,7 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CSDESK_CONFIG", str(home / "config" / "csdesk" / "config.toml"))
     monkeypatch.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
     monkeypatch.delenv("CSDESK_DB", raising=False)
-    monkeypatch.delenv("CSDESK_LANG", raising=False)
+    monkeypatch.setenv("CSDESK_LANG", "en")  # tests read English messages unless they ask for Chinese
     from csdesk.clock import _zone
     from csdesk.i18n import set_language
 

@@ -114,6 +114,8 @@ def test_console_refuses_without_a_terminal(dbfile):
 
 
 def test_language_option_switches_messages(dbfile):
-    result = run("--lang", "zh_CN", "db", "check", "--db", dbfile)
-    assert result.exit_code != 0
-    assert "csdesk" in result.output
+    chinese = run("--lang", "zh_CN", "db", "check", "--db", dbfile)
+    assert chinese.exit_code != 0
+    assert "没有 csdesk 数据库" in chinese.output
+    english = run("--lang", "en", "db", "check", "--db", dbfile)
+    assert "no csdesk database" in english.output

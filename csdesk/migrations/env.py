@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import csdesk.models  # noqa: F401  (registers the tables)
+from csdesk.db import include_in_autogenerate
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -21,6 +22,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_object=include_in_autogenerate,
         )
         with context.begin_transaction():
             context.run_migrations()
