@@ -193,7 +193,7 @@ class IntakeScreen(Screen):
                     yield _field(_("Name"), DeskInput(id="name"), "name", "field wide")
                 with Horizontal(classes="row"):
                     yield _field(_("Building"), DeskInput(id="building"), "building", "field narrow")
-                    yield _field(_("Unit"), DeskInput(id="unit"), "unit", "field narrow")
+                    yield _field(_("Entrance"), DeskInput(id="unit"), "unit", "field narrow")
                     yield _field(_("Room"), DeskInput(id="room"), "room", "field narrow")
                     yield _field(_("Or address"), DeskInput(id="address"), "address", "field wide")
                 yield _field(_("What the customer needs"), TextArea(id="summary", soft_wrap=True), "summary")
