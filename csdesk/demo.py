@@ -1699,6 +1699,7 @@ ID_TABLES = ("agent", "customer", "customerphone", "contact", "workorder", "work
              "escalation", "callback", "refusedvisit", "handover", "handoveritem", "handoverremark", "problemlog")
 PARALLEL_FROM = 100_000  # contacts from which a second process generates while this one writes
 PARK_INDEXES_FROM = 20_000
+READ_AHEAD = 48  # batches (a day's rows each) taken off the pipe ahead of the writer
 
 
 class _SearchLoad:
@@ -1821,10 +1822,15 @@ def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: 
     """Generate in a second process while this one writes: two cores, one writer.
 
     A plain subprocess (not multiprocessing), so no caller's ``__main__`` is re-imported.
+    A reader thread keeps taking rows off the pipe into a queue (up to
+    :data:`READ_AHEAD` batches) while this thread is busy in SQLite, e.g. filling
+    the search index: the generator does not stall on a full pipe.
     """
     import os
+    import queue as queue_module
     import subprocess
     import sys
+    import threading
 
     import csdesk
     from csdesk.i18n import current_language
@@ -1834,16 +1840,31 @@ def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: 
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen([sys.executable, "-c", "from csdesk.demo import _worker_main; _worker_main()"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    items: queue_module.Queue = queue_module.Queue(maxsize=READ_AHEAD)
+
+    def read() -> None:
+        try:
+            while True:
+                item = pickle.load(proc.stdout)
+                items.put(item)
+                if item[0] in ("done", "error"):
+                    return
+        except EOFError:
+            items.put(("eof",))
+        except BaseException as exc:  # noqa: BLE001  (handed to the writing thread)
+            items.put(("error", f"{type(exc).__name__}: {exc}"))
+
+    reader = threading.Thread(target=read, name="csdesk-demo-reader", daemon=True)
     try:
         pickle.dump({"contacts": contacts, "seed": seed, "now": int(now.timestamp()), "next_ids": next_ids,
                      "counters": counters, "language": current_language()}, proc.stdin)
         proc.stdin.close()
+        reader.start()
         while True:
-            try:
-                item = pickle.load(proc.stdout)
-            except EOFError:
-                raise DemoError(_("the demo data generator stopped unexpectedly")) from None
+            item = items.get()
             kind = item[0]
+            if kind == "eof":
+                raise DemoError(_("the demo data generator stopped unexpectedly"))
             if kind == "rows":
                 for sql, rows in item[1]:
                     conn.exec_driver_sql(sql, rows)
@@ -1856,9 +1877,14 @@ def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: 
             else:
                 raise DemoError(_("demo data could not be generated: {error}").format(error=item[1]))
     except BaseException:
-        proc.kill()  # our own child, blocked on a pipe nobody reads any more
+        proc.kill()  # our own child, whose rows are no longer wanted
         raise
     finally:
+        while reader.is_alive():  # let the reader see the end of the pipe
+            try:
+                items.get(timeout=0.1)
+            except queue_module.Empty:
+                pass
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
