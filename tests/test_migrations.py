@@ -21,3 +21,28 @@ def test_the_search_index_tables_exist_but_are_not_models(engine):
         names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "contact_fts" in names
     assert "contact_fts" not in SQLModel.metadata.tables
+
+
+def test_known_revisions_agree_with_alembic(engine):
+    from alembic.script import ScriptDirectory
+
+    from csdesk.db import alembic_config, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    revisions, head = known_revisions()
+    assert revisions == {r.revision for r in script.walk_revisions()}
+    assert head == script.get_current_head()
+    # one line of revisions: each revises the one before
+    ordered = sorted(revisions)
+    for before, after in zip(ordered, ordered[1:]):
+        assert script.get_revision(after).down_revision == before
+
+
+def test_opening_a_current_database_does_not_import_alembic(db_path, engine):
+    import subprocess
+    import sys
+
+    code = ("import sys; from csdesk.db import open_database; open_database(sys.argv[1]);"
+            "print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
