@@ -33,6 +33,7 @@ class DeskMode:
     cls: str
     key: str
     title: str  # msgid
+    warm: bool = False  # build it in idle time after login, so its first F-key shows it ready
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -46,7 +47,7 @@ class DeskMode:
 
 DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
-    DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log")),
+    DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log"), warm=True),
     DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
     DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
@@ -63,7 +64,8 @@ class CsdeskApp(App):
     ]
 
     def __init__(self, db: str | None = None, agent: str | None = None, screen: str | None = None,
-                 phone: str | None = None, demo: bool = False, engine: Any = None) -> None:
+                 phone: str | None = None, demo: bool = False, engine: Any = None,
+                 warm_up: bool = True) -> None:
         super().__init__()
         self.db = db
         self.engine = engine
@@ -75,6 +77,8 @@ class CsdeskApp(App):
         self.demo = demo
         self._prefill_staff_no = agent
         self.modes_ready: list[str] = []
+        self.warm_up = warm_up
+        self.warm_up_done = False
 
     # ----------------------------------------------------------------- start-up
     def on_mount(self) -> None:
@@ -137,6 +141,27 @@ class CsdeskApp(App):
         if target:
             self.switch_mode(target)
         self.refresh_bindings()
+        if self.warm_up:
+            self.set_timer(0.3, self._warm_up_modes)
+        else:
+            self.warm_up_done = True
+
+    def _warm_up_modes(self) -> None:
+        """Build the heavier desk screens behind the current one, after login.
+
+        The first switch to a screen otherwise pays for re-parsing the whole
+        stylesheet with the screen's CSS (about 200 ms) and for mounting its
+        widgets; done here, in a quiet moment, F2 shows a screen that is ready
+        and already holds its first page.  Only screens marked ``warm`` are
+        built: they must not push anything over the current screen on mount.
+        """
+        if not self.is_running:  # the console is closing
+            return
+        stacks = self._screen_stacks  # Textual keeps built modes here
+        for mode in DESK_MODES:
+            if mode.warm and mode.name in self.modes_ready and mode.name not in stacks:
+                self._init_mode(mode.name)
+        self.warm_up_done = True
 
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:

@@ -93,6 +93,7 @@ def make_app(db_path, agents):
     from screens.app import CsdeskApp
 
     def make(**kwargs):
+        kwargs.setdefault("warm_up", False)  # keep each test's console to the screens it uses
         return CsdeskApp(db=str(db_path), **kwargs)
 
     return make

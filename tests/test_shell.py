@@ -162,3 +162,21 @@ async def test_unusable_database_is_explained_on_the_login_screen(tmp_path):
         status = app.screen.query_one("#login-status", Static)
         await wait_for(pilot, lambda: "not a csdesk database" in str(status.render()))
         assert app.screen.query_one("#login-button").disabled
+
+
+async def test_the_log_is_built_behind_the_first_screen_after_login(make_app):
+    from screens.app import DESK_MODES
+
+    app = make_app(screen="home", warm_up=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        assert app.current_mode == "home"
+        await wait_for(pilot, lambda: app.warm_up_done)
+        warm = [m.name for m in DESK_MODES if m.warm and m.name in app.modes_ready]
+        for name in warm:
+            assert app._screen_stacks.get(name), name  # built, not shown
+        assert app.current_mode == "home"
+        if warm:
+            await pilot.press(next(m.key for m in DESK_MODES if m.name == warm[0]))
+            await pilot.pause()
+            assert app.current_mode == warm[0]

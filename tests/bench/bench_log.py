@@ -218,6 +218,8 @@ async def _screen(path: str, rounds: int) -> dict:
                 agent = get_agent(s, "1001")
             app.logged_in(agent)
             await pilot.pause()
+            while not app.warm_up_done:  # the agent logs in, then presses F2 a moment later
+                await pilot.pause(0.05)
             await pilot.pause(0.3)
 
             def probe():
@@ -295,6 +297,8 @@ async def log(path):
         with read_session(app.engine) as s:
             agent = get_agent(s, "1001")
         app.logged_in(agent)
+        while not app.warm_up_done:
+            await pilot.pause(0.05)
         await pilot.pause(0.3)
         if which == 'home':
             await pilot.pause(3)
