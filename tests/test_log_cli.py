@@ -112,7 +112,7 @@ def test_export_xlsx_reads_back_the_same_rows(cli_db, engine, tmp_path):
         want = list(reg.export_rows(s, reg.Query(start=local(2026, 11, 1), end=local(2026, 12, 1))))
     assert [tuple("" if v is None else v for v in row) for row in values[1:]] == want
     assert ws.freeze_panes == "A2"
-    assert ws.column_dimensions["A"].width == 20
+    assert abs(ws.column_dimensions["A"].width - 20) < 1  # Excel stores characters + padding
     # a filter narrows it
     r = run("log", "export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--category", "repair",
             "--channel", "phone", "-o", str(tmp_path / "r.xlsx"))
