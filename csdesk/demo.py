@@ -1719,10 +1719,14 @@ class _SearchLoad:
         self.steps = [round(contacts * f) for f in self.STEPS] if contacts else []
         self.current = None
 
+    def _enter(self) -> None:
+        # Only the last step merges the index into one segment: each merge rewrites it all.
+        self.current = self.loader(self.conn, optimize=not self.steps)
+        self.current.__enter__()
+
     def __enter__(self):
         if self.loader is not None:
-            self.current = self.loader(self.conn)
-            self.current.__enter__()
+            self._enter()
         return self
 
     def mark(self, written: int) -> None:
@@ -1734,8 +1738,7 @@ class _SearchLoad:
             # FTS5 keeps statements open after its merge until the transaction ends, and
             # bulk_loading registers its SQL functions again on entry: commit first.
             self.conn.commit()
-            self.current = self.loader(self.conn)
-            self.current.__enter__()
+            self._enter()
 
     def __exit__(self, *exc):
         if self.current is not None:
