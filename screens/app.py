@@ -13,6 +13,7 @@ import importlib.util
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,7 @@ DESK_MODES: tuple[DeskMode, ...] = (
 
 class CsdeskApp(App):
     TITLE = "csdesk"
+    CSS_PATH = Path(__file__).with_name("login.tcss")  # the login and lock screens: parsed with the app, before the first paint
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         *[Binding(m.key, f"goto('{m.name}')", _(m.title), id=f"goto.{m.name}", priority=True)
@@ -81,8 +83,12 @@ class CsdeskApp(App):
         self.warm_up_done = False
 
     # ----------------------------------------------------------------- start-up
+    def get_default_screen(self) -> Screen:
+        # The login screen is the default screen itself, not pushed over it: a push
+        # between start-up and the first paint costs a screen switch and a frame.
+        return LoginScreen(self._prefill_staff_no, demo=self.demo)
+
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen(self._prefill_staff_no, demo=self.demo))
         # Open the database only once the login screen is on the terminal: the
         # worker's imports would otherwise compete with the first paint for the GIL.
         self.call_after_refresh(self._open_database)
@@ -137,9 +143,7 @@ class CsdeskApp(App):
         target = self.start_screen if self.start_screen in self.modes_ready else None
         target = target or next((m for m in ("intake", "log", "orders", "handover", "home")
                                  if m in self.modes_ready), None)
-        self.pop_screen()
-        if target:
-            self.switch_mode(target)
+        self.switch_mode(target)  # the login screen stays behind, in the default mode
         self.refresh_bindings()
         if self.warm_up:
             self.set_timer(0.3, self._warm_up_modes)

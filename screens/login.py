@@ -6,8 +6,6 @@ instead of a login nobody can pass.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,7 +18,9 @@ from screens.messages import LoginResult
 
 
 class LoginScreen(Screen):
-    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    # login.tcss is the App's own stylesheet (screens/app.py): a screen's CSS_PATH
+    # is parsed when the screen is pushed, re-parsing the whole stylesheet
+    # between start-up and the first paint.
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="login.quit")]
     AUTO_FOCUS = "#staff-no"
 
@@ -157,7 +157,6 @@ class LoginScreen(Screen):
 class LockScreen(ModalScreen[bool]):
     """The screen lock: the agent left the desk; only their password opens it again."""
 
-    CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="lock.quit")]
     AUTO_FOCUS = "#unlock-password"
 

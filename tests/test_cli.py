@@ -119,3 +119,29 @@ def test_language_option_switches_messages(dbfile):
     assert "没有 csdesk 数据库" in chinese.output
     english = run("--lang", "en", "db", "check", "--db", dbfile)
     assert "no csdesk database" in english.output
+
+
+def test_the_fast_console_launch_takes_exactly_the_typer_console_options():
+    import typer.main
+
+    from csdesk.launch import CONSOLE_OPTIONS, plain_console_launch
+
+    root = typer.main.get_command(app)
+    typer_options = {opt for p in root.params for opt in p.opts if opt.startswith("--")} - {"--help"}
+    assert set(CONSOLE_OPTIONS) == typer_options
+    assert plain_console_launch(["--db", "x.db", "--screen", "log"]) == {
+        "db": "x.db", "agent": None, "screen": "log", "phone": None, "lang": None}
+    # anything else is Typer's: subcommands, help, bad values, unknown options
+    for argv in (["db", "check"], ["--help"], ["--screen", "nowhere"], ["--db"], ["--verbose"], ["--agen", "1"]):
+        assert plain_console_launch(argv) is None, argv
+
+
+def test_the_installed_command_reports_a_bad_screen_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    csdesk = Path(sys.executable).with_name("csdesk")
+    result = subprocess.run([str(csdesk), "--screen", "nowhere"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["csdesk: unknown screen 'nowhere'; choose one of: intake, log, orders, handover"]

@@ -1,6 +1,5 @@
 """``csdesk agent add|list|passwd|deactivate``."""
 
-from __future__ import annotations
 
 from datetime import date
 from typing import Annotated

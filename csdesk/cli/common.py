@@ -1,6 +1,5 @@
 """Shared pieces of the CLI: options, the database, one-line user errors."""
 
-from __future__ import annotations
 
 import os
 from dataclasses import dataclass

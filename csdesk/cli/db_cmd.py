@@ -1,6 +1,5 @@
 """``csdesk db upgrade|check``."""
 
-from __future__ import annotations
 
 import typer
 

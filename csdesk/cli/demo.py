@@ -7,7 +7,6 @@ that holds real records.  Run again, it reopens the demo data it made;
 imported inside the command only.
 """
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``csdesk init``: create the database and the first manager account."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -6,7 +6,6 @@ otherwise.  Vocabulary options take the stable English keys or the Chinese
 names (``--category repair`` or ``--category 报修``).
 """
 
-from __future__ import annotations
 
 from typing import Annotated
 

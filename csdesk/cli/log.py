@@ -9,7 +9,6 @@ against accidents and leaves a trace (every full-number search or export is
 written to the audit log under that account), it is not a security boundary.
 """
 
-from __future__ import annotations
 
 from datetime import date
 from pathlib import Path

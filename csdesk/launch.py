@@ -1,0 +1,75 @@
+"""The ``csdesk`` entry point, and the launch of the console.
+
+``csdesk`` with console options only (``--db``, ``--agent``, ``--screen``,
+``--phone``, ``--lang``) is what the desk runs many times a day, and its
+start-up is a budget (the login screen painted within 1.3 × a bare Textual
+app).  That plain launch is read here with :mod:`argparse` and goes straight to
+the console; everything else (subcommands, ``--help``, anything argparse does
+not take cleanly, such as a bad ``--screen``) goes to the Typer app in
+:mod:`csdesk.cli`, which owns the command line, its help and its errors.
+Building the Typer app costs about 40 ms that the plain launch does not need.
+``tests/test_cli.py`` checks that both accept the same console options.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SCREENS = ("intake", "log", "orders", "handover")
+CONSOLE_OPTIONS = ("--db", "--agent", "--screen", "--phone", "--lang")
+
+
+def plain_console_launch(argv: list[str]) -> dict[str, str | None] | None:
+    """The console options of ``argv`` if it is a plain, well-formed console launch; else None."""
+    if argv and (not argv[0].startswith("--") or "--help" in argv):
+        return None  # a subcommand or help: Typer's, without loading argparse first
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    for option in CONSOLE_OPTIONS:
+        parser.add_argument(option)
+    try:
+        known, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    if rest or (known.screen is not None and known.screen not in SCREENS):
+        return None
+    return vars(known)
+
+
+def launch_console(*, db: str | None, agent: str | None = None, screen: str | None = None,
+                   phone: str | None = None, demo: bool = False) -> None:
+    """Run the Textual console (Textual is imported here, never by CLI-only commands)."""
+    forced = os.environ.get("CSDESK_FORCE_TUI", "").lower() in ("1", "true", "yes", "on")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not forced:
+        from csdesk.i18n import _
+
+        print("csdesk: " + _("the console needs a terminal; use --no-tui or a subcommand in scripts"),
+              file=sys.stderr)
+        raise SystemExit(2)
+    from screens.app import CsdeskApp
+
+    CsdeskApp(db=db, agent=agent, screen=screen, phone=phone, demo=demo).run()
+
+
+def open_console(options: dict[str, str | None]) -> None:
+    """Set the language and open the console with the parsed console options."""
+    from csdesk.i18n import configured_language, resolve_language, set_language
+
+    set_language(resolve_language(options.get("lang"), configured_language()))
+    screen, phone = options.get("screen"), options.get("phone")
+    if phone is not None and screen is None:
+        screen = "intake"
+    launch_console(db=options.get("db") or os.environ.get("CSDESK_DB") or None, agent=options.get("agent"),
+                   screen=screen, phone=phone)
+
+
+def main() -> None:
+    options = plain_console_launch(sys.argv[1:])
+    if options is not None:
+        open_console(options)
+        return
+    from csdesk.cli import main as cli_main
+
+    cli_main()
