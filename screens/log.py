@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -350,7 +351,9 @@ class LogScreen(Screen):
                 r.work_order_number or r.complaint_number,
             ))
         for r, values in zip(page.rows, rows, strict=True):
-            table.add_row(*values, key=str(r.id))
+            # Text, not str: DataTable reads a str cell as Rich markup, so a summary
+            # with "[/]" in it would stop the table, and "a[b]c" would lose "[b]".
+            table.add_row(*(Text(v or "") for v in values), key=str(r.id))
         if not page.rows:
             self.detail = None
             self._show_detail(None)
@@ -480,7 +483,6 @@ class LogScreen(Screen):
 
     def _show_detail(self, d) -> None:
         from rich.table import Table
-        from rich.text import Text
 
         from csdesk.clock import fmt
 

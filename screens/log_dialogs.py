@@ -169,8 +169,10 @@ class RecordScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
+        from rich.text import Text
+
         for label, value in self.record.fields:
-            table.add_row(label, value or "—")
+            table.add_row(label, Text(value or "—"))  # customers' words are not Rich markup
         with Vertical():
             yield Label(self.record.title, classes="dlg-title", id="record-title")
             with VerticalScroll():
