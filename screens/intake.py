@@ -231,6 +231,8 @@ class IntakeScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self.app.is_running:  # mounted while the console is closing: nothing to set up
+            return
         self.sub_title = _("Intake")
         header = self.query_one(DeskHeader)
         header.title = _("Intake")

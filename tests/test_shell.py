@@ -88,7 +88,9 @@ async def test_empty_database_offers_the_first_manager_account(db_path):
         screen.query_one("#confirm", Input).value = "s3cret"
         await pilot.click("#login-button")
         await wait_for(pilot, lambda: app.agent is not None)
+        await pilot.pause()
         assert app.agent.role.value == "manager"
+        assert app.current_mode in app.modes_ready  # the desk, not the login screen
     assert sqlite3.connect(db_path).execute("SELECT staff_no, name, role FROM agent").fetchall() == [
         ("9001", "王芳", "manager")]
 
