@@ -743,7 +743,7 @@ class LogScreen(Screen):
         self.revealed[message.contact_id] = message.phone
         table = self.query_one(RegisterTable)
         try:
-            table.update_cell(str(message.contact_id), table.ordered_columns[3].key, message.phone)
+            table.update_cell(str(message.contact_id), table.ordered_columns[3].key, Text(message.phone))
         except Exception:  # noqa: BLE001 - the row may have scrolled away
             pass
         if self.detail is not None and self.detail.id == message.contact_id:
