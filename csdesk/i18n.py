@@ -87,7 +87,8 @@ def _load_catalogue(lang: str) -> gettext.NullTranslations:
     (edited since the last build), the ``.po`` is compiled in memory with Babel."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if po.is_file() and (not mo.is_file() or po.stat().st_mtime > mo.stat().st_mtime):
+    in_checkout = (LOCALE_DIR.parents[1] / "pyproject.toml").is_file()  # never in an installed wheel
+    if in_checkout and po.is_file() and (not mo.is_file() or po.stat().st_mtime > mo.stat().st_mtime):
         import io
 
         from babel.messages.mofile import write_mo

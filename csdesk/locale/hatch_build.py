@@ -18,7 +18,7 @@ class CompileCatalogues(BuildHookInterface):
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
-        root = Path(self.root)
+        root = Path(self.root)  # the project root, wherever this hook file lives
         for po in sorted((root / "csdesk" / "locale").glob("*/LC_MESSAGES/*.po")):
             with po.open("rb") as fh:
                 catalog = read_po(fh)
