@@ -219,7 +219,7 @@ class LogScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(DeskHeader).title = _("Visit log")
         table = self.query_one(RegisterTable)
-        for label, width in ((_("Time"), 16), (_("Channel"), 8), (_("Customer"), 8), (_("Phone"), 13),
+        for label, width in ((_("Time"), 16), (_("Channel"), 10), (_("Customer"), 8), (_("Phone"), 13),
                              (_("Unit"), 10), (_("Category"), 10), (_("Urgency"), 6),
                              (_("Summary"), SUMMARY_WIDTH), (_("Outcome"), 8), (_("Agent"), 6),
                              (_("Order"), 16)):

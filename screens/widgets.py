@@ -36,6 +36,10 @@ class DeskHeader(Horizontal):
         yield Static("", id="hdr-shift")
         yield Static("", id="hdr-clock")
 
+    def watch_title(self) -> None:
+        if self.is_mounted:
+            self.refresh_info()
+
     def on_mount(self) -> None:
         self.refresh_info()
         self.set_interval(1.0, self._tick)

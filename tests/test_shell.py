@@ -182,3 +182,15 @@ async def test_the_log_is_built_behind_the_first_screen_after_login(make_app):
             await pilot.press(next(m.key for m in DESK_MODES if m.name == warm[0]))
             await pilot.pause()
             assert app.current_mode == warm[0]
+
+
+async def test_the_header_names_the_screen(make_app):
+    app = make_app(screen="home")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        title = app.screen.query_one("#hdr-title", Static)
+        await wait_for(pilot, lambda: str(title.render()) == "csdesk · Overview")
+        if "log" in app.modes_ready:
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: str(app.screen.query_one("#hdr-title", Static).render())
+                           == "csdesk · Visit log")
