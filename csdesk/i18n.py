@@ -77,6 +77,8 @@ def set_language(lang: str) -> str:
     """Install the catalogue for ``lang`` and return the language now in force."""
     global _translations, _language
     lang = normalise_language(lang) or DEFAULT_LANGUAGE
+    if lang == _language:
+        return lang  # already installed: the catalogue is not read again
     _translations = gettext.NullTranslations() if lang == "en" else _load_catalogue(lang)
     _language = lang
     return lang

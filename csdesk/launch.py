@@ -53,11 +53,16 @@ def launch_console(*, db: str | None, agent: str | None = None, screen: str | No
     CsdeskApp(db=db, agent=agent, screen=screen, phone=phone, demo=demo).run()
 
 
-def open_console(options: dict[str, str | None]) -> None:
-    """Set the language and open the console with the parsed console options."""
+def apply_language(cli_lang: str | None) -> str:
+    """Install the language decided by ``--lang``, then configuration, then the locale."""
     from csdesk.i18n import configured_language, resolve_language, set_language
 
-    set_language(resolve_language(options.get("lang"), configured_language()))
+    return set_language(resolve_language(cli_lang, configured_language()))
+
+
+def open_console(options: dict[str, str | None]) -> None:
+    """Set the language and open the console with the parsed console options."""
+    apply_language(options.get("lang"))
     screen, phone = options.get("screen"), options.get("phone")
     if phone is not None and screen is None:
         screen = "intake"

@@ -16,7 +16,7 @@ import typer
 from csdesk.cli import common
 from csdesk.cli.common import DbOption, fail
 from csdesk.i18n import _
-from csdesk.launch import SCREENS, launch_console, open_console  # noqa: F401  (launch_console: demo)
+from csdesk.launch import SCREENS, apply_language, launch_console, open_console  # noqa: F401  (launch_console: demo)
 
 app = typer.Typer(
     name="csdesk",
@@ -39,7 +39,7 @@ def console(
     lang: Annotated[str | None, typer.Option("--lang", help="Language: zh_CN or en.")] = None,
 ) -> None:
     """Open the console (the default when no command is given)."""
-    common.setup_language(lang)
+    apply_language(lang)
     ctx.obj = common.CliState(db=db, lang=lang)
     if ctx.invoked_subcommand is not None:
         return
@@ -60,9 +60,5 @@ _register_subcommands()
 
 
 def main() -> None:
-    """Entry point: run the Typer app, turning user errors into one line on stderr."""
-    try:
-        app()
-    except common.UserError as exc:
-        typer.echo(f"csdesk: {exc}", err=True)
-        raise SystemExit(2) from None
+    """Entry point of the Typer app (``csdesk.launch.main`` calls it for everything but a plain launch)."""
+    app()

@@ -1,26 +1,17 @@
 """Shared pieces of the CLI: options, the database, one-line user errors."""
 
 
-import os
 from dataclasses import dataclass
 from typing import Annotated, NoReturn
 
 import typer
 
-from csdesk.i18n import _, configured_language, resolve_language, set_language
-
-
-class UserError(Exception):
-    """Something the user must fix: printed as one line, exit code 2."""
+from csdesk.i18n import _
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"csdesk: {message}", err=True)
     raise typer.Exit(code)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 DbOption = Annotated[
@@ -33,10 +24,6 @@ DbOption = Annotated[
 class CliState:
     db: str | None = None
     lang: str | None = None
-
-
-def setup_language(cli_lang: str | None) -> str:
-    return set_language(resolve_language(cli_lang, configured_language()))
 
 
 def state(ctx: typer.Context) -> CliState:
