@@ -108,7 +108,7 @@ def alembic_config(engine: Engine):
 _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 
 
-def known_revisions(engine: Engine | None = None) -> tuple[set[str], str]:
+def known_revisions() -> tuple[set[str], str]:
     """The schema revisions this csdesk knows, and the newest.
 
     Read from the file names of ``migrations/versions`` (``0002_register_search.py``
@@ -144,7 +144,7 @@ class SchemaInfo:
 
 
 def schema_info(engine: Engine) -> SchemaInfo:
-    revisions, head = known_revisions(engine)
+    revisions, head = known_revisions()
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
