@@ -236,7 +236,6 @@ class IntakeScreen(Screen):
         self.sub_title = _("Intake")
         header = self.query_one(DeskHeader)
         header.title = _("Intake")
-        header.refresh_info()
         for name in ("identity-box", "department-box", "referral-box", "promise-box", "escalate-box",
                      "callback-box"):
             self.query_one(f"#{name}").display = False
