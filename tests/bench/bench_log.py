@@ -202,9 +202,23 @@ async def _wait_frame(frames: Frames, t0: float, predicate, timeout: float = 10.
         await asyncio.sleep(0.001)
 
 
-async def _screen(path: str, rounds: int) -> dict:
+async def _log_in_as_1001(app, pilot) -> None:
+    """Log agent 1001 in once the database is open, and let the warm-up finish
+    (the agent logs in, then presses F2 a moment later)."""
     from csdesk.db import read_session
     from csdesk.services.accounts import get_agent
+
+    while app.engine is None:
+        await pilot.pause(0.05)
+    with read_session(app.engine) as s:
+        agent = get_agent(s, "1001")
+    app.logged_in(agent)
+    while not app.warm_up_done:
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+async def _screen(path: str, rounds: int) -> dict:
     from screens.app import CsdeskApp
     from screens.log import LogScreen, RegisterTable
 
@@ -212,15 +226,7 @@ async def _screen(path: str, rounds: int) -> dict:
     for attempt in range(rounds):
         app = CsdeskApp(db=path, screen="home")
         async with app.run_test(size=(140, 42)) as pilot:
-            while app.engine is None:
-                await pilot.pause(0.05)
-            with read_session(app.engine) as s:
-                agent = get_agent(s, "1001")
-            app.logged_in(agent)
-            await pilot.pause()
-            while not app.warm_up_done:  # the agent logs in, then presses F2 a moment later
-                await pilot.pause(0.05)
-            await pilot.pause(0.3)
+            await _log_in_as_1001(app, pilot)
 
             def probe():
                 screen = app.screen
