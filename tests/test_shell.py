@@ -75,6 +75,7 @@ async def test_empty_database_offers_the_first_manager_account(db_path):
     app = CsdeskApp(db=str(db_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None and app.screen.creating_first)
+        await pilot.pause()  # the first-account fields are shown: let the layout move the button
         status = str(app.screen.query_one("#login-status", Static).render())
         assert "first manager" in status
         screen = app.screen
@@ -83,7 +84,7 @@ async def test_empty_database_offers_the_first_manager_account(db_path):
         screen.query_one("#password", Input).value = "s3cret"
         screen.query_one("#confirm", Input).value = "typo"
         await pilot.click("#login-button")
-        assert "differ" in str(screen.query_one("#login-error", Static).render())
+        await wait_for(pilot, lambda: "differ" in str(screen.query_one("#login-error", Static).render()))
         assert app.agent is None
         screen.query_one("#confirm", Input).value = "s3cret"
         await pilot.click("#login-button")
