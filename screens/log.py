@@ -20,10 +20,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import Button, Input, ProgressBar, Static
 
 from csdesk.i18n import _
-from screens.widgets import DeskHeader
+from screens.page_table import PageTable
+from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
 
 POLL_SECONDS = 1.0
 DETAIL_DELAY = 0.05
@@ -48,59 +49,8 @@ def _outcome(value: str) -> str:
     return label("Outcome", value)
 
 
-def _cut(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` terminal cells (CJK characters are two)."""
-    from rich.cells import cell_len
-
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
-
-
-class RegisterTable(DataTable):
-    """A DataTable of one page that asks for the next/previous page at its edges."""
-
-    class NeedPage(Message):
-        def __init__(self, where: str) -> None:
-            super().__init__()
-            self.where = where  # next, prev, first, last
-
-    def action_cursor_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.NeedPage("next"))
-        else:
-            super().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.NeedPage("prev"))
-        else:
-            super().action_cursor_up()
-
-    def action_page_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.NeedPage("next"))
-        else:
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.NeedPage("prev"))
-        else:
-            super().action_page_up()
-
-    def action_scroll_top(self) -> None:
-        self.post_message(self.NeedPage("first"))
-
-    def action_scroll_bottom(self) -> None:
-        self.post_message(self.NeedPage("last"))
+class RegisterTable(PageTable):
+    """The register's page: one page of contacts; at its edges it asks the screen for the next one."""
 
 
 class LogScreen(Screen):
@@ -205,7 +155,7 @@ class LogScreen(Screen):
                         id="log-search")
         yield Static("", id="log-filters")
         with Horizontal(id="log-main"):
-            yield RegisterTable(id="log-table", cursor_type="row", zebra_stripes=True)
+            yield RegisterTable(id="log-table")
             with Vertical(id="log-side"):
                 with VerticalScroll(id="log-detail"):
                     yield Static(_("Select a contact to see it in full."), id="log-detail-body")
@@ -214,16 +164,16 @@ class LogScreen(Screen):
             yield Static("", id="log-status")
             # the export's ProgressBar is mounted when an export starts: its widget
             # classes' CSS would otherwise be parsed on the way to the first paint
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DeskHeader).title = _("Visit log")
         table = self.query_one(RegisterTable)
         for label, width in ((_("Time"), 16), (_("Channel"), 10), (_("Customer"), 8), (_("Phone"), 13),
                              (_("Unit"), 10), (_("Category"), 10), (_("Urgency"), 6),
-                             (_("Summary"), SUMMARY_WIDTH), (_("Outcome"), 8), (_("Agent"), 6),
+                             (_("Summary"), None), (_("Outcome"), 8), (_("Agent"), 6),
                              (_("Order"), 16)):
-            table.add_column(label, width=width)
+            table.add_column(label, width=width, min_width=SUMMARY_WIDTH)
         table.focus()
         self._show_filters()
         if self.reg_page is not None:  # arrived before the mount finished? (never, but be sure)
@@ -345,15 +295,13 @@ class LogScreen(Screen):
         for r in page.rows:
             phone = self.revealed.get(r.id, r.phone)
             rows.append((
-                fmt(r.received_at, "%Y-%m-%d %H:%M"), _channel(r.channel), _cut(r.customer_name, 8),
-                phone, _cut(r.unit, 10), _cut(cats.get(r.category, r.category), 10), _urgency(r.urgency),
-                _cut(r.summary, SUMMARY_WIDTH), _cut(_outcome(r.outcome), 8), r.agent_staff_no,
+                fmt(r.received_at, "%Y-%m-%d %H:%M"), _channel(r.channel), r.customer_name,
+                phone, r.unit, cats.get(r.category, r.category), _urgency(r.urgency),
+                r.summary, _outcome(r.outcome), r.agent_staff_no,
                 r.work_order_number or r.complaint_number,
             ))
         for r, values in zip(page.rows, rows, strict=True):
-            # Text, not str: DataTable reads a str cell as Rich markup, so a summary
-            # with "[/]" in it would stop the table, and "a[b]c" would lose "[b]".
-            table.add_row(*(Text(v or "") for v in values), key=str(r.id))
+            table.add_row(*values, key=str(r.id))  # plain strings: no markup is read
         if not page.rows:
             self.detail = None
             self._show_detail(None)
@@ -441,13 +389,13 @@ class LogScreen(Screen):
         self._load(where)
 
     # ------------------------------------------------------------------ detail
-    @on(DataTable.RowHighlighted, "#log-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is None or event.row_key.value is None:
+    @on(RegisterTable.RowHighlighted, "#log-table")
+    def _row_highlighted(self, event: RegisterTable.RowHighlighted) -> None:
+        if event.row_key is None:
             return
         # debounced: holding an arrow key moves the cursor at full speed, the
         # pane follows once the cursor rests
-        self._detail_wanted = int(event.row_key.value)
+        self._detail_wanted = int(event.row_key)
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._detail_due)
@@ -461,11 +409,8 @@ class LogScreen(Screen):
         table = self.query_one(RegisterTable)
         if not table.row_count:
             return None
-        try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        except Exception:  # noqa: BLE001
-            return None
-        return int(key.value) if key and key.value is not None else None
+        key = table.row_key_at(table.cursor_row)
+        return int(key) if key is not None else None
 
     @work(thread=True, exclusive=True, group="log-detail")
     def _load_detail(self, contact_id: int) -> None:
@@ -491,6 +436,7 @@ class LogScreen(Screen):
         wanted = d.links if d is not None else ()
         if wanted != self._links_shown:
             links.remove_children()
+            forget_removed_widgets()
             for link in wanted:
                 links.mount(Button(link.label, id=f"link-{link.kind}-{link.id}", classes="log-link"))
             self._links_shown = wanted
@@ -742,10 +688,7 @@ class LogScreen(Screen):
     def on_log_screen_revealed(self, message: Revealed) -> None:
         self.revealed[message.contact_id] = message.phone
         table = self.query_one(RegisterTable)
-        try:
-            table.update_cell(str(message.contact_id), table.ordered_columns[3].key, Text(message.phone))
-        except Exception:  # noqa: BLE001 - the row may have scrolled away
-            pass
+        table.update_cell(str(message.contact_id), 3, message.phone)  # no-op if the page has moved on
         if self.detail is not None and self.detail.id == message.contact_id:
             self._show_detail(self.detail)
         self._set_message(_("Phone revealed; recorded in the audit log."))
