@@ -10,10 +10,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from csdesk.i18n import _
-from screens.widgets import DeskHeader
+from screens.widgets import DeskFooter, DeskHeader
 
 
 class HomeScreen(Screen):
@@ -31,7 +31,7 @@ class HomeScreen(Screen):
             yield Static("", id="home-welcome")
             yield Static(_("Loading today's figures…"), id="home-figures")
             yield Static("", id="home-keys")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         agent = self.app.agent

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from csdesk.clock import fmt
@@ -30,7 +30,7 @@ from csdesk.clock import now as utcnow
 from csdesk.i18n import _, current_language
 from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
 from screens.queue import QueuePanel, fmt_span, mask_phone
-from screens.widgets import DeskHeader
+from screens.widgets import DeskFooter, DeskHeader
 
 DRAFT_KIND = "intake"
 RECOGNISE_DELAY = 0.12  # s after the last keystroke
@@ -228,7 +228,7 @@ class IntakeScreen(Screen):
                 yield OptionList(id="matches")
                 yield Static("", id="card", markup=False)
                 yield QueuePanel(id="queue")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         if not self.app.is_running:  # mounted while the console is closing: nothing to set up

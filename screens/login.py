@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from csdesk.i18n import _
 from screens.messages import LoginResult
+from screens.widgets import DeskFooter
 
 
 class LoginScreen(Screen):
@@ -48,7 +49,7 @@ class LoginScreen(Screen):
                 if self._demo:
                     yield Static(_("Demo accounts: 1001 agent, 2001 supervisor, 9001 manager; password: demo"),
                                  id="demo-hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#login-button", Button).disabled = True
@@ -167,7 +168,7 @@ class LockScreen(ModalScreen[bool]):
                          id="lock-title")
             yield Input(password=True, placeholder=_("Password"), id="unlock-password")
             yield Static("", id="lock-error")
-        yield Footer()
+        yield DeskFooter()
 
     @on(Input.Submitted)
     def _unlock(self, event: Input.Submitted) -> None:

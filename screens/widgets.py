@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from csdesk.i18n import _
 
@@ -66,3 +66,41 @@ class DeskHeader(Horizontal):
         shift = getattr(self.app, "current_shift", lambda: None)()
         text = f"{shift.name} {shift.start}–{shift.end}" if shift else _("off shift")
         self.query_one("#hdr-shift", Static).update(text)
+
+
+class DeskFooter(Footer):
+    """Textual's Footer, without its slow leak.
+
+    The Footer rebuilds its keys whenever the bindings change (every focus
+    change, every screen switch), and each key registers a watcher on the
+    Footer's ``compact`` that nothing removes while ``compact`` stays the same
+    (Textualize/textual#6666): every old key stays alive.  A console kept open
+    all shift changes focus thousands of times; we drop the dead watchers after
+    each rebuild.
+    """
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.drop_dead_watchers()
+
+    def drop_dead_watchers(self) -> None:
+        for entries in getattr(self, "__watchers", {}).values():
+            entries[:] = [(node, callback) for node, callback in entries
+                          if node is self or (node.is_attached and not node._closing)]
+        forget_removed_widgets()
+
+
+def forget_removed_widgets() -> None:
+    """Let go of the render caches of widgets that have been removed.
+
+    Textual memoises ``StylesCache.get_inner_outer`` with ``lru_cache(1024)``
+    on the method, so the cache holds the ``StylesCache`` of the last 1,024
+    widgets drawn, with every line each one rendered, long after the widget is
+    gone.  Widgets that come and go (the footer's keys at every focus change,
+    the detail pane's link buttons) filled it with dead ones: some 7 MB over an
+    hour of the register.  The cache only saves building two ``Style`` objects.
+    """
+    from textual._styles_cache import StylesCache
+
+    StylesCache.get_inner_outer.cache_clear()
+
