@@ -37,7 +37,18 @@ class DatabaseProblem(Exception):
     """A database csdesk cannot or will not use; the message is for the user."""
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+CONSOLE_CACHE_KIB = 512
+"""Page cache per connection in the console (SQLite's default is 2,000 KiB).
+
+The console keeps a few pooled connections alive all shift, one per kind of
+worker; every search and page read fills their caches.  At 512 KiB each the
+register's searches measure the same on a million contacts
+(`tests/bench/bench_log.py`, which opens the database this way) and the
+running console holds about 5 MB less.  Bulk work (demo, CLI) keeps the default.
+"""
+
+
+def _sqlite_pragmas(dbapi_connection, _record, cache_kib: int | None = None) -> None:
     # Take transaction control away from pysqlite: the "begin" event below issues BEGIN.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
@@ -45,6 +56,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
+    if cache_kib:
+        cur.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
     cur.close()
     from csdesk.search_index import register_functions  # the register's index triggers need them
 
@@ -56,15 +69,21 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` (a path or a SQLAlchemy URL; default: the user data directory)."""
+def make_engine(url: str | None = None, *, echo: bool = False, cache_kib: int | None = None) -> Engine:
+    """An engine for ``url`` (a path or a SQLAlchemy URL; default: the user data directory).
+
+    ``cache_kib``: SQLite's page cache per connection, if not its default.
+    """
     url = db_url(url)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        def pragmas(dbapi_connection, record) -> None:
+            _sqlite_pragmas(dbapi_connection, record, cache_kib)
+
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -190,9 +209,9 @@ def upgrade(engine: Engine) -> SchemaInfo:
     return schema_info(engine)
 
 
-def open_database(url: str | None = None) -> Engine:
+def open_database(url: str | None = None, *, cache_kib: int | None = None) -> Engine:
     """The engine for a database ready to use: created or upgraded if need be."""
-    engine = make_engine(url)
+    engine = make_engine(url, cache_kib=cache_kib)
     upgrade(engine)
     return engine
 

@@ -25,6 +25,15 @@ def test_every_connection_has_the_pragmas(engine):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+def test_the_console_keeps_a_smaller_page_cache_bulk_work_the_default(tmp_path):
+    console = open_database(str(tmp_path / "c.db"), cache_kib=512)
+    bulk = open_database(str(tmp_path / "c.db"))
+    with console.connect() as c, bulk.connect() as b:
+        assert c.exec_driver_sql("PRAGMA cache_size").scalar() == -512
+        assert b.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # the other pragmas still hold
+
+
 def test_write_session_begins_immediate(engine):
     """While a write session is open, another connection cannot even start a write."""
     with write_session(engine) as session:

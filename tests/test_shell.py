@@ -185,6 +185,20 @@ async def test_the_log_is_built_behind_the_first_screen_after_login(make_app):
             assert app.current_mode == warm[0]
 
 
+async def test_the_heap_is_frozen_after_the_warm_up_and_thawed_on_exit(make_app):
+    """After login the long-lived objects leave the collector's walk (no 100 ms
+    full collections mid-shift); closing the console gives them back."""
+    import gc
+
+    before = gc.get_freeze_count()
+    app = make_app(screen="home", warm_up=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        await wait_for(pilot, lambda: app.heap_frozen, timeout=5)
+        assert gc.get_freeze_count() > before + 10_000
+    assert gc.get_freeze_count() == 0
+
+
 async def test_the_header_names_the_screen(make_app):
     app = make_app(screen="home")
     async with app.run_test(size=(120, 40)) as pilot:
