@@ -28,7 +28,7 @@ from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
 
 POLL_SECONDS = 1.0
 DETAIL_DELAY = 0.05
-SUMMARY_WIDTH = 26
+SUMMARY_WIDTH = 20  # the least the summary column gets; it takes what the others leave
 
 
 def _channel(value: str) -> str:
@@ -169,9 +169,10 @@ class LogScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(DeskHeader).title = _("Visit log")
         table = self.query_one(RegisterTable)
+        # a width is the most a column takes: it fits the page's content (and its header)
         for label, width in ((_("Time"), 16), (_("Channel"), 10), (_("Customer"), 8), (_("Phone"), 13),
-                             (_("Unit"), 10), (_("Category"), 10), (_("Urgency"), 6),
-                             (_("Summary"), None), (_("Outcome"), 8), (_("Agent"), 6),
+                             (_("Unit"), 10), (_("Category"), 10), (_("Urgency"), 8),
+                             (_("Summary"), None), (_("Outcome"), 10), (_("Agent"), 6),
                              (_("Order"), 16)):
             table.add_column(label, width=width, min_width=SUMMARY_WIDTH)
         table.focus()

@@ -33,8 +33,11 @@ from textual.widget import Widget
 @dataclass
 class Column:
     label: str
-    width: int | None  # None: takes the width the others leave (at least ``min_width``)
-    min_width: int = 10
+    width: int | None  # the most it takes (it fits its content); None: what the others leave
+    min_width: int = 10  # for the column without a width
+    fit: int = 0  # the widest content of the page (header included), up to ``width``
+
+GAP = 1  # cells between columns (and before the first)
 
 
 class PageTable(Widget, can_focus=True):
@@ -100,7 +103,22 @@ class PageTable(Widget, can_focus=True):
     # ------------------------------------------------------------------ content
     def add_column(self, label: str, width: int | None = None, min_width: int = 10) -> None:
         self.columns.append(Column(label, width, min_width))
+        self._fit()
         self.refresh()
+
+    def _fit(self, rows: list[list[str]] | None = None) -> None:
+        """Columns with a width take only what the page's content needs, up to that width."""
+        for i, column in enumerate(self.columns):
+            if column.width is None:
+                continue
+            if rows is None:  # from scratch: the header and every row
+                column.fit = 0
+                rows_here = self._rows
+                label = cell_len(column.label)
+            else:
+                rows_here, label = rows, 0
+            widest = max([label, column.fit] + [cell_len(r[i]) for r in rows_here if i < len(r)])
+            column.fit = min(column.width, widest)
 
     @property
     def row_count(self) -> int:
@@ -109,13 +127,16 @@ class PageTable(Widget, can_focus=True):
     def clear(self) -> None:
         self._rows, self._keys, self._index = [], [], {}
         self._top = 0
+        self._fit()
         self.set_reactive(PageTable.cursor_row, 0)
         self.refresh()
 
     def add_row(self, *cells: str | Text | None, key: str) -> None:
         self._index[key] = len(self._rows)
-        self._rows.append([_plain(c) for c in cells])
+        row = [_plain(c) for c in cells]
+        self._rows.append(row)
         self._keys.append(key)
+        self._fit([row])
         self.refresh()
 
     def get_row_at(self, row: int) -> list[Text]:
@@ -129,7 +150,8 @@ class PageTable(Widget, can_focus=True):
         if row is None:
             return
         self._rows[row][column] = _plain(value)
-        self._refresh_row(row)
+        self._fit([self._rows[row]])
+        self.refresh()
 
     # ------------------------------------------------------------------ cursor
     def move_cursor(self, *, row: int, animate: bool = False) -> None:  # noqa: ARG002 - DataTable's signature
@@ -166,8 +188,7 @@ class PageTable(Widget, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         if self._rows and self.cursor_row >= self._top + self._visible_rows:
             self._top = self.cursor_row - self._visible_rows + 1
-        total = sum(w + 2 for w in self._widths(self.size.width))
-        self._left = min(self._left, max(0, total - self.size.width))
+        self._left = min(self._left, max(0, self._total_width(self.size.width) - self.size.width))
         self.refresh()
 
     # ------------------------------------------------------------------ keys and mouse
@@ -219,8 +240,9 @@ class PageTable(Widget, can_focus=True):
         width = self.size.width
         edges, x = [0], 0
         for w in self._widths(width):
-            x += w + 2
+            x += GAP + w
             edges.append(x)
+        x += GAP
         furthest = max(0, x - width)
         if direction > 0:
             left = min(furthest, next((e for e in edges if e > self._left), furthest))
@@ -232,18 +254,27 @@ class PageTable(Widget, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def _widths(self, total: int) -> list[int]:
-        fixed = sum(c.width + 2 for c in self.columns if c.width is not None)
+        fixed = sum(c.fit for c in self.columns if c.width is not None)
         flex = [c for c in self.columns if c.width is None]
-        spare = max(0, total - fixed - 2 * len(flex))
+        spare = max(0, total - fixed - GAP * (len(self.columns) + 1))
         share = spare // len(flex) if flex else 0
-        return [c.width if c.width is not None else max(c.min_width, share) for c in self.columns]
+        return [c.fit if c.width is not None else max(c.min_width, share) for c in self.columns]
+
+    def _total_width(self, width: int) -> int:
+        return sum(self._widths(width)) + GAP * (len(self.columns) + 1)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("page-table--header")
-            return self._strip([c.label for c in self.columns], style, width)
+            strip = self._strip([c.label for c in self.columns], style, width)
+            # columns cut off at either side: say so at that edge of the header
+            if self._left > 0:
+                strip = Strip.join([Strip([Segment("‹", style)], 1), strip.crop(1, width)])
+            if self._total_width(width) - self._left > width:
+                strip = Strip.join([strip.crop(0, width - 1), Strip([Segment("›", style)], 1)])
+            return strip
         row = self._top + y - 1
         if row >= len(self._rows):
             return Strip([Segment(" " * width, base)], width)
@@ -256,11 +287,12 @@ class PageTable(Widget, can_focus=True):
         return self._strip(self._rows[row], style, width)
 
     def _strip(self, values: list[str], style: Style, width: int) -> Strip:
-        parts = []
+        gap = " " * GAP
+        parts = [gap]
         for value, w in zip(values, self._widths(width), strict=False):
             if cell_len(value) > w:  # cut, and say so
                 value = set_cell_size(value, w - 1).rstrip(" ") + "…"
-            parts.append(" " + set_cell_size(value, w) + " ")
+            parts.append(set_cell_size(value, w) + gap)
         strip = Strip([Segment("".join(parts), style)])
         if self._left:
             strip = strip.crop(self._left, self._left + width)

@@ -26,7 +26,7 @@ class Host(App):
 
     def on_mount(self) -> None:
         table = self.query_one(PageTable)
-        for label, width in (("时间", 16), ("渠道", 4), ("客户", 8), ("问题描述", None)):
+        for label, width in (("时间", 16), ("渠道", 10), ("客户", 8), ("问题描述", None)):
             table.add_column(label, width=width, min_width=12)
         for i, row in enumerate(self.rows):
             table.add_row(*row, key=str(i))
@@ -68,11 +68,29 @@ async def test_text_is_shown_as_typed_never_read_as_markup():
 
 async def test_a_long_cell_is_cut_with_an_ellipsis():
     app = Host()
-    async with app.run_test(size=(50, 10)) as pilot:  # the summary column gets the 14 cells left
+    async with app.run_test(size=(50, 10)) as pilot:  # the summary gets the 17 cells left
         await pilot.pause()
         text = line(app, 1)
-        assert "厨房水龙头漏… " in text  # 12 cells of text, the ellipsis, padding
+        assert "厨房水龙头漏水，… " in text  # 16 cells of text, the ellipsis, the gap
         assert "楼下天花板" not in text
+
+
+async def test_columns_take_the_width_their_content_needs():
+    app = Host()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        # the channel column may take 10 cells, but 来电 and its header need 4: one gap, then the customer
+        assert " 来电 张三 " in line(app, 1)
+        assert " 渠道 客户 " in line(app, 0)
+        # a longer name widens the customer column (up to its 8 cells) for the whole page
+        table = app.query_one(PageTable)
+        table.add_row("2026-11-20 10:00", "来访", "欧阳娜娜娜娜", "x", key="long")
+        await pilot.pause()
+        assert " 张三     " in line(app, 1)  # 张三 padded to 8 cells
+        table.clear()
+        table.add_row("2026-11-20 10:00", "来访", "王", "x", key="short")
+        await pilot.pause()
+        assert " 来访 王   x" in line(app, 1)  # back to the header's 4 cells
 
 
 async def test_arrows_move_the_cursor_and_announce_the_row():
@@ -127,11 +145,13 @@ async def test_on_a_narrow_terminal_right_and_left_scroll_the_columns():
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
         assert "问题描述" not in line(app, 0)
+        assert line(app, 0).endswith("›")  # more columns to the right
         await pilot.press("right", "right", "right")
         await pilot.pause()
         assert "问题描述" in line(app, 0)
         assert "电梯" in line(app, 3)
         assert "时间" not in line(app, 0)
+        assert line(app, 0).startswith("‹")  # and now some to the left
         await pilot.press("left", "left", "left")
         await pilot.pause()
         assert line(app, 0).startswith(" 时间")
