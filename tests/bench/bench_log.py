@@ -322,15 +322,16 @@ print(json.dumps(asyncio.run(bare() if which == 'bare' else log(sys.argv[2]))))
 """
 
 
-def bench_memory(path: str) -> None:
-    print("\nMemory (RSS, separate processes):")
+def bench_memory(path: str, runs: int = 3) -> None:
+    print(f"\nMemory (RSS, separate processes, median of {runs}):")
     code = MEM_CHILD % {"root": str(ROOT)}
-    bare = json.loads(subprocess.run([sys.executable, "-c", code, "bare"], capture_output=True, text=True,
-                                     check=True).stdout)
-    log = json.loads(subprocess.run([sys.executable, "-c", code, "log", path], capture_output=True, text=True,
-                                    check=True).stdout)
-    home = json.loads(subprocess.run([sys.executable, "-c", code, "home", path], capture_output=True, text=True,
-                                     check=True).stdout)
+
+    def rss(*args: str) -> float:
+        got = [json.loads(subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                                         check=True).stdout) for _ in range(runs)]
+        return med(got)
+
+    bare, log, home = rss("bare"), rss("log", path), rss("home", path)
     print(f"       bare Textual app {bare:.1f} MB; console logged in on the overview {home:.1f} MB; "
           f"with the register open (after 50 page-downs, 3 searches and live-refresh polls) {log:.1f} MB")
     print(f"       the register screen itself: {log - home:+.1f} MB")
