@@ -99,6 +99,7 @@ class PageTable(Widget, can_focus=True):
         self._index: dict[str, int] = {}
         self._top = 0  # first row on the terminal
         self._left = 0  # first cell column on the terminal (scrolled right on narrow terminals)
+        self._widths_at: tuple[int, list[int]] | None = None  # (table width, column widths)
 
     # ------------------------------------------------------------------ content
     def add_column(self, label: str, width: int | None = None, min_width: int = 10) -> None:
@@ -107,18 +108,17 @@ class PageTable(Widget, can_focus=True):
         self.refresh()
 
     def _fit(self, rows: list[list[str]] | None = None) -> None:
-        """Columns with a width take only what the page's content needs, up to that width."""
+        """Columns with a width take only what their content needs, up to that width.
+
+        ``rows``: new rows that may widen the columns; None: refit to the header and every row.
+        """
+        fresh = rows is None
         for i, column in enumerate(self.columns):
             if column.width is None:
                 continue
-            if rows is None:  # from scratch: the header and every row
-                column.fit = 0
-                rows_here = self._rows
-                label = cell_len(column.label)
-            else:
-                rows_here, label = rows, 0
-            widest = max([label, column.fit] + [cell_len(r[i]) for r in rows_here if i < len(r)])
-            column.fit = min(column.width, widest)
+            cells = ([column.label] if fresh else []) + [r[i] for r in (self._rows if fresh else rows) if i < len(r)]
+            column.fit = min(column.width, max([0 if fresh else column.fit, *map(cell_len, cells)]))
+        self._widths_at = None
 
     @property
     def row_count(self) -> int:
@@ -126,8 +126,7 @@ class PageTable(Widget, can_focus=True):
 
     def clear(self) -> None:
         self._rows, self._keys, self._index = [], [], {}
-        self._top = 0
-        self._fit()
+        self._top = 0  # the columns keep their widths: they do not jump from page to page
         self.set_reactive(PageTable.cursor_row, 0)
         self.refresh()
 
@@ -155,7 +154,7 @@ class PageTable(Widget, can_focus=True):
 
     # ------------------------------------------------------------------ cursor
     def move_cursor(self, *, row: int, animate: bool = False) -> None:  # noqa: ARG002 - DataTable's signature
-        self.cursor_row = max(0, min(row, len(self._rows) - 1)) if self._rows else 0
+        self.cursor_row = row  # validate_cursor_row keeps it on the page
 
     def validate_cursor_row(self, row: int) -> int:
         return max(0, min(row, len(self._rows) - 1)) if self._rows else 0
@@ -254,11 +253,14 @@ class PageTable(Widget, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def _widths(self, total: int) -> list[int]:
-        fixed = sum(c.fit for c in self.columns if c.width is not None)
-        flex = [c for c in self.columns if c.width is None]
-        spare = max(0, total - fixed - GAP * (len(self.columns) + 1))
-        share = spare // len(flex) if flex else 0
-        return [c.fit if c.width is not None else max(c.min_width, share) for c in self.columns]
+        if self._widths_at is None or self._widths_at[0] != total:  # once per page and table width
+            fixed = sum(c.fit for c in self.columns if c.width is not None)
+            flex = [c for c in self.columns if c.width is None]
+            spare = max(0, total - fixed - GAP * (len(self.columns) + 1))
+            share = spare // len(flex) if flex else 0
+            self._widths_at = (total, [c.fit if c.width is not None else max(c.min_width, share)
+                                       for c in self.columns])
+        return self._widths_at[1]
 
     def _total_width(self, width: int) -> int:
         return sum(self._widths(width)) + GAP * (len(self.columns) + 1)
