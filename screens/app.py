@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from functools import partial
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -243,3 +244,14 @@ class CsdeskApp(App):
                     screen=_(mode.title), key=mode.key.upper()), lambda m=mode.name: self.action_goto(m))
         yield SystemCommand(_("Lock the screen"), _("Lock the console until your password is entered (Ctrl+L)"),
                             self.action_lock)
+        # every key of ours on the screen the agent is on (and its focused widget): the same actions, by
+        # name (all of ours have an id and a description: tests/test_bindings.py; Textual's own have no id)
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.node is self or not active.enabled or not binding.id or binding.id in seen:
+                continue
+            seen.add(binding.id)
+            key = self.get_key_display(binding)
+            yield SystemCommand(binding.description, _("{action} on this screen ({key})").format(
+                action=binding.description, key=key), partial(self.run_action, binding.action, active.node))

@@ -69,6 +69,7 @@ class LogScreen(Screen):
         Binding("v", "reveal", _("Reveal phone"), id="log.reveal"),
         Binding("l", "open_link", _("Open link"), id="log.link"),
         Binding("e", "export", _("Export"), id="log.export"),
+        Binding("i", "toggle_detail", _("Detail pane"), id="log.detail"),
         Binding("ctrl+r", "refresh", _("Refresh"), id="log.refresh"),
     ]
 
@@ -529,6 +530,11 @@ class LogScreen(Screen):
         from screens.log_dialogs import RecordScreen
 
         self.app.push_screen(RecordScreen(message.record))
+
+    def action_toggle_detail(self) -> None:
+        """Hide the detail pane to give the table the whole width (narrow terminals), or bring it back."""
+        side = self.query_one("#log-side")
+        side.display = not side.display
 
     # ------------------------------------------------------------------ search and filters
     def action_focus_search(self) -> None:

@@ -323,3 +323,17 @@ async def test_live_refresh_from_another_connection_keeps_the_selection(make_app
         assert screen.selected_id() == data["lisi"]  # still on the same contact
         await settle(pilot, screen)
         assert status(screen) == "rows 1–6 of 6"
+
+
+async def test_on_a_narrow_terminal_the_detail_pane_gives_way_to_the_summary(make_app, data):
+    app = make_app(screen="log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_log(pilot)
+        table = screen.query_one(RegisterTable)
+        header = lambda: table.render_line(0).text  # noqa: E731
+        assert "Summary" not in header() and header().endswith("›")  # cut off: more to the right
+        await pilot.press("i")  # hide the detail pane
+        await wait_for(pilot, lambda: "Summary" in header())
+        assert table.size.width == 120
+        await pilot.press("i")  # and back
+        await wait_for(pilot, lambda: screen.query_one("#log-side").display and "Summary" not in header())

@@ -121,6 +121,29 @@ async def test_function_keys_and_palette_reach_the_screens(make_app):
             assert any(mode.title.lower() in c.lower() for c in commands)
 
 
+async def test_the_palette_reaches_every_key_of_the_screen(make_app):
+    """Ctrl+P, type an action's name, Enter: the same as pressing its key."""
+    app = make_app(screen="log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot)
+        await wait_for(pilot, lambda: app.current_mode == "log")
+        screen = app.screen
+        keys = {b.binding.description for b in screen.active_bindings.values()
+                if b.node is not app and b.enabled and b.binding.id}
+        titles = {c.title for c in app.get_system_commands(screen)}
+        assert keys and keys <= titles, keys - titles
+        side = screen.query_one("#log-side")
+        assert side.display
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "Detail pane":
+            await pilot.press("space" if ch == " " else ch)
+        await wait_for(pilot, lambda: "Detail pane" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt)
+                       if app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count else False)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and not side.display)
+
+
 async def test_lock_screen_needs_the_agents_password(make_app):
     from screens.login import LockScreen
 
