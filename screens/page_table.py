@@ -206,14 +206,19 @@ class PageTable(Widget, can_focus=True):
         event.prevent_default()
         if where is not None:
             self.post_message(self.NeedPage(where))
-        elif not self._rows:
+        else:
+            self._step(step)
+
+    def _step(self, step: int) -> None:
+        """Move the cursor ``step`` rows; from the last (first) row onwards, ask for the next (previous) page."""
+        if not self._rows:
             return
-        elif step > 0 and self.cursor_row >= len(self._rows) - 1:
+        if step > 0 and self.cursor_row >= len(self._rows) - 1:
             self.post_message(self.NeedPage("next"))
         elif step < 0 and self.cursor_row <= 0:
             self.post_message(self.NeedPage("prev"))
         else:
-            self.cursor_row = self.cursor_row + step
+            self.cursor_row = self.cursor_row + step  # validate_cursor_row keeps it on the page
 
     def on_click(self, event: events.Click) -> None:
         row = self._top + event.y - 1
@@ -222,17 +227,11 @@ class PageTable(Widget, can_focus=True):
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        if self._rows and self.cursor_row >= len(self._rows) - 1:
-            self.post_message(self.NeedPage("next"))
-        elif self._rows:
-            self.cursor_row = min(len(self._rows) - 1, self.cursor_row + 3)
+        self._step(3)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        if self._rows and self.cursor_row <= 0:
-            self.post_message(self.NeedPage("prev"))
-        elif self._rows:
-            self.cursor_row = max(0, self.cursor_row - 3)
+        self._step(-3)
 
     def _scroll_sideways(self, direction: int) -> None:
         """Left/right: one column at a time, while the columns are wider than the table."""

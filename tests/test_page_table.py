@@ -170,3 +170,22 @@ async def test_update_cell_changes_one_cell_and_clear_empties_the_table():
         assert table.row_count == 0
         await pilot.press("down")  # nothing to move over, nothing asked
         assert app.need == [] and line(app, 1).strip() == ""
+
+
+async def test_the_mouse_wheel_moves_three_rows_and_pages_at_the_edges():
+    from textual import events
+
+    app = Host()  # three rows
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(PageTable)
+
+        async def wheel(event_type) -> None:
+            await pilot._post_mouse_events([event_type], PageTable, offset=(5, 2))  # Pilot has no wheel helper
+            await pilot.pause()
+
+        await wheel(events.MouseScrollUp)  # on the first row: the previous page
+        await wheel(events.MouseScrollDown)  # three rows down, kept on the page's last row
+        assert table.cursor_row == 2
+        await wheel(events.MouseScrollDown)  # on the last row: the next page
+        assert table.cursor_row == 2
+        assert app.need == ["prev", "next"]
