@@ -35,10 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from console_session import log_in  # noqa: E402  (beside this script)
 
 FAILED: list[str] = []
 
@@ -184,22 +187,6 @@ async def _wait_frame(frames: Frames, t0: float, predicate, timeout: float = 10.
         await asyncio.sleep(0.001)
 
 
-async def _log_in_as_1001(app, pilot) -> None:
-    """Log agent 1001 in once the database is open, and let the warm-up finish
-    (the agent logs in, then presses F2 a moment later)."""
-    from csdesk.db import read_session
-    from csdesk.services.accounts import get_agent
-
-    while app.engine is None:
-        await pilot.pause(0.05)
-    with read_session(app.engine) as s:
-        agent = get_agent(s, "1001")
-    app.logged_in(agent)
-    while not app.warm_up_done:
-        await pilot.pause(0.05)
-    await pilot.pause(1.5)  # the heap is settled (gc.freeze) a second after the warm-up
-
-
 async def _screen(path: str, detail: bool) -> dict:
     """One console, as a user starts it: log in, F2, and (``detail``) keys and page moves."""
     from screens.app import CsdeskApp
@@ -208,7 +195,7 @@ async def _screen(path: str, detail: bool) -> dict:
     out: dict = {"first": [], "page": [], "key": []}
     app = CsdeskApp(db=path, screen="home")
     async with app.run_test(size=(140, 42)) as pilot:
-        await _log_in_as_1001(app, pilot)
+        await log_in(app, pilot)
 
         def probe():
             screen = app.screen
@@ -247,8 +234,7 @@ def bench_screen(path: str, rounds: int) -> None:
     print("\nScreen (headless Textual 140x42, a fresh process per run; time to the compositor frame that shows it):")
     res: dict = {"first": [], "page": [], "key": []}
     for attempt in range(rounds):
-        cmd = [sys.executable, __file__, "--db", path, "--screen-child", "detail" if attempt == 0 else "first"]
-        got = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+        got = _child(__file__, "--db", path, "--screen-child", "detail" if attempt == 0 else "first")
         for key, values in got.items():
             res[key].extend(values)
     check("switch to the log -> first rows painted", med(res["first"]), 300)
@@ -262,76 +248,46 @@ def bench_screen(path: str, rounds: int) -> None:
 # --------------------------------------------------------------------------- memory
 
 
-MEM_CHILD = r"""
-import asyncio, sys, json
-sys.path.insert(0, %(root)r)
-def rss():
-    for line in open('/proc/self/status'):
-        if line.startswith('VmRSS:'):
-            return int(line.split()[1]) / 1024
-async def bare():
-    from textual.app import App
-    from textual.widgets import Static, Footer
-    class Bare(App):
-        def compose(self):
-            yield Static('x'); yield Footer()
-    app = Bare()
-    async with app.run_test(size=(140, 42)) as pilot:
+# The reference: a bare Textual app, in a process that imports nothing else (``python -c``).
+BARE_APP = """
+import asyncio
+from textual.app import App
+from textual.widgets import Footer, Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("x")
+        yield Footer()
+
+async def main():
+    async with Bare().run_test(size=(140, 42)) as pilot:
         await pilot.pause(0.5)
-        return rss()
-async def log(path):
-    from screens.app import CsdeskApp
-    from screens.log import LogScreen, RegisterTable
-    from textual.widgets import Input
-    app = CsdeskApp(db=path, screen="home")
-    async with app.run_test(size=(140, 42)) as pilot:
-        # log in through the login form, as a person does (argon2 and all)
-        while app.engine is None or app.screen.query_one("#login-button").disabled:
-            await pilot.pause(0.05)
-        app.screen.query_one("#staff-no", Input).value = "1001"
-        app.screen.query_one("#password", Input).value = "demo"
-        app.screen.query_one("#password", Input).focus()
-        await pilot.press("enter")
-        while not app.warm_up_done:
-            await pilot.pause(0.05)
-        await pilot.pause(1.5)
-        if which == 'home':
-            await pilot.pause(3)
-            return rss()
-        app.switch_mode("log")
-        while not (isinstance(app.screen, LogScreen) and app.screen.total is not None):
-            await pilot.pause(0.05)
-        # a stretch of a shift: 40 page-downs (13 page loads), three searches, back to all
-        for _ in range(40):
-            await pilot.press("pagedown")
-            await pilot.pause(0.05)
-        search = app.screen.query_one("#log-search")
-        for typed in ("电梯", "lx", ""):
-            search.value = typed
-            search.focus()
-            await pilot.press("enter")
-            await pilot.pause(0.5)
-        app.screen.query_one("#log-table").focus()
-        for _ in range(10):
-            await pilot.press("pagedown")
-            await pilot.pause(0.05)
-        await pilot.pause(2.5)  # a couple of live-refresh polls
-        return rss()
-which = sys.argv[1]
-print(json.dumps(asyncio.run(bare() if which == 'bare' else log(sys.argv[2]))))
+    with open("/proc/self/status") as fh:
+        print(next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:")))
+
+asyncio.run(main())
 """
+
+
+MEMORY_CHILD = (f"import asyncio, json, sys; sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]; "
+                "from console_session import memory; print(json.dumps(asyncio.run(memory(*sys.argv[1:]))))")
+
+
+def _child(*args: str) -> object:
+    """Run one measurement in a fresh process; its last line is the JSON result."""
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
 
 
 def bench_memory(path: str, runs: int = 3) -> None:
     print(f"\nMemory (RSS, separate processes, median of {runs}):")
-    code = MEM_CHILD % {"root": str(ROOT)}
 
-    def rss(*args: str) -> float:
-        got = [json.loads(subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                                         check=True).stdout) for _ in range(runs)]
-        return med(got)
+    def rss(which: str) -> float:
+        return med([_child("-c", MEMORY_CHILD, which, path) for _ in range(runs)])
 
-    bare, log, home = rss("bare"), rss("log", path), rss("home", path)
+    bare = med([float(subprocess.run([sys.executable, "-c", BARE_APP], capture_output=True, text=True,
+                                     check=True).stdout) for _ in range(runs)])
+    log, home = rss("log"), rss("home")
     print(f"       bare Textual app {bare:.1f} MB; console logged in on the overview {home:.1f} MB; "
           f"with the register open (after 50 page-downs, 3 searches and live-refresh polls) {log:.1f} MB")
     print(f"       the register screen itself: {log - home:+.1f} MB")
