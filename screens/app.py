@@ -8,12 +8,13 @@ F1–F4 and the command palette; a screen is offered once its module exists.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
-from functools import partial
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from datetime import datetime
 from typing import Any
@@ -182,16 +183,12 @@ class CsdeskApp(App):
         """
         if not self.is_running or self.heap_frozen:
             return
-        import gc
-
         gc.collect()
         gc.freeze()
         self.heap_frozen = True
 
     def on_unmount(self) -> None:
         if self.heap_frozen:  # the console is closing: what it held may be collected again
-            import gc
-
             gc.unfreeze()
             self.heap_frozen = False
 
