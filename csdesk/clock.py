@@ -7,13 +7,50 @@ The local zone is the configured one (``timezone`` in the settings,
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_source: Callable[[], datetime] = _system_now
+
+
 def now() -> datetime:
-    """The current time, aware, in UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """The current time, aware, in UTC, to the second (from the installed clock)."""
+    return _source().astimezone(UTC).replace(microsecond=0)
+
+
+def set_clock(source: Callable[[], datetime] | None) -> None:
+    """Install a clock (a function returning an aware datetime); None puts the system clock back.
+
+    Tests and ``csdesk tick --at`` use it: deadlines, escalations and reminders
+    then follow that clock, and nothing needs to sleep.
+    """
+    global _source
+    _source = source or _system_now
+
+
+class FakeClock:
+    """A clock that stands still until moved: ``clock.advance(minutes=5)``."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self.at = self.at + (delta or timedelta(**kwargs))
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
 
 
 @lru_cache(maxsize=4)

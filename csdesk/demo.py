@@ -12,7 +12,7 @@ Speed (``--contacts 1000000`` must take under three minutes on two cores):
 rows are built as plain dicts and written as tuples by executemany of each
 table's compiled Core ``insert()``, through one SQLAlchemy connection, in one
 ``BEGIN IMMEDIATE`` transaction.  Timestamps are pre-formatted in the exact
-storage form of :class:`csdesk.models.UTCDateTime` (naive UTC, to the second;
+storage form of :class:`csdesk.store.models.UTCDateTime` (naive UTC, to the second;
 a test checks it), so no per-value type processing runs.  Number sequences
 are reserved under that write lock and stored in ``counter`` at the end.  For
 the load of a new demo database only, SQLite runs with ``synchronous=OFF``,
@@ -20,7 +20,7 @@ an in-memory rollback journal, foreign keys unchecked and a large cache (all
 restored: WAL, FULL, foreign keys on); the secondary indexes of the big
 tables are dropped and rebuilt once (their exact SQL is read from
 ``sqlite_master`` and replayed); the register's full-text index, when
-:mod:`csdesk.search_index` exists, is filled in bulk by its
+:mod:`csdesk.store.search_index` exists, is filled in bulk by its
 ``bulk_loading``.  From :data:`PARALLEL_FROM` contacts a second process
 generates the rows (same seed, same data) while this one writes them.
 Faker is sampled once into pools; everything per row is drawn with
@@ -41,7 +41,7 @@ import pickle
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -49,8 +49,8 @@ from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import bindparam, insert, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Engine
 
 from csdesk.clock import local_tz
@@ -65,7 +65,7 @@ MIN_CONTACTS = 60  # the scenario and one contact per channel, topic, urgency an
 MAX_CONTACTS = 5_000_000
 DAYS = 90
 
-# Storage form of csdesk.models.UTCDateTime on SQLite (checked by the tests).
+# Storage form of csdesk.store.models.UTCDateTime on SQLite (checked by the tests).
 _TS_SUFFIX = ".000000"
 
 
@@ -121,8 +121,9 @@ def reset_database(engine: Engine) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    import csdesk.models  # noqa: F401  (registers the tables)
     from sqlmodel import SQLModel
+
+    import csdesk.store.models  # noqa: F401  (registers the tables)
 
     with engine.begin() as conn:
         present = set(sa_inspect(conn).get_table_names())
@@ -555,7 +556,7 @@ class _Gen:
         self.progress = progress or (lambda _msg: None)
         self.counts: dict[str, int] = {}
         self._days: dict[int, str] = {}
-        import csdesk.models as m
+        import csdesk.store.models as m
 
         self.m = m
         self.tables = {t: getattr(m, cls).__table__ for t, cls in (
@@ -572,7 +573,7 @@ class _Gen:
             ("handoverremark", "HandoverRemark"), ("problemlog", "ProblemLog"),
             ("customerphone", "CustomerPhone"))}
         self.sql = {}
-        from csdesk.refdata import load_toml
+        from csdesk.store.refdata import load_toml
 
         self.fee_prices = {f["code"]: (round(f["price"] * 100) if "price" in f else None)
                            for f in load_toml("fees.toml")["fee"]}
@@ -645,7 +646,7 @@ class _Gen:
         self.counts[table] = self.counts.get(table, 0) + len(rows)
 
     def reserve(self, key: str, count: int) -> int:
-        """Reserve ``count`` values of sequence ``key`` (as :func:`csdesk.numbers.next_value`
+        """Reserve ``count`` values of sequence ``key`` (as :func:`csdesk.store.numbers.next_value`
         does; the load holds the write lock, and the final values are stored at the end)."""
         first = self.counters.get(key, 0) + 1
         self.counters[key] = self.reserved[key] = first + count - 1
@@ -666,7 +667,7 @@ class _Gen:
         self.left_at = {}
         rows = []
         first = self.ids("agent", len(STAFF))
-        for i, (staff_no, name, role, shift, offset, hired, left) in enumerate(STAFF):
+        for i, (staff_no, name, role, _shift, _offset, hired, left) in enumerate(STAFF):
             aid = first + i
             self.agents[staff_no] = aid
             if left is not None:
@@ -695,7 +696,7 @@ class _Gen:
     def make_customers(self) -> None:
         from faker import Faker
 
-        from csdesk.text import pinyin_initials
+        from csdesk.domain.text import pinyin_initials
 
         rng = self.rng
         faker = Faker("zh_CN")
@@ -740,7 +741,7 @@ class _Gen:
 
         # Customers registered over three years; some in the last 90 days.
         created = []
-        for i in range(n_cust):
+        for _i in range(n_cust):
             if rng.random() < 0.1:
                 created.append(self.now - self.ri(1, DAYS) * 86400 - self.ri(0, 86399))
             else:
@@ -841,7 +842,7 @@ class _Gen:
         hours, cum = range(24), list(accumulate(HOUR_WEIGHTS))
         out = []
         limit = self.now - 60
-        for _ in range(count):
+        for _n in range(count):
             for _try in range(50):
                 h = hours[bisect.bisect(cum, rng.random() * cum[-1])]
                 e = midnight + h * 3600 + self.rr(3600)
@@ -882,7 +883,6 @@ class _Gen:
         self.make_customers()
         self.progress(_("{n} customers written").format(n=self.n_cust))
         plan = self.plan_days()
-        rng = self.rng
         # Slots: (time, override).  Coverage overrides go to random daytime slots; the
         # scenario adds recent matters for agent 1001 and the supervisor.
         slots: list[list[tuple[int, dict | None]]] = []
@@ -911,7 +911,6 @@ class _Gen:
 
     def make_day(self, day: date, midnight: int, days_ago: int, day_slots) -> None:
         rng = self.rng
-        tz = self.tz
         ymd = day.strftime("%Y%m%d")
         n = len(day_slots)
         first_ct = self.reserve(f"CT{ymd}", n) if n else 0
@@ -1456,14 +1455,13 @@ class _Gen:
         self.write("handoverremark", remarks)
 
     def make_problem_logs(self) -> None:
-        rng = self.rng
         rows = []
         for staff_no, *_rest in STAFF:
             if STAFF_ROLE[staff_no] != "agent":
                 continue
             start = max(self.hired_at[staff_no], self.now - DAYS * 86400)
             end = self.left_at.get(staff_no, self.now)
-            for _ in range(self.ri(4, 9)):
+            for _n in range(self.ri(4, 9)):
                 kind, words = self.pick(PROBLEMS)
                 rows.append({**self.defaults["problemlog"], "agent_id": self.agents[staff_no],
                              "at": self.ts(self.ri(start, end)), "kind": kind, "text": words})
@@ -1618,10 +1616,10 @@ SCENARIO: tuple[dict, ...] = (
 
 
 def _search_index_loader():
-    """``csdesk.search_index.bulk_loading`` if that module exists (it maintains the FTS index)."""
-    if importlib.util.find_spec("csdesk.search_index") is None:
+    """``csdesk.store.search_index.bulk_loading`` if that module exists (it maintains the FTS index)."""
+    if importlib.util.find_spec("csdesk.store.search_index") is None:
         return None
-    from csdesk import search_index
+    from csdesk.store import search_index
 
     return getattr(search_index, "bulk_loading", None)
 
@@ -1657,7 +1655,7 @@ def _try_pragma(raw, pragma: str) -> None:
     """Run a pragma that needs the database to itself; give up at once if it is not."""
     import sqlite3
 
-    from csdesk.db import BUSY_TIMEOUT_MS
+    from csdesk.store.engine import BUSY_TIMEOUT_MS
 
     raw.execute("PRAGMA busy_timeout = 0")
     try:
@@ -1854,7 +1852,7 @@ def _generate_in_worker(conn: Connection, contacts: int, seed: int | None, now: 
                     return
         except EOFError:
             items.put(("eof",))
-        except BaseException as exc:  # noqa: BLE001  (handed to the writing thread)
+        except BaseException as exc:
             items.put(("error", f"{type(exc).__name__}: {exc}"))
 
     reader = threading.Thread(target=read, name="csdesk-demo-reader", daemon=True)

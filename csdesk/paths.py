@@ -26,7 +26,7 @@ def config_file() -> Path:
 
 
 def default_db_path() -> Path:
-    return data_dir() / "csdesk.db"
+    return data_dir() / "csdesk.store.engine"
 
 
 def demo_db_path() -> Path:

@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from datetime import datetime
 from typing import Any
 
 from textual import work
@@ -100,8 +99,8 @@ class CsdeskApp(App):
     def _open_database(self) -> None:
         try:
             from csdesk.config import load_settings
-            from csdesk.db import CONSOLE_CACHE_KIB, DatabaseProblem, open_database, read_session
             from csdesk.services.accounts import count_agents
+            from csdesk.services.database import CONSOLE_CACHE_KIB, DatabaseProblem, open_database, read_session
             from csdesk.services.reference import shifts
 
             settings = load_settings()
@@ -113,7 +112,7 @@ class CsdeskApp(App):
         except DatabaseProblem as exc:
             self.post_message(DatabaseFailed(str(exc)))
             return
-        except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
+        except Exception as exc:
             self.post_message(DatabaseFailed(_("cannot open the database: {error}").format(error=exc)))
             return
         self.post_message(DatabaseReady(engine, has_accounts, shift_list))
@@ -195,20 +194,20 @@ class CsdeskApp(App):
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:
         """A read session on the console's database (use it inside a thread worker)."""
-        from csdesk.db import read_session
+        from csdesk.services.database import read_session
 
         return read_session(self.engine)
 
     def db_write(self) -> AbstractContextManager:
         """A ``BEGIN IMMEDIATE`` write session (use it inside a thread worker)."""
-        from csdesk.db import write_session
+        from csdesk.services.database import write_session
 
         return write_session(self.engine)
 
     def current_shift(self):
         from csdesk.services.reference import current_shift
 
-        return current_shift(self.shifts, datetime.now().astimezone().strftime("%H:%M")) if self.shifts else None
+        return current_shift(self.shifts) if self.shifts else None
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -267,7 +267,7 @@ class IntakeScreen(Screen):
                 cats = categories(session)
                 deps = departments(session)
             scripts = load_scripts()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+        except Exception as exc:
             self.app.call_from_thread(self.status, _("Cannot load the categories: {error}").format(error=exc), True)
             return
         self.post_message(ReferenceLoaded(cats, deps, scripts))
@@ -458,7 +458,7 @@ class IntakeScreen(Screen):
         self._schedule_draft()
 
     def _category_changed(self) -> None:
-        from csdesk.services.intake import default_outcome
+        from csdesk.domain.rules import default_outcome
 
         category = self.text("category")
         subs = [(c.code, c.name) for c in self.categories if c.parent_code == category and category]
@@ -476,12 +476,9 @@ class IntakeScreen(Screen):
         self.show_card()
 
     def _set_outcomes(self) -> None:
-        from csdesk.domain import Outcome
+        from csdesk.domain.rules import allowed_outcomes
 
-        category = self.text("category")
-        outcomes = list(Outcome)
-        if category == "complaint":  # agents do not settle complaints alone
-            outcomes = [Outcome.ESCALATED, Outcome.WORK_ORDER]
+        outcomes = allowed_outcomes(self.text("category"))  # agents do not settle complaints alone
         current = self.bar("outcome").value
         self.bar("outcome").set_options([(o.value, o.label) for o in outcomes],
                                         current if current in [o.value for o in outcomes] else None)
@@ -490,11 +487,10 @@ class IntakeScreen(Screen):
         self._outcome_changed()
 
     def _default_department(self) -> None:
-        code = self.text("subtype") or self.text("category")
-        dep = next((c.department_code for c in self.categories if c.code == code and c.department_code), None)
-        if dep is None:
-            dep = next((c.department_code for c in self.categories
-                        if c.code == self.text("category") and c.department_code), None)
+        from csdesk.domain.rules import default_department
+
+        routing = {c.code: c.department_code for c in self.categories}
+        dep = default_department(routing, self.text("subtype") or self.text("category"))
         if dep and self.text("outcome") != "referred":
             self.bar("department").value = dep
 
@@ -503,7 +499,9 @@ class IntakeScreen(Screen):
         self.query_one("#department-box").display = outcome in ("work_order", "referred")
         self.query_one("#referral-box").display = outcome == "referred"
         self.query_one("#promise-box").display = outcome == "promised"
-        auto = self.text("category") == "complaint" or self.text("urgency") in ("urgent", "critical")
+        from csdesk.domain.rules import escalates_by_itself
+
+        auto = escalates_by_itself(self.text("category"), self.text("urgency") or "normal")
         self.query_one("#escalate-box").display = outcome == "escalated" or auto
         if outcome == "referred" and not self.text("referral_contact"):
             dep = next((d for d in self.departments if d.code == self.text("department")), None)
@@ -531,7 +529,7 @@ class IntakeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="intake-phone", exit_on_error=False)
     def _check_phone(self, value: str) -> None:
-        from csdesk.phones import PhoneError, parse_phone
+        from csdesk.domain.phones import PhoneError, parse_phone
 
         try:
             parse_phone(value)
@@ -809,7 +807,7 @@ class IntakeScreen(Screen):
         except IntakeInvalid as exc:
             self.post_message(SaveFailed(exc.errors))
             return
-        except Exception as exc:  # noqa: BLE001 - the agent sees one line; the form keeps its text
+        except Exception as exc:
             from csdesk.services.callbacks import QueueError
 
             if isinstance(exc, QueueError):
@@ -879,7 +877,7 @@ class IntakeScreen(Screen):
     def show_error(self, name: str, text: str) -> None:
         try:
             widget = self.query_one(f"#{name}-error", Static)
-        except Exception:  # noqa: BLE001 - a field this screen does not show
+        except Exception:
             self.status(text, error=True)
             return
         widget.update(text)
@@ -891,7 +889,7 @@ class IntakeScreen(Screen):
             return
         try:
             widget = self.query_one(f"#{name}-error", Static)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return
         if widget.display:
             widget.update("")
@@ -983,7 +981,7 @@ class IntakeScreen(Screen):
                     discard_draft(session, self.app.agent.id, DRAFT_KIND)
                 else:
                     save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
-        except Exception as exc:  # noqa: BLE001 - the next keystroke tries again
+        except Exception as exc:
             self.app.call_from_thread(self.status, _("Draft not saved: {error}").format(error=exc), True)
 
     @work(thread=True, group="intake-draft-discard", exit_on_error=False)
@@ -1000,7 +998,7 @@ class IntakeScreen(Screen):
         try:
             with self.app.db_read() as session:
                 draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
-        except Exception:  # noqa: BLE001 - no draft to offer; typing goes on being saved
+        except Exception:
             draft = None
         self.post_message(DraftFound(draft))
 
@@ -1081,7 +1079,7 @@ class IntakeScreen(Screen):
         try:
             with self.app.db_read() as session:
                 items = my_queue(session, self.app.agent)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.post_message(QueueLoaded([], str(exc)))
             return
         self.post_message(QueueLoaded(items))
@@ -1112,7 +1110,7 @@ class IntakeScreen(Screen):
     @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _take_callback(self, callback_id: int) -> None:
         from csdesk.services.callbacks import get_callback
-        from csdesk.services.intake import customer_card, Recognition
+        from csdesk.services.intake import Recognition, customer_card
 
         with self.app.db_read() as session:
             info = get_callback(session, callback_id)

@@ -186,7 +186,7 @@ class LogScreen(Screen):
         if self._watch is not None:
             try:
                 self._watch.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             self._watch = None
 
@@ -234,7 +234,7 @@ class LogScreen(Screen):
                     page = reg.page_after(session, q, cursor, limit=n, full_phones=full)
                 else:
                     page = reg.page_after(session, q, None, limit=n, full_phones=full)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback on the desk
+        except Exception as exc:
             self.post_message(self.PageLoaded(seq, None, where, keep_id, offset, categories, str(exc)))
             return
         self.post_message(self.PageLoaded(seq, page, where, keep_id, offset, categories))
@@ -326,7 +326,7 @@ class LogScreen(Screen):
             with self.app.db_read() as session:
                 offset = reg.count_newer(session, q, first_cursor) if first_cursor is not None else None
                 total = reg.count(session, q) if need_total else None
-        except Exception:  # noqa: BLE001
+        except Exception:
             return
         self.post_message(self.CountLoaded(seq, total, offset))
 
@@ -482,8 +482,8 @@ class LogScreen(Screen):
         if d.identity_verified is not None:
             rows.append((_("Identity checked"), (_("yes") if d.identity_verified else _("no")) +
                          (f" ({d.verified_by})" if d.verified_by else "")))
-        for label, value in rows:
-            grid.add_row(label, Text(value or "—"))
+        for heading, value in rows:
+            grid.add_row(heading, Text(value or "—"))
         if d.handling_steps:
             grid.add_row(_("Handling"), Text("\n".join(d.handling_steps)))
         body.update(grid)
@@ -687,7 +687,7 @@ class LogScreen(Screen):
         try:
             with self.app.db_write() as session:
                 phone = reg.reveal_phone(session, contact_id, self.app.agent)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.post_message(self.ExportProgress(0, None, error=str(exc)))
             return
         self.post_message(self.Revealed(contact_id, phone))
@@ -718,7 +718,7 @@ class LogScreen(Screen):
             cur.close()
             changed = self._data_version is not None and version != self._data_version
             self._data_version = version
-        except Exception:  # noqa: BLE001 - try again on the next tick
+        except Exception:
             self._watch = None
         finally:
             self._polling = False
@@ -777,7 +777,7 @@ class LogScreen(Screen):
                                   progress=lambda n: self.post_message(self.ExportProgress(n, total)))
             with self.app.db_write() as session:
                 reg.record_export(session, self.app.agent, q, result.rows, request.fmt, str(request.path))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.post_message(self.ExportProgress(0, None, finished=True, error=str(exc)))
             return
         self.post_message(self.ExportProgress(result.rows, result.rows, finished=True, path=str(result.path)))

@@ -121,8 +121,8 @@ class LoginScreen(Screen):
 
     @work(thread=True, exclusive=True, group="login")
     def _login(self, staff_no: str, password: str) -> None:
-        from csdesk.db import write_session
         from csdesk.services.accounts import LoginFailed, authenticate
+        from csdesk.services.database import write_session
 
         try:
             with write_session(self.app.engine) as session:
@@ -134,9 +134,9 @@ class LoginScreen(Screen):
 
     @work(thread=True, exclusive=True, group="login")
     def _create_first(self, staff_no: str, name: str, password: str) -> None:
-        from csdesk.db import write_session
         from csdesk.domain import Role
         from csdesk.services.accounts import AccountError, add_agent, count_agents
+        from csdesk.services.database import write_session
 
         try:
             with write_session(self.app.engine) as session:
@@ -176,8 +176,8 @@ class LockScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True)
     def _check(self, password: str) -> None:
-        from csdesk.db import read_session
         from csdesk.services.accounts import LoginFailed, authenticate
+        from csdesk.services.database import read_session
 
         try:
             with read_session(self.app.engine) as session:

@@ -153,7 +153,7 @@ class PageTable(Widget, can_focus=True):
         self.refresh()
 
     # ------------------------------------------------------------------ cursor
-    def move_cursor(self, *, row: int, animate: bool = False) -> None:  # noqa: ARG002 - DataTable's signature
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
         self.cursor_row = row  # validate_cursor_row keeps it on the page
 
     def validate_cursor_row(self, row: int) -> int:

@@ -29,7 +29,7 @@ def fmt_span(seconds: int) -> str:
 
 
 def mask_phone(number: str) -> str:
-    from csdesk.phones import mask
+    from csdesk.domain.phones import mask
 
     return mask(number)
 

@@ -7,6 +7,7 @@ writes the real user's files.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,14 +33,67 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     set_language("en")
 
 
+def _cheap_hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch, request):
+    """Logins verify a cheap argon2 hash (the production parameters cost 0.1-0.3 s a
+    login); tests marked ``real_hashing`` keep the real ones."""
+    if request.node.get_closest_marker("real_hashing"):
+        return
+    import csdesk.services.accounts as accounts
+
+    monkeypatch.setattr(accounts, "_hasher", _cheap_hasher())
+
+
+@pytest.fixture(scope="session")
+def desk_template(tmp_path_factory):
+    """One migrated database with the three demo roles, made once per test process;
+    each test gets a copy (migrating and hashing cost about half a second)."""
+    import csdesk.services.accounts as accounts
+    from csdesk.domain import Role
+    from csdesk.services.accounts import add_agent
+    from csdesk.store.engine import open_database, write_session
+
+    home = tmp_path_factory.mktemp("desk-template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", _cheap_hasher())
+        mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        mp.setenv("XDG_DATA_HOME", str(home / "data"))
+        mp.setenv("CSDESK_CONFIG", str(home / "config" / "csdesk" / "config.toml"))
+        path = home / "template.db"
+        engine = open_database(str(path))
+        with write_session(engine) as session:
+            add_agent(session, "1001", "张敏", DEMO_PASSWORD, Role.AGENT)
+            add_agent(session, "2001", "李强", DEMO_PASSWORD, Role.SUPERVISOR)
+            add_agent(session, "9001", "王芳", DEMO_PASSWORD, Role.MANAGER)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+    return path
+
+
 @pytest.fixture
-def db_path(tmp_path) -> Path:
-    return tmp_path / "desk.db"
+def db_path(tmp_path, desk_template) -> Path:
+    """A copy of the template: migrated, with agent 1001, supervisor 2001, manager 9001."""
+    path = tmp_path / "desk.db"
+    shutil.copyfile(desk_template, path)
+    return path
+
+
+@pytest.fixture
+def empty_db_path(tmp_path) -> Path:
+    """A path where no database exists yet."""
+    return tmp_path / "new.db"
 
 
 @pytest.fixture
 def engine(db_path):
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
 
     engine = open_database(str(db_path))
     yield engine
@@ -48,18 +102,12 @@ def engine(db_path):
 
 @pytest.fixture
 def agents(engine):
-    """Agent 1001, supervisor 2001, manager 9001 (password 'demo'), as AgentInfo by staff number."""
-    from csdesk.db import write_session
-    from csdesk.domain import Role
-    from csdesk.services.accounts import add_agent
+    """Agent 1001, supervisor 2001, manager 9001 (password 'demo'), as Actors by staff number."""
+    from csdesk.services.accounts import get_agent
+    from csdesk.store.engine import read_session
 
-    with write_session(engine) as session:
-        made = {
-            "1001": add_agent(session, "1001", "张敏", DEMO_PASSWORD, Role.AGENT),
-            "2001": add_agent(session, "2001", "李强", DEMO_PASSWORD, Role.SUPERVISOR),
-            "9001": add_agent(session, "9001", "王芳", DEMO_PASSWORD, Role.MANAGER),
-        }
-    return made
+    with read_session(engine) as session:
+        return {staff_no: get_agent(session, staff_no) for staff_no in ("1001", "2001", "9001")}
 
 
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:

@@ -7,12 +7,18 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from csdesk.db import read_session, write_session
 from csdesk.domain import Role
-from csdesk.models import Agent
 from csdesk.services.accounts import (
-    AccountError, LoginFailed, add_agent, authenticate, list_agents, set_active, set_password,
+    AccountError,
+    LoginFailed,
+    add_agent,
+    authenticate,
+    list_agents,
+    set_active,
+    set_password,
 )
+from csdesk.store.engine import read_session, write_session
+from csdesk.store.models import Agent
 
 
 def test_passwords_are_argon2_hashes_never_plain(engine, agents):
@@ -62,6 +68,6 @@ def test_roles_and_new_staff(engine, agents):
     assert agents["2001"].is_supervisor and agents["9001"].is_supervisor and not agents["1001"].is_supervisor
     with write_session(engine) as session:
         veteran = add_agent(session, "1009", "老员工", "secret", Role.AGENT, date.today() - timedelta(days=800))
-    assert agents["1001"].is_new_staff()
-    assert not veteran.is_new_staff()
+    assert agents["1001"].is_new_staff(date.today())
+    assert not veteran.is_new_staff(date.today())
     assert Role.parse("客服主管") is Role.SUPERVISOR and Role.parse("Manager") is Role.MANAGER

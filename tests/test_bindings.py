@@ -6,9 +6,10 @@ import importlib
 import inspect
 import pkgutil
 
-import screens
 from textual.binding import Binding
 from textual.dom import DOMNode
+
+import screens
 
 
 def all_bindings():

@@ -42,16 +42,16 @@ def test_database_location(tmp_path):
     import os
     from pathlib import Path
 
-    assert default_db_path() == Path(os.environ["XDG_DATA_HOME"]) / "csdesk" / "csdesk.db"
+    assert default_db_path() == Path(os.environ["XDG_DATA_HOME"]) / "csdesk" / "csdesk.store.engine"
     assert db_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     assert db_url("postgresql+psycopg://desk@db/csdesk") == "postgresql+psycopg://desk@db/csdesk"
     assert (reference_data_dir() / "categories.toml").is_file()
 
 
 def test_a_site_file_overrides_shipped_reference_data(engine):
-    from csdesk.db import read_session, upgrade
     from csdesk.paths import config_dir
     from csdesk.services.reference import departments
+    from csdesk.store.engine import read_session, upgrade
 
     config_dir().mkdir(parents=True, exist_ok=True)
     (config_dir() / "departments.toml").write_text(

@@ -13,8 +13,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from csdesk import numbers
-from csdesk.db import DatabaseProblem, SchemaState, make_engine, open_database, schema_info, upgrade, write_session
+from csdesk.store import numbers
+from csdesk.store.engine import (
+    DatabaseProblem,
+    SchemaState,
+    make_engine,
+    open_database,
+    schema_info,
+    upgrade,
+    write_session,
+)
 
 
 def test_every_connection_has_the_pragmas(engine):
@@ -126,8 +134,8 @@ def test_refuses_a_file_that_is_not_a_database(tmp_path):
 
 
 def test_times_are_stored_utc_and_come_back_aware(engine, agents):
-    from csdesk.db import read_session
-    from csdesk.models import Callback
+    from csdesk.store.engine import read_session
+    from csdesk.store.models import Callback
 
     local = datetime(2026, 11, 22, 9, 30, 15, tzinfo=timezone(timedelta(hours=8)))
     with write_session(engine) as session:
@@ -143,7 +151,7 @@ def test_times_are_stored_utc_and_come_back_aware(engine, agents):
 def test_importing_the_packages_has_no_side_effects(tmp_path):
     code = (
         "import os, sys; os.environ['XDG_DATA_HOME']=sys.argv[1]; os.environ['XDG_CONFIG_HOME']=sys.argv[1];"
-        "import csdesk, csdesk.models, csdesk.db, csdesk.cli, csdesk.services.accounts, screens.app;"
+        "import csdesk, csdesk.store.models, csdesk.store.engine, csdesk.cli, csdesk.services.accounts, screens.app;"
         "print(sorted(os.listdir(sys.argv[1])))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)

@@ -30,7 +30,7 @@ def demo_db(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
         from csdesk.clock import _zone
-        from csdesk.db import open_database
+        from csdesk.store.engine import open_database
 
         _zone.cache_clear()
         path = tmp_path_factory.mktemp("demo") / "demo.db"
@@ -60,7 +60,7 @@ def stored(moment: datetime) -> str:
 
 
 def test_every_channel_category_urgency_and_outcome_is_present(con):
-    from csdesk.refdata import load_toml
+    from csdesk.store.refdata import load_toml
 
     assert values(con, "SELECT channel FROM contact") == {c.value for c in Channel}
     assert values(con, "SELECT urgency FROM contact") == {u.value for u in Urgency}
@@ -142,8 +142,8 @@ def test_a_real_desk_day_most_contacts_between_nine_and_eleven(con):
 
 
 def test_demo_accounts_log_in_and_staff_are_realistic(demo_db):
-    from csdesk.db import write_session
     from csdesk.services.accounts import LoginFailed, authenticate, list_agents
+    from csdesk.store.engine import write_session
 
     engine = demo_db[0]
     with write_session(engine) as session:
@@ -163,7 +163,7 @@ def test_demo_accounts_log_in_and_staff_are_realistic(demo_db):
 
 
 def test_customers_have_phones_units_and_initials(con):
-    from csdesk.text import pinyin_initials
+    from csdesk.domain.text import pinyin_initials
 
     rows = con.execute("SELECT id, code, name, name_initials, building, unit, room, unit_key FROM customer").fetchall()
     assert rows
@@ -190,8 +190,8 @@ def test_customers_have_phones_units_and_initials(con):
 
 def test_numbers_follow_the_formats_are_unique_and_the_counters_moved_on(demo_db, con):
     from csdesk.clock import to_local
-    from csdesk.db import write_session
-    from csdesk.numbers import allocate, allocate_customer_code
+    from csdesk.store.engine import write_session
+    from csdesk.store.numbers import allocate, allocate_customer_code
 
     for table, pattern in (("contact", r"CT(\d{8})-\d{4,}"), ("workorder", r"WO(\d{8})-\d{4,}"),
                            ("complaint", r"CP(\d{8})-\d{4,}")):
@@ -222,8 +222,8 @@ def test_meta_marks_the_database_as_demo(demo_db, con):
 
 
 def test_rows_read_back_through_the_models_and_keys_hold(demo_db, con):
-    import csdesk.models as m
-    from csdesk.db import read_session
+    import csdesk.store.models as m
+    from csdesk.store.engine import read_session
 
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     with read_session(demo_db[0]) as session:
@@ -241,7 +241,7 @@ def test_rows_read_back_through_the_models_and_keys_hold(demo_db, con):
 def test_the_fast_timestamp_is_exactly_what_utcdatetime_stores():
     from sqlalchemy.dialects import sqlite
 
-    from csdesk.models import Contact
+    from csdesk.store.models import Contact
 
     dialect = sqlite.dialect()
     column_type = Contact.__table__.c.received_at.type
@@ -260,9 +260,9 @@ def test_the_fast_timestamp_is_exactly_what_utcdatetime_stores():
 def test_the_search_index_covers_the_demo_contacts(demo_db, con):
     import importlib.util
 
-    if importlib.util.find_spec("csdesk.search_index") is None:
+    if importlib.util.find_spec("csdesk.store.search_index") is None:
         pytest.skip("no search index in this build")
-    from csdesk import search_index
+    from csdesk.store import search_index
 
     assert demo_db[2].search_index
     indexed = con.execute(f"SELECT count(*) FROM {search_index.FTS_TABLE}").fetchone()[0]
@@ -276,7 +276,7 @@ def test_the_search_index_covers_the_demo_contacts(demo_db, con):
 
 
 def test_indexes_come_back_exactly_after_a_bulk_load(tmp_path):
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
 
     plain = open_database(str(tmp_path / "plain.db"))
     loaded = open_database(str(tmp_path / "loaded.db"))
@@ -292,7 +292,7 @@ def test_indexes_come_back_exactly_after_a_bulk_load(tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_data_whichever_process_generates(tmp_path):
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
 
     dbs = []
     for name, parallel in (("one.db", False), ("two.db", True)):
@@ -308,15 +308,15 @@ def test_same_seed_same_data_whichever_process_generates(tmp_path):
     assert dbs[0].execute(schema).fetchall() == dbs[1].execute(schema).fetchall()
     import importlib.util
 
-    if importlib.util.find_spec("csdesk.search_index") is not None:  # indexed in steps, all of it
-        from csdesk.search_index import FTS_TABLE
+    if importlib.util.find_spec("csdesk.store.search_index") is not None:  # indexed in steps, all of it
+        from csdesk.store.search_index import FTS_TABLE
 
         for db in dbs:
             assert db.execute(f"SELECT count(*) FROM {FTS_TABLE}").fetchone()[0] == 150
 
 
 def test_even_the_smallest_demo_has_everything(tmp_path):
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
 
     engine = open_database(str(tmp_path / "small.db"))
     demo.generate(engine, demo.MIN_CONTACTS, seed=11, now=NOW)
@@ -415,7 +415,7 @@ def test_cli_refuses_a_database_with_real_records(tmp_path):
 
 
 def test_cli_finishes_a_demo_load_that_was_interrupted(tmp_path):
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
 
     target = tmp_path / "half.db"
     engine = open_database(str(target))

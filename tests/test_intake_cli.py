@@ -10,10 +10,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from csdesk.cli import app
-from csdesk.db import read_session
-from csdesk.models import Callback, Contact, Customer, WorkOrder
-from tests.test_intake_support import (  # noqa: F401 (fixtures)
-    agents, cheap_password_hashing, db_path, engine, intake_template)
+from csdesk.store.engine import read_session
+from csdesk.store.models import Callback, Contact, Customer, WorkOrder
 
 runner = CliRunner()
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 from textual import events
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from csdesk.clock import now as utcnow
-from csdesk.db import read_session, write_session
-from csdesk.models import Callback, Complaint, Contact, Customer, Draft, Escalation, WorkOrder
 from csdesk.services import intake as svc
+from csdesk.store.engine import read_session, write_session
+from csdesk.store.models import Callback, Complaint, Contact, Customer, Draft, Escalation, WorkOrder
 from screens.intake import IntakeScreen
 from screens.intake_widgets import ConfirmModal
 from tests.conftest import login, wait_for
-from tests.test_intake_support import (  # noqa: F401 (fixtures)
-    agents, cheap_password_hashing, db_path, engine, intake_template)
 
 SIZE = (130, 45)
 

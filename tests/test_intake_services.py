@@ -8,8 +8,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from csdesk.db import read_session, write_session
-from csdesk.models import (
+from csdesk.services import callbacks as cb
+from csdesk.services import drafts
+from csdesk.services import intake as svc
+from csdesk.services.intake import IntakeForm, IntakeInvalid
+from csdesk.store.engine import read_session, write_session
+from csdesk.store.models import (
     AuditLog,
     Callback,
     Complaint,
@@ -21,12 +25,6 @@ from csdesk.models import (
     WorkOrder,
     WorkOrderEvent,
 )
-from csdesk.services import callbacks as cb
-from csdesk.services import drafts
-from csdesk.services import intake as svc
-from csdesk.services.intake import IntakeForm, IntakeInvalid
-from tests.test_intake_support import (  # noqa: F401 (fixtures)
-    agents, cheap_password_hashing, db_path, engine, intake_template)
 
 
 def save(engine, agent, **kw):

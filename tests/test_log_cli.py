@@ -58,8 +58,8 @@ def test_search_filters_and_nothing_found(cli_db):
 def test_full_numbers_need_a_supervisor_account_and_are_audited(cli_db, engine):
     from sqlmodel import select
 
-    from csdesk.db import read_session
-    from csdesk.models import AuditLog
+    from csdesk.store.engine import read_session
+    from csdesk.store.models import AuditLog
 
     db = cli_db[0]
     r = run("log", "search", "张三", "--db", db, "--full")
@@ -95,8 +95,8 @@ def test_export_xlsx_reads_back_the_same_rows(cli_db, engine, tmp_path):
     from openpyxl import load_workbook
 
     from csdesk.clock import local
-    from csdesk.db import read_session
     from csdesk.services import register as reg
+    from csdesk.store.engine import read_session
 
     db = cli_db[0]
     target = tmp_path / "nov.xlsx"

@@ -213,8 +213,8 @@ async def test_search_box_kinds_and_hostile_input(make_app, data):
 
 async def test_detail_pane_and_links_open_the_records(make_app, engine, agents, data):
     from csdesk.clock import local
-    from csdesk.db import write_session
-    from csdesk.models import Callback, Complaint, Contact, WorkOrder
+    from csdesk.store.engine import write_session
+    from csdesk.store.models import Callback, Complaint, Contact, WorkOrder
     from screens.log_dialogs import ChoiceScreen, RecordScreen
 
     with write_session(engine) as s:
@@ -238,7 +238,7 @@ async def test_detail_pane_and_links_open_the_records(make_app, engine, agents, 
         assert screen.detail.handling_steps[1] == "2. 通知工程部上门"
         assert screen.query_one(RegisterTable).get_row_at(0)[10].plain == "WO20261120-0001"
         # a link button opens the work order
-        await pilot.click("#link-work_order-%d" % screen.detail.links[0].id)
+        await pilot.click(f"#link-work_order-{screen.detail.links[0].id}")
         await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen))
         assert app.screen.record.title == "Work order WO20261120-0001"
         assert ("To do", "修水管") in app.screen.record.fields
@@ -267,8 +267,8 @@ async def test_detail_pane_and_links_open_the_records(make_app, engine, agents, 
 async def test_reveal_is_deliberate_and_audited(make_app, engine, data, agents):
     from sqlmodel import select
 
-    from csdesk.db import read_session
-    from csdesk.models import AuditLog
+    from csdesk.store.engine import read_session
+    from csdesk.store.models import AuditLog
     from screens.log_dialogs import ConfirmScreen
 
     app = make_app(screen="log")
@@ -302,7 +302,7 @@ async def test_supervisor_sees_full_numbers_without_reveal(make_app, data):
 
 async def test_live_refresh_from_another_connection_keeps_the_selection(make_app, db_path, data, agents):
     from csdesk.clock import local
-    from csdesk.db import make_engine, write_session
+    from csdesk.store.engine import make_engine, write_session
     from tests.test_register_data import make_contact
 
     app = make_app(screen="log")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from textual.widgets import Static
 
 from csdesk.clock import now
-from csdesk.db import write_session
+from csdesk.store.engine import write_session
 from screens.log import LogScreen, RegisterTable
 from tests.conftest import login, wait_for
 from tests.test_register_data import make_contact

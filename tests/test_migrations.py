@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import csdesk.models  # noqa: F401
-from csdesk.db import include_in_autogenerate
+import csdesk.store.models  # noqa: F401
+from csdesk.store.engine import include_in_autogenerate
 
 
 def test_migrations_match_the_models(engine):
@@ -26,7 +26,7 @@ def test_the_search_index_tables_exist_but_are_not_models(engine):
 def test_known_revisions_agree_with_alembic(engine):
     from alembic.script import ScriptDirectory
 
-    from csdesk.db import alembic_config, known_revisions
+    from csdesk.store.engine import alembic_config, known_revisions
 
     script = ScriptDirectory.from_config(alembic_config(engine))
     revisions, head = known_revisions()
@@ -34,7 +34,7 @@ def test_known_revisions_agree_with_alembic(engine):
     assert head == script.get_current_head()
     # one line of revisions: each revises the one before
     ordered = sorted(revisions)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in zip(ordered, ordered[1:], strict=False):
         assert script.get_revision(after).down_revision == before
 
 
@@ -42,7 +42,7 @@ def test_opening_a_current_database_does_not_import_alembic(db_path, engine):
     import subprocess
     import sys
 
-    code = ("import sys; from csdesk.db import open_database; open_database(sys.argv[1]);"
+    code = ("import sys; from csdesk.store.engine import open_database; open_database(sys.argv[1]);"
             "print('alembic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from csdesk.clock import fmt, local
-from csdesk.db import read_session, write_session
-from csdesk.models import Complaint, Contact, Customer, CustomerPhone
-from csdesk.numbers import allocate, allocate_customer_code
+from csdesk.store.engine import read_session, write_session
+from csdesk.store.models import Complaint, Contact, Customer, CustomerPhone
+from csdesk.store.numbers import allocate, allocate_customer_code
 
 CONSULTATION = {
     "channel": "online",

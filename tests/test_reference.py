@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from csdesk.db import read_session
 from csdesk.i18n import set_language
 from csdesk.services.reference import ShiftInfo, categories, current_shift, departments, fee_schedule, shifts
+from csdesk.store.engine import read_session
 
 
 def test_seeded_categories_departments_shifts_and_fees(engine):
@@ -31,21 +31,28 @@ def test_names_follow_the_language(engine):
         assert {c.code: c.name for c in categories(session)}["repair"] == "Repair request"
 
 
-def test_current_shift_by_local_time_including_across_midnight():
+def test_current_shift_by_local_time_including_across_midnight(monkeypatch):
+    monkeypatch.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
+    from csdesk.clock import local
+
     day = ShiftInfo("day", "白班", "09:00", "18:00")
     night = ShiftInfo("night", "晚班", "18:00", "23:00")
     late = ShiftInfo("late", "夜班", "22:00", "06:00")
-    assert current_shift([day, night], "09:00") is day
-    assert current_shift([day, night], "17:59") is day
-    assert current_shift([day, night], "18:00") is night
-    assert current_shift([day, night], "23:30") is None
-    assert current_shift([day, late], "23:30") is late
-    assert current_shift([day, late], "05:59") is late
-    assert current_shift([day, late], "06:00") is None
+
+    def at(hour, minute):
+        return local(2026, 11, 22, hour, minute)
+
+    assert current_shift([day, night], at(9, 0)) is day
+    assert current_shift([day, night], at(17, 59)) is day
+    assert current_shift([day, night], at(18, 0)) is night
+    assert current_shift([day, night], at(23, 30)) is None
+    assert current_shift([day, late], at(23, 30)) is late
+    assert current_shift([day, late], at(5, 59)) is late
+    assert current_shift([day, late], at(6, 0)) is None
 
 
 def test_equal_values_in_different_vocabularies_keep_their_own_labels():
-    from csdesk.domain import ContactStatus, EscalationReason, Outcome, OrderStatus, Urgency
+    from csdesk.domain import ContactStatus, EscalationReason, OrderStatus, Outcome, Urgency
 
     assert (Urgency.URGENT.zh, EscalationReason.URGENT.zh) == ("紧急", "紧急事项")
     assert (ContactStatus.OPEN.label, OrderStatus.OPEN.label) == ("open", "new")

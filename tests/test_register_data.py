@@ -40,7 +40,7 @@ FILLER_TEXT = ["物业费缴费咨询", "门禁卡失效需要补办", "垃圾�
 
 
 def make_contact(number: str, received: datetime, agent_id: int, staff_no: str, **fields):
-    from csdesk.models import Contact
+    from csdesk.store.models import Contact
 
     values = dict(channel="phone", category="inquiry", urgency="normal", outcome="resolved", status="closed")
     values.update(fields)
@@ -49,7 +49,7 @@ def make_contact(number: str, received: datetime, agent_id: int, staff_no: str, 
 
 def seed(engine, agents, filler: int = 0, *, seed_value: int = 7) -> dict[str, int]:
     """Insert the known contacts (and ``filler`` random ones, older); return key -> contact id."""
-    from csdesk.db import write_session
+    from csdesk.store.engine import write_session
 
     agent = agents["1001"]
     other = agents["2001"]
@@ -71,7 +71,7 @@ def seed(engine, agents, filler: int = 0, *, seed_value: int = 7) -> dict[str, i
 
 def add_filler(engine, agents, n: int, *, seed_value: int = 7, start: datetime | None = None) -> None:
     """``n`` random older contacts, inserted in one transaction (triggers index them)."""
-    from csdesk.db import write_session
+    from csdesk.store.engine import write_session
 
     rnd = random.Random(seed_value)
     start = start or datetime(2025, 1, 1, tzinfo=UTC)
@@ -96,14 +96,20 @@ def add_filler(engine, agents, n: int, *, seed_value: int = 7, start: datetime |
 def quick_agents(engine) -> dict:
     """Agents 1001 (agent), 2001 (supervisor), 9001 (manager) without hashing passwords
     (for databases nobody logs in to)."""
-    from csdesk.db import write_session
-    from csdesk.models import Agent
+    from sqlmodel import select
+
     from csdesk.services.accounts import info
+    from csdesk.store.engine import write_session
+    from csdesk.store.models import Agent
 
     with write_session(engine) as session:
         made = {}
         for staff_no, name, role in (("1001", "张敏", "agent"), ("2001", "李强", "supervisor"),
                                      ("9001", "王芳", "manager")):
+            a = session.exec(select(Agent).where(Agent.staff_no == staff_no)).first()
+            if a is not None:  # the test database already has the demo roles
+                made[staff_no] = info(a)
+                continue
             a = Agent(staff_no=staff_no, name=name, role=role, password_hash="-")
             session.add(a)
             session.flush()

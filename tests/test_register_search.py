@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from csdesk import search_index as si
 from csdesk.clock import local
-from csdesk.db import read_session, write_session
 from csdesk.services import register as reg
+from csdesk.store import search_index as si
+from csdesk.store.engine import read_session, write_session
 from tests.test_register_data import add_filler, make_contact, seed
 
 
@@ -20,7 +20,7 @@ from tests.test_register_data import add_filler, make_contact, seed
 def shared(tmp_path_factory):
     """One populated database for the read-only tests of this module (built once)."""
     from csdesk.clock import _zone
-    from csdesk.db import open_database
+    from csdesk.store.engine import open_database
     from tests.test_register_data import quick_agents
 
     with pytest.MonkeyPatch.context() as mp:
@@ -253,7 +253,7 @@ def test_newest_first_by_received_time_not_by_id(engine, qa, fresh):
 
 
 def test_index_follows_insert_update_delete(engine, qa, fresh):
-    from csdesk.models import Contact
+    from csdesk.store.models import Contact
 
     assert ids_for(engine, reg.Query(search="煤气泄漏")) == []
     with write_session(engine) as s:
@@ -278,7 +278,7 @@ def test_index_follows_insert_update_delete(engine, qa, fresh):
 
 
 def test_bulk_loading_defers_indexing_and_restores_triggers(engine, qa, fresh):
-    from csdesk.models import Contact
+    from csdesk.store.models import Contact
 
     with engine.begin() as conn:
         with si.bulk_loading(conn):
@@ -306,7 +306,7 @@ def test_bulk_loading_defers_indexing_and_restores_triggers(engine, qa, fresh):
 def test_masking_and_reveal_is_audited(engine, qa, fresh):
     from sqlmodel import select
 
-    from csdesk.models import AuditLog
+    from csdesk.store.models import AuditLog
 
     with read_session(engine) as s:
         row = reg.page_after(s, reg.Query(search="13800138000")).rows[0]
@@ -325,7 +325,7 @@ def test_masking_and_reveal_is_audited(engine, qa, fresh):
 
 
 def test_detail_has_steps_and_links(engine, qa, fresh):
-    from csdesk.models import Callback, Complaint, Contact, WorkOrder
+    from csdesk.store.models import Callback, Complaint, Contact, WorkOrder
 
     with write_session(engine) as s:
         wo = WorkOrder(number="WO20261120-0001", customer_name="张三", description="修水管",

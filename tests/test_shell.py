@@ -40,8 +40,8 @@ async def test_login_wrong_password_says_so_without_saying_which(make_app):
 
 
 async def test_deactivated_agent_cannot_log_in(make_app, engine):
-    from csdesk.db import write_session
     from csdesk.services.accounts import set_active
+    from csdesk.store.engine import write_session
 
     with write_session(engine) as session:
         set_active(session, "1001", False)
@@ -67,12 +67,12 @@ async def test_agent_prefill_moves_focus_to_the_password(make_app):
         assert app.agent.role.value == "supervisor"
 
 
-async def test_empty_database_offers_the_first_manager_account(db_path):
+async def test_empty_database_offers_the_first_manager_account(empty_db_path):
     import sqlite3
 
     from screens.app import CsdeskApp
 
-    app = CsdeskApp(db=str(db_path))
+    app = CsdeskApp(db=str(empty_db_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None and app.screen.creating_first)
         await pilot.pause()  # the first-account fields are shown: let the layout move the button
@@ -87,12 +87,13 @@ async def test_empty_database_offers_the_first_manager_account(db_path):
         await wait_for(pilot, lambda: "differ" in str(screen.query_one("#login-error", Static).render()))
         assert app.agent is None
         screen.query_one("#confirm", Input).value = "s3cret"
+        await pilot.pause()  # the error line moved the button: click where it is now
         await pilot.click("#login-button")
         await wait_for(pilot, lambda: app.agent is not None)
         await pilot.pause()
         assert app.agent.role.value == "manager"
         assert app.current_mode in app.modes_ready  # the desk, not the login screen
-    assert sqlite3.connect(db_path).execute("SELECT staff_no, name, role FROM agent").fetchall() == [
+    assert sqlite3.connect(empty_db_path).execute("SELECT staff_no, name, role FROM agent").fetchall() == [
         ("9001", "王芳", "manager")]
 
 
@@ -165,8 +166,8 @@ async def test_lock_screen_needs_the_agents_password(make_app):
 
 async def test_overview_shows_todays_figures(make_app, engine, agents):
     from csdesk.clock import now
-    from csdesk.db import write_session
-    from csdesk.models import Callback
+    from csdesk.store.engine import write_session
+    from csdesk.store.models import Callback
 
     with write_session(engine) as session:
         session.add(Callback(kind="promised_reply", due_at=now(), agent_id=agents["1001"].id))

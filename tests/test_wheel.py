@@ -25,7 +25,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "screens/login.tcss" in names
     assert "csdesk/_data/categories.toml" in names
-    assert "csdesk/migrations/versions/0001_initial_schema.py" in names
+    assert "csdesk/store/migrations/versions/0001_initial_schema.py" in names
     assert "csdesk/locale/zh_CN/LC_MESSAGES/csdesk.mo" in names
 
     env_dir = tmp_path / "venv"

@@ -25,9 +25,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Add an account."""
-        from csdesk.db import write_session
         from csdesk.domain import Role
         from csdesk.services.accounts import AccountError, add_agent
+        from csdesk.store.engine import write_session
 
         try:
             parsed_role = Role.parse(role)
@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from csdesk.db import read_session
         from csdesk.services.accounts import list_agents
+        from csdesk.store.engine import read_session
 
         engine = open_db(ctx, db)
         with read_session(engine) as session:
@@ -71,8 +71,8 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Change an account's password."""
-        from csdesk.db import write_session
         from csdesk.services.accounts import AccountError, set_password
+        from csdesk.store.engine import write_session
 
         if password is None:
             password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
@@ -91,8 +91,8 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Deactivate an account (its records stay)."""
-        from csdesk.db import write_session
         from csdesk.services.accounts import AccountError, set_active
+        from csdesk.store.engine import write_session
 
         engine = open_db(ctx, db)
         try:

@@ -44,7 +44,7 @@ def resolve_db(ctx: typer.Context, db: str | None) -> str | None:
 
 def open_db(ctx: typer.Context, db: str | None = None, *, create: bool = True):
     """An engine for a ready database, or a one-line error."""
-    from csdesk.db import DatabaseProblem, open_database
+    from csdesk.store.engine import DatabaseProblem, open_database
 
     url = resolve_db(ctx, db)
     try:

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def upgrade_(ctx: typer.Context, db: DbOption = None) -> None:
         """Apply migrations (creates the database if it does not exist)."""
-        from csdesk.db import DatabaseProblem, make_engine, upgrade
+        from csdesk.store.engine import DatabaseProblem, make_engine, upgrade
 
         engine = make_engine(resolve_db(ctx, db))
         try:
@@ -29,10 +29,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from csdesk.db import DatabaseProblem, SchemaState, make_engine, row_counts, schema_info
-        from csdesk.paths import sqlite_path
-
-        from csdesk.paths import db_url
+        from csdesk.paths import db_url, sqlite_path
+        from csdesk.store.engine import DatabaseProblem, SchemaState, make_engine, row_counts, schema_info
 
         url = db_url(resolve_db(ctx, db))
         path = sqlite_path(url)

@@ -55,8 +55,8 @@ def register(app: typer.Typer) -> None:
             contacts, "--contacts", demo_data.MIN_CONTACTS, demo_data.MAX_CONTACTS)
         seed_value = None if seed is None else _whole_number(seed, "--seed", 0, 2**63 - 1)
 
-        from csdesk.db import DatabaseProblem, SchemaState, make_engine, open_database, schema_info
         from csdesk.paths import demo_db_path
+        from csdesk.store.engine import DatabaseProblem, SchemaState, make_engine, open_database, schema_info
 
         target = db or state(ctx).db or str(demo_db_path())
         try:

@@ -19,9 +19,9 @@ def register(app: typer.Typer) -> None:
         password: Annotated[str | None, typer.Option("--password", help="Password (prompted when omitted).")] = None,
     ) -> None:
         """Create the database and the first manager account."""
-        from csdesk.db import read_session, write_session
         from csdesk.domain import Role
         from csdesk.services.accounts import AccountError, add_agent, count_agents
+        from csdesk.store.engine import read_session, write_session
 
         engine = open_db(ctx, db)
         with read_session(engine) as session:

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Record a contact (with its outcome) and print its number."""
-        from csdesk.text import parse_unit
+        from csdesk.domain.text import parse_unit
 
         building = unit_part = room = ""
         if unit:
@@ -52,9 +52,9 @@ def register(app: typer.Typer) -> None:
             fail(_("give the agent's staff number: --agent STAFFNO (or CSDESK_AGENT)"))
 
         from csdesk.config import load_settings
-        from csdesk.db import write_session
         from csdesk.services.accounts import get_agent
         from csdesk.services.intake import IntakeForm, IntakeInvalid, record_contact
+        from csdesk.store.engine import write_session
 
         engine = open_db(ctx, db)
         form = IntakeForm(
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
             identity=identity or "")
         try:
             settings = load_settings()
-        except Exception as exc:  # noqa: BLE001 - a broken configuration file
+        except Exception as exc:
             fail(_("cannot read the configuration: {error}").format(error=str(exc).splitlines()[0]))
         try:
             with write_session(engine) as session:
@@ -80,6 +80,6 @@ def register(app: typer.Typer) -> None:
             fail("; ".join(dict.fromkeys(parts)).replace("\n", " "))
         except typer.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        except Exception as exc:
             fail(_("not saved: {error}").format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
         typer.echo(saved.number)

@@ -94,8 +94,8 @@ def _viewer(session, staff_no: str | None, full: bool):
     """The account asking, and whether it may see full numbers; refuses --full otherwise."""
     from sqlmodel import select
 
-    from csdesk.models import Agent
     from csdesk.services.accounts import info
+    from csdesk.store.models import Agent
 
     agent = None
     if staff_no:
@@ -114,8 +114,8 @@ def _viewer(session, staff_no: str | None, full: bool):
 
 def _audit(engine, agent, action: str, detail: str) -> None:
     from csdesk.clock import now
-    from csdesk.db import write_session
-    from csdesk.models import AuditLog
+    from csdesk.store.engine import write_session
+    from csdesk.store.models import AuditLog
 
     with write_session(engine) as session:
         session.add(AuditLog(at=now(), agent_id=agent.id if agent else None, action=action,
@@ -149,8 +149,8 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from csdesk.clock import fmt
-        from csdesk.db import read_session
         from csdesk.services import register as reg
+        from csdesk.store.engine import read_session
 
         engine = open_db(ctx, db)
         with read_session(engine) as session:
@@ -200,9 +200,9 @@ def register(app: typer.Typer) -> None:
         full: FullOption = False,
     ) -> None:
         """Export the register (a filter of it) to CSV (UTF-8 with BOM) or XLSX."""
-        from csdesk.db import read_session
         from csdesk.services import export as ex
         from csdesk.services import register as reg
+        from csdesk.store.engine import read_session
 
         try:
             fmt = ex.guess_format(output, fmt_name)

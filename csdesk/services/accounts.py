@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, func, select
 
 from csdesk.clock import now
-from csdesk.domain import NEW_STAFF_PERIOD, Role
+from csdesk.domain import Role
+from csdesk.domain.actor import Actor
 from csdesk.i18n import _
-from csdesk.models import Agent
+from csdesk.store.models import Agent
 
 STAFF_NO = re.compile(r"^[0-9A-Za-z]{2,16}$")
 MIN_PASSWORD = 4
@@ -21,31 +21,12 @@ class AccountError(ValueError):
     """A user error about accounts; the message is for the user."""
 
 
-@dataclass(frozen=True)
-class AgentInfo:
-    """An agent as plain data (what screens and the CLI hold)."""
-
-    id: int
-    staff_no: str
-    name: str
-    role: Role
-    active: bool
-    hire_date: date | None
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.MANAGER)
-
-    def is_new_staff(self, on: date | None = None) -> bool:
-        if self.hire_date is None:
-            return False
-        on = on or now().date()
-        return on - self.hire_date < NEW_STAFF_PERIOD
+AgentInfo = Actor
+"""An account as plain data: the :class:`~csdesk.domain.actor.Actor` the services take."""
 
 
 def info(agent: Agent) -> AgentInfo:
-    return AgentInfo(agent.id, agent.staff_no, agent.name, Role(agent.role), agent.active,
-                     agent.hire_date)
+    return Actor(agent.id, agent.staff_no, Role(agent.role), agent.name, agent.active, agent.hire_date)
 
 
 _hasher = None

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 
 from csdesk.clock import now as utcnow
 from csdesk.domain import CallbackKind, CallbackResult, EscalationReason
+from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER
 from csdesk.i18n import _
-from csdesk.models import Agent, Callback, Contact, Customer, Escalation, RefusedVisit
+from csdesk.store.models import Agent, Callback, Contact, Customer, Escalation, RefusedVisit
 
 QUEUE_LIMIT = 200
 
@@ -187,7 +188,6 @@ def close_callback(session: Session, callback_id: int, agent: Any, result: Callb
                    note: str = "", contact_id: int | None = None, at: datetime | None = None,
                    unit_key: str = "") -> ClosedCallback:
     """Record the result of a call-back (inside the caller's write transaction)."""
-    from csdesk.services.intake import RETRY_AFTER, MAX_ATTEMPTS
 
     at = at or utcnow()
     result = result if isinstance(result, CallbackResult) else CallbackResult.parse(result)
@@ -203,7 +203,7 @@ def close_callback(session: Session, callback_id: int, agent: Any, result: Callb
     cb.result_note = note
     cb.attempts = (cb.attempts or 0) + 1
     retry_id = retry_due = refused_id = None
-    if result in (CallbackResult.BUSY, CallbackResult.NO_ANSWER) and cb.attempts < MAX_ATTEMPTS:
+    if result in (CallbackResult.BUSY, CallbackResult.NO_ANSWER) and cb.attempts < MAX_CALL_ATTEMPTS:
         retry = Callback(kind=CallbackKind.RETRY.value, due_at=at + RETRY_AFTER, agent_id=cb.agent_id or agent.id,
                          customer_id=cb.customer_id, customer_name=cb.customer_name, phone=cb.phone,
                          contact_id=cb.contact_id, work_order_id=cb.work_order_id, complaint_id=cb.complaint_id,

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from csdesk.clock import now as utcnow
-from csdesk.models import Draft
+from csdesk.store.models import Draft
 
 
 @dataclass(frozen=True)

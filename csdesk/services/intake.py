@@ -28,9 +28,6 @@ from sqlmodel import Session, col, select
 from csdesk.clock import now as utcnow
 from csdesk.clock import to_local
 from csdesk.domain import (
-    ORDER_DEADLINES,
-    PROMISED_REPLY_DEFAULT,
-    REPEAT_WINDOW,
     CallbackKind,
     CallbackResult,
     Channel,
@@ -41,8 +38,20 @@ from csdesk.domain import (
     Outcome,
     Urgency,
 )
+from csdesk.domain.rules import (
+    OPEN_ORDER_STATUSES,
+    PROMISED_REPLY_DEFAULT,
+    REFERRAL_CHECK_AFTER,
+    REPEAT_WINDOW,
+    default_department,
+    escalation_reason,
+    needs_written_reason,
+    settle_outcome,
+    top_category,
+)
+from csdesk.domain.rules import order_deadline as _order_deadline
 from csdesk.i18n import _
-from csdesk.models import (
+from csdesk.store.models import (
     AuditLog,
     Callback,
     Complaint,
@@ -67,12 +76,8 @@ LIMITS = {
     "escalation_reason": 200,
     "identity": 32,
 }
-OPEN_ORDER_STATUSES = (OrderStatus.OPEN, OrderStatus.DISPATCHED, OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD)
 MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
-REFERRAL_CHECK_AFTER = timedelta(days=1)
-RETRY_AFTER = timedelta(hours=1)
-MAX_ATTEMPTS = 2  # a busy customer is tried once more, then the call-back is left closed
 
 
 class IntakeInvalid(ValueError):
@@ -210,7 +215,7 @@ class IntakeForm:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "IntakeForm":
         kwargs = {}
-        for name, f in cls.__dataclass_fields__.items():
+        for name in cls.__dataclass_fields__:
             if name not in data:
                 continue
             value = data[name]
@@ -263,19 +268,6 @@ class IdentityCheck:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def top_category(code: str) -> str:
-    return (code or "").split(".", 1)[0]
-
-
-def default_outcome(category: str, urgency: str = "normal") -> Outcome:
-    top = top_category(category)
-    if top == "repair":
-        return Outcome.WORK_ORDER
-    if top == "complaint":
-        return Outcome.ESCALATED
-    return Outcome.RESOLVED
 
 
 def _first_line(text: str, limit: int = 80) -> str:
@@ -354,7 +346,7 @@ def _stmt(name: str):
     if stmt is None:
         from sqlalchemy import bindparam, text
 
-        from csdesk.models import UTCDateTime
+        from csdesk.store.models import UTCDateTime
 
         sql = _SQL[name]
         stmt = text(sql)
@@ -437,7 +429,7 @@ def _looks_full(digits: str) -> bool:
 
 def _full_number(text: str) -> str:
     """The stored form of ``text`` if it is a complete, valid phone number; else ""."""
-    from csdesk.phones import PhoneError, parse_phone
+    from csdesk.domain.phones import PhoneError, parse_phone
 
     digits = text.lstrip("+")
     if text.startswith("1") and len(digits) != 11:
@@ -622,7 +614,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
              at: datetime | None = None, categories: list | None = None,
              departments: list | None = None) -> Cleaned:
     """Check the whole form; raise :class:`IntakeInvalid` with a message per bad field."""
-    from csdesk.phones import PhoneError, parse_phone
+    from csdesk.domain.phones import PhoneError, parse_phone
 
     at = at or utcnow()
     errors: dict[str, str] = {}
@@ -714,13 +706,9 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
     if reached and not _multi_line(form.summary) and "summary" not in errors:
         errors["summary"] = _("Write what the customer needs.")
 
-    outcome = None
-    if form.outcome:
-        outcome = enum("outcome", Outcome, form.outcome)
-    elif category:
-        outcome = default_outcome(category)
-    if category == "complaint" and outcome in (Outcome.RESOLVED, Outcome.REFERRED, Outcome.PROMISED):
-        outcome = Outcome.ESCALATED  # agents do not settle complaints alone
+    outcome = enum("outcome", Outcome, form.outcome) if form.outcome else None
+    if category:
+        outcome = settle_outcome(category, outcome)  # e.g. agents do not settle complaints alone
     if not reached:
         outcome = Outcome.RESOLVED
 
@@ -753,24 +741,23 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
             promise_at = parse_promise(form.promise, at, default)
         except ValueError as exc:
             errors["promise"] = str(exc)
-    if outcome is Outcome.ESCALATED and not escalation_reason and "escalation_reason" not in errors:
-        auto = category == "complaint" or urgency in (Urgency.URGENT, Urgency.CRITICAL)
-        if not auto:
-            errors["escalation_reason"] = _("Give the reason in one line.")
+    if (not escalation_reason and "escalation_reason" not in errors and urgency is not None
+            and needs_written_reason(category, urgency, outcome)):
+        errors["escalation_reason"] = _("Give the reason in one line.")
 
     if errors:
         raise IntakeInvalid(errors)
     routing = {c.code: c.department_code for c in categories}
-    default_department = routing.get(subtype) or routing.get(category) or ""
+    routed = default_department(routing, subtype or category)
     return Cleaned(channel, phone, ext, name, building, unit, room, unit_key_of(building, unit, room),
                    address, category, subtype, urgency, summary, handling, outcome, department,
                    referral_contact, promise_at, escalation_reason, identity, callback_result,
                    form.customer_id, form.callback_id, form.received_at or at, form.duration_s,
-                   default_department)
+                   routed)
 
 
 def unit_key_of(building: str, unit: str, room: str) -> str:
-    from csdesk.text import unit_key
+    from csdesk.domain.text import unit_key
 
     return unit_key(building, unit, room) if room else ""
 
@@ -809,10 +796,10 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
                    at: datetime | None = None) -> SavedContact:
     """Write the contact and everything its outcome needs, in the caller's transaction.
 
-    Use inside :func:`csdesk.db.write_session`: an error anywhere leaves nothing behind.
+    Use inside :func:`csdesk.store.engine.write_session`: an error anywhere leaves nothing behind.
     """
-    from csdesk.numbers import allocate, allocate_customer_code
-    from csdesk.text import pinyin_initials
+    from csdesk.domain.text import pinyin_initials
+    from csdesk.store.numbers import allocate, allocate_customer_code
 
     at = at or utcnow()
     if form.callback_id and not (form.category or "").strip():
@@ -910,15 +897,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
         out.update(callback_id=cb.id, callback_due_at=cb.due_at)
 
     # -- escalation: complaints, urgent and critical matters, and on request
-    reason = None
-    if c.category == "complaint":
-        reason = EscalationReason.COMPLAINT
-    elif c.urgency is Urgency.CRITICAL:
-        reason = EscalationReason.CRITICAL
-    elif c.urgency is Urgency.URGENT:
-        reason = EscalationReason.URGENT
-    elif c.outcome is Outcome.ESCALATED:
-        reason = EscalationReason.MANUAL
+    reason = escalation_reason(c.category, c.urgency, c.outcome)
     if reason is not None:
         why = c.escalation_reason or reason.label
         complaint = None
@@ -957,16 +936,13 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
 
 
 def order_deadline(urgency: Urgency, settings: Any = None) -> timedelta:
-    if urgency is Urgency.CRITICAL:
-        minutes = getattr(settings, "critical_deadline_minutes", None)
-        if minutes:
-            return timedelta(minutes=minutes)
-    return ORDER_DEADLINES[urgency]
+    """The deadline rule (:func:`csdesk.domain.rules.order_deadline`) with the configured critical time."""
+    return _order_deadline(urgency, getattr(settings, "critical_deadline_minutes", None))
 
 
 def _apply_change(session: Session, customer: Customer, c: Cleaned, agent_id: int, at: datetime) -> None:
     """A verified information change: the form's details become the customer's."""
-    from csdesk.text import pinyin_initials
+    from csdesk.domain.text import pinyin_initials
 
     changes = []
     if c.name and c.name != customer.name:
@@ -1003,7 +979,7 @@ class ScriptLine:
 
 
 def load_scripts() -> dict:
-    from csdesk.refdata import load_toml
+    from csdesk.store.refdata import load_toml
 
     try:
         return load_toml("scripts.toml")

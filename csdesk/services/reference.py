@@ -9,54 +9,15 @@ so old records still resolve their labels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
+from csdesk.clock import local_tz, now
+from csdesk.domain.shifts import ShiftHours, shift_at
 from csdesk.i18n import current_language
-from csdesk.models import Category, Department, FeeItem, Shift
-from csdesk.refdata import load_toml
-
-
-def _sync(session: Session, model, rows: list[dict]) -> None:
-    existing = {row.code: row for row in session.exec(select(model))}
-    seen = set()
-    for sort, values in enumerate(rows):
-        values = {**values, "sort": sort} if "sort" in model.model_fields else values
-        code = values["code"]
-        seen.add(code)
-        row = existing.get(code)
-        if row is None:
-            session.add(model(**values))
-        else:
-            for key, value in values.items():
-                if getattr(row, key) != value:
-                    setattr(row, key, value)
-            if hasattr(row, "active") and not row.active:
-                row.active = True
-    for code, row in existing.items():
-        if code not in seen and hasattr(row, "active") and row.active:
-            row.active = False
-
-
-def seed_reference_data(session: Session) -> None:
-    cats = [
-        {"code": c["code"], "parent_code": c.get("parent"), "name_zh": c["name_zh"],
-         "name_en": c["name_en"], "department_code": c.get("department")}
-        for c in load_toml("categories.toml")["category"]
-    ]
-    _sync(session, Category, cats)
-    _sync(session, Department, load_toml("departments.toml")["department"])
-    shifts = [{k: s[k] for k in ("code", "name_zh", "name_en", "start", "end")}
-              for s in load_toml("shifts.toml")["shift"]]
-    _sync(session, Shift, shifts)
-    fees = [
-        {"code": f["code"], "name_zh": f["name_zh"], "name_en": f["name_en"],
-         "price_fen": round(f["price"] * 100) if "price" in f else None,
-         "unit_zh": f.get("unit_zh", "次"), "unit_en": f.get("unit_en", "job"),
-         "department_code": f.get("department"), "note": f.get("note", "")}
-        for f in load_toml("fees.toml")["fee"]
-    ]
-    _sync(session, FeeItem, fees)
+from csdesk.store.models import Category, Department, FeeItem, Shift
+from csdesk.store.refdata import seed_reference_data  # noqa: F401  (re-exported for callers)
 
 
 @dataclass(frozen=True)
@@ -100,15 +61,16 @@ def shifts(session: Session) -> list[ShiftInfo]:
     return [ShiftInfo(r.code, _name(r), r.start, r.end) for r in rows]
 
 
-def current_shift(all_shifts: list[ShiftInfo], hhmm: str) -> ShiftInfo | None:
-    """The shift whose hours contain the local time ``hhmm`` ("HH:MM"); the first listed wins."""
-    for s in all_shifts:
-        if s.start <= s.end:
-            if s.start <= hhmm < s.end:
-                return s
-        elif hhmm >= s.start or hhmm < s.end:
-            return s
-    return None
+def shift_hours(all_shifts: list[ShiftInfo]) -> list[ShiftHours]:
+    return [ShiftHours.of(s.code, s.start, s.end) for s in all_shifts]
+
+
+def current_shift(all_shifts: list[ShiftInfo], at: datetime | None = None) -> ShiftInfo | None:
+    """The shift the desk is in at ``at`` (default now), in the desk's zone; the first listed wins."""
+    found = shift_at(shift_hours(all_shifts), at or now(), local_tz())
+    if found is None:
+        return None
+    return next(s for s in all_shifts if s.code == found.shift.code)
 
 
 @dataclass(frozen=True)

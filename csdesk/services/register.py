@@ -9,7 +9,7 @@ Two query paths, chosen by :func:`plan`:
   value filters (channel, category, urgency, outcome, agent, open only).  All
   of them are terms of one FTS5 query, a date range is a rowid range, and the
   rowid is the time key, so the newest matches come out first and the query
-  stops after one page (see :mod:`csdesk.search_index`).
+  stops after one page (see :mod:`csdesk.store.search_index`).
 - *B-tree path* (``contact``): no filter but dates (``ix_contact_received``),
   or a search by contact number, full phone (``ix_contact_phone``), last four
   digits (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so
@@ -29,11 +29,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from csdesk import search_index as si
 from csdesk.clock import local_tz, now
+from csdesk.domain.phones import PhoneError, mask, parse_phone
+from csdesk.domain.text import parse_unit, unit_key
 from csdesk.i18n import _
-from csdesk.phones import PhoneError, mask, parse_phone
-from csdesk.text import parse_unit, unit_key
+from csdesk.store import search_index as si
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200  # characters of the search box that are looked at
@@ -344,7 +344,7 @@ def plan(q: Query) -> Plan:
 
 def _fts_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
              count: bool = False) -> tuple[str, dict]:
-    # rowid = -key: ascending rowid is newest first (see csdesk.search_index)
+    # rowid = -key: ascending rowid is newest first (see csdesk.store.search_index)
     t = si.FTS_TABLE
     where = [f"{t} MATCH :m"]
     params: dict = {"m": p.match}
@@ -541,7 +541,7 @@ def _opt_ts(value) -> datetime | None:
 
 
 def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> ContactDetail | None:
-    from csdesk.models import Agent, Callback, Complaint, Contact, WorkOrder
+    from csdesk.store.models import Agent, Callback, Complaint, Contact, WorkOrder
 
     c = session.get(Contact, contact_id)
     if c is None:
@@ -596,7 +596,7 @@ class LinkedRecord:
 
 def linked_record(session: Session, kind: str, record_id: int, *, full_phones: bool = False) -> LinkedRecord | None:
     from csdesk.clock import fmt
-    from csdesk.models import Callback, Complaint, WorkOrder
+    from csdesk.store.models import Callback, Complaint, WorkOrder
 
     def ph(value: str) -> str:
         return value if full_phones else mask(value)
@@ -667,7 +667,7 @@ def reveal_phone(session: Session, contact_id: int, agent) -> str:
 
     Use a write session: the audit row and the reveal are one transaction.
     """
-    from csdesk.models import AuditLog, Contact
+    from csdesk.store.models import AuditLog, Contact
 
     c = session.get(Contact, contact_id)
     if c is None:
@@ -679,7 +679,7 @@ def reveal_phone(session: Session, contact_id: int, agent) -> str:
 
 
 def record_export(session: Session, agent, q: Query, rows: int, fmt_name: str, target: str) -> None:
-    from csdesk.models import AuditLog
+    from csdesk.store.models import AuditLog
 
     session.add(AuditLog(at=now(), agent_id=getattr(agent, "id", None), action="export_register",
                          entity="contact", detail=f"{rows} rows {fmt_name} {target} {describe(q)}"))
@@ -698,7 +698,7 @@ class AgentChoice:
 def agent_choices(session: Session) -> list[AgentChoice]:
     from sqlmodel import select
 
-    from csdesk.models import Agent
+    from csdesk.store.models import Agent
 
     return [AgentChoice(a.id, a.staff_no, a.name)
             for a in session.exec(select(Agent).order_by(Agent.staff_no))]
@@ -707,7 +707,7 @@ def agent_choices(session: Session) -> list[AgentChoice]:
 def find_agent(session: Session, staff_no: str) -> AgentChoice | None:
     from sqlmodel import select
 
-    from csdesk.models import Agent
+    from csdesk.store.models import Agent
 
     a = session.exec(select(Agent).where(Agent.staff_no == staff_no)).first()
     return AgentChoice(a.id, a.staff_no, a.name) if a else None

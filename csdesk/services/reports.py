@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from csdesk.clock import local_tz, now
-from csdesk.models import Callback, Contact, Escalation, WorkOrder
+from csdesk.store.models import Callback, Contact, Escalation, WorkOrder
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ def run_without_search_index(db: Path, contacts: int) -> float:
     from alembic import command
 
     from csdesk import demo
-    from csdesk.db import alembic_config, make_engine, write_session
     from csdesk.services.reference import seed_reference_data
+    from csdesk.store.engine import alembic_config, make_engine, write_session
 
     engine = make_engine(str(db))
     command.upgrade(alembic_config(engine), "0001")

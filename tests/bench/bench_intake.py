@@ -58,10 +58,10 @@ def main() -> int:
 
     from sqlalchemy import event, text
 
-    from csdesk.db import open_database, read_session, write_session
+    from csdesk.domain.text import pinyin_initials
     from csdesk.services.accounts import get_agent
     from csdesk.services.intake import IntakeForm, recognise, record_contact
-    from csdesk.text import pinyin_initials
+    from csdesk.store.engine import open_database, read_session, write_session
 
     pinyin_initials("预热")  # import pypinyin before timing (the screen does it in a worker)
     engine = open_database(args.db)

@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,20 +88,19 @@ def samples(path: str) -> dict[str, str]:
 
 
 def bench_searches(path: str, engine, rounds: int) -> None:
-    from csdesk.db import read_session
     from csdesk.services import register as reg
     from csdesk.services.reference import categories
+    from csdesk.store.engine import read_session
 
     found = samples(path)
     with read_session(engine) as s:
         newest = s.connection().exec_driver_sql("SELECT max(received_at) FROM contact").scalar()
         cats = [c.code for c in categories(s) if not c.parent_code]
-    from datetime import datetime
 
     newest_dt = reg._parse_ts(newest)
     start, end = reg.period_range("month", at=newest_dt)
     raw = sqlite3.connect(path)
-    print("\nSearch: query -> rows in hand (service, median of %d) | bare sqlite3 | rows | plan" % rounds)
+    print(f"\nSearch: query -> rows in hand (service, median of {rounds}) | bare sqlite3 | rows | plan")
     for kind, typed in found.items():
         for label, extra in (("", {}), ("+ this month", {"start": start, "end": end, "period": "month"}),
                              ("+ category repair", {"category": "repair" if "repair" in cats else cats[0]})):
@@ -298,9 +296,9 @@ def bench_memory(path: str, runs: int = 3) -> None:
 
 
 def bench_export(engine, rows: int) -> None:
-    from csdesk.db import read_session
     from csdesk.services import export as ex
     from csdesk.services import register as reg
+    from csdesk.store.engine import read_session
 
     print(f"\nExport ({rows:,} rows):")
     with read_session(engine) as s:
@@ -341,12 +339,12 @@ def main() -> int:
         print(f"no database at {args.db}: run `csdesk demo --contacts 1000000 --no-tui --db {args.db}` first")
         return 2
     os.environ.setdefault("CSDESK_LANG", "en")
-    from csdesk.db import CONSOLE_CACHE_KIB, open_database
     from csdesk.i18n import set_language
+    from csdesk.store.engine import CONSOLE_CACHE_KIB, open_database
 
     set_language("en")
     engine = open_database(args.db, cache_kib=CONSOLE_CACHE_KIB)  # as the console opens it
-    from csdesk import search_index as si
+    from csdesk.store import search_index as si
 
     with engine.connect() as conn:
         newest_rowid = conn.exec_driver_sql(f"SELECT max(rowid) FROM {si.FTS_TABLE}").scalar()

@@ -7,7 +7,6 @@ script may say ``--category 报修``.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from enum import StrEnum
 
 from csdesk.i18n import N_, _
@@ -190,30 +189,3 @@ LABELS: dict[tuple[type, str], tuple[str, str]] = {
     (type(member), member.value): (en, zh) for member, en, zh in _LABEL_TABLE
 }
 LABELLED_MEMBERS: tuple[LabelledEnum, ...] = tuple(member for member, _en, _zh in _LABEL_TABLE)
-
-# Time limits from the handbook.  Critical is configurable (see config).
-ORDER_DEADLINES: dict[Urgency, timedelta] = {
-    Urgency.NORMAL: timedelta(hours=24),
-    Urgency.URGENT: timedelta(hours=2),
-    Urgency.CRITICAL: timedelta(hours=1),
-}
-PROMISED_REPLY_DEFAULT = timedelta(hours=1)
-LOW_SCORE_CALLBACK = timedelta(hours=2)
-LOW_SCORE_THRESHOLD = 3  # satisfaction 1-3 means a call-back
-CALLBACK_OFFER_AFTER = timedelta(seconds=60)
-OVERDUE_EXPLAIN_WITHIN = timedelta(hours=1)
-COMPLAINT_REPLY_WITHIN = timedelta(hours=4)  # half a working day
-RETURN_VISIT_SHARE = 0.30
-NEW_STAFF_PERIOD = timedelta(days=90)
-REPEAT_WINDOW = timedelta(days=7)
-HANDOVER_CHECK_BEFORE_END = timedelta(minutes=30)
-
-ALLOWED_ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
-    OrderStatus.OPEN: {OrderStatus.DISPATCHED, OrderStatus.ON_HOLD, OrderStatus.CANCELLED},
-    OrderStatus.DISPATCHED: {OrderStatus.IN_PROGRESS, OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DONE},
-    OrderStatus.IN_PROGRESS: {OrderStatus.DONE, OrderStatus.ON_HOLD, OrderStatus.CANCELLED},
-    OrderStatus.ON_HOLD: {OrderStatus.DISPATCHED, OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED},
-    OrderStatus.DONE: {OrderStatus.CLOSED, OrderStatus.IN_PROGRESS},
-    OrderStatus.CLOSED: set(),
-    OrderStatus.CANCELLED: set(),
-}

@@ -31,7 +31,7 @@ Design (numbers in ``tests/bench/bench_log.py``)
 - The index follows every insert, update and delete of ``contact`` through
   triggers that call ``csdesk_fts_text``/``csdesk_fts_tags``, Python functions
   registered on every connection csdesk opens (:func:`register_functions`,
-  called from ``csdesk.db._sqlite_pragmas``).  A connection without them (the
+  called from ``csdesk.store.engine._sqlite_pragmas``).  A connection without them (the
   ``sqlite3`` shell) can read everything but cannot write contacts: it fails
   loudly instead of letting the index drift.
 - Bulk loads (the demo database) use :func:`bulk_loading`: the triggers are
@@ -248,7 +248,7 @@ def _ensure_functions(conn) -> None:
     try:
         dbapi.execute("SELECT csdesk_fts_text('a'), csdesk_fts_tags('', '', '', '', '', 0)").fetchone()
         return
-    except Exception:  # noqa: BLE001 - sqlite3.OperationalError: no such function
+    except Exception:
         pass
     register_functions(dbapi)
 

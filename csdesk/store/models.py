@@ -7,7 +7,7 @@ Conventions
   English keys of :mod:`csdesk.domain`; categories and departments are data.
 - Money is held in fen (1/100 yuan) as integers.
 - Numbers people quote (``WO20261122-0007``) are unique by constraint and are
-  allocated inside a ``BEGIN IMMEDIATE`` transaction (:mod:`csdesk.numbers`).
+  allocated inside a ``BEGIN IMMEDIATE`` transaction (:mod:`csdesk.store.numbers`).
 - Snapshot columns on a contact (name, phone, unit) keep what was said on the
   call even if the customer record changes later: the register is a record.
 """
@@ -42,7 +42,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def TS(*, nullable: bool = True, index: bool = False, default=None):  # noqa: N802
+def TS(*, nullable: bool = True, index: bool = False, default=None):
     """A UTC timestamp field."""
     kwargs = {"sa_type": UTCDateTime, "nullable": nullable, "index": index}
     if default is not None:

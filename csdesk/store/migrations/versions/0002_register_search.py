@@ -10,7 +10,7 @@ rowid is the register's time key.
 """
 from alembic import op
 
-from csdesk import search_index
+from csdesk.store import search_index
 
 revision = '0002'
 down_revision = '0001'

@@ -1,7 +1,7 @@
 """Numbers people quote: ``WO20261122-0007``, ``CT20261122-0042``, ``C20261122001``.
 
 Allocated from the ``counter`` table inside the caller's write transaction,
-which :func:`csdesk.db.write_session` opens with ``BEGIN IMMEDIATE``: two
+which :func:`csdesk.store.engine.write_session` opens with ``BEGIN IMMEDIATE``: two
 terminals can never draw the same number, and the unique constraint on each
 number column is the backstop.
 """

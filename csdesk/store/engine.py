@@ -14,11 +14,11 @@ Nothing here runs at import time: engines are made by :func:`make_engine`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-import re
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -59,7 +59,7 @@ def _sqlite_pragmas(dbapi_connection, _record, cache_kib: int | None = None) -> 
     if cache_kib:
         cur.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
     cur.close()
-    from csdesk.search_index import register_functions  # the register's index triggers need them
+    from csdesk.store.search_index import register_functions  # the register's index triggers need them
 
     register_functions(dbapi_connection)
 
@@ -142,7 +142,7 @@ def known_revisions() -> tuple[set[str], str]:
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic autogenerate filter: the register's FTS5 tables (and their shadow
-    tables) are created by migration 0002 from :mod:`csdesk.search_index`, not
+    tables) are created by migration 0002 from :mod:`csdesk.store.search_index`, not
     from the models, so they are not drift."""
     return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith("contact_fts"))
 
@@ -202,7 +202,7 @@ def upgrade(engine: Engine) -> SchemaInfo:
         from alembic import command
 
         command.upgrade(alembic_config(engine), "head")
-    from csdesk.services.reference import seed_reference_data
+    from csdesk.store.refdata import seed_reference_data
 
     with write_session(engine) as session:
         seed_reference_data(session)
@@ -219,7 +219,7 @@ def open_database(url: str | None = None, *, cache_kib: int | None = None) -> En
 def row_counts(engine: Engine) -> dict[str, int]:
     from sqlmodel import SQLModel
 
-    import csdesk.models  # noqa: F401  (registers the tables)
+    import csdesk.store.models  # noqa: F401  (registers the tables)
 
     counts = {}
     with engine.connect() as conn:

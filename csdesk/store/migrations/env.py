@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import csdesk.models  # noqa: F401  (registers the tables)
-from csdesk.db import include_in_autogenerate
+import csdesk.store.models  # noqa: F401  (registers the tables)
+from csdesk.store.engine import include_in_autogenerate
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -13,7 +13,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from csdesk.db import make_engine
+        from csdesk.store.engine import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
