@@ -673,10 +673,10 @@ class _Gen:
             if left is not None:
                 self.left_at[staff_no] = self.now - left * 86400
             created = self.midnight(today - timedelta(days=hired)) + 9 * 3600
-            rows.append({"id": aid, "staff_no": staff_no, "name": name, "role": role, "password_hash": pw,
-                         "active": left is None, "hire_date": (today - timedelta(days=hired)).isoformat(),
-                         "password_changed_at": self.ts(self.now - self.ri(5, 80) * 86400),
-                         "created_at": self.ts(created)})
+            rows.append(self.row("agent", id=aid, staff_no=staff_no, name=name, role=role, password_hash=pw,
+                                 active=left is None, hire_date=(today - timedelta(days=hired)).isoformat(),
+                                 password_changed_at=self.ts(self.now - self.ri(5, 80) * 86400),
+                                 created_at=self.ts(created)))
         self.write("agent", rows)
         self.staff_no_of = {v: k for k, v in self.agents.items()}
         self.day_staff = [s for s in STAFF if s[2] == "agent" and s[3] == "day"]

@@ -74,6 +74,9 @@ def make_engine(url: str | None = None, *, echo: bool = False, cache_kib: int | 
 
     ``cache_kib``: SQLite's page cache per connection, if not its default.
     """
+    from csdesk.store.audit import install as install_audit
+
+    install_audit()  # every ORM write leaves an audit row
     url = db_url(url)
     path = sqlite_path(url)
     if path is not None:

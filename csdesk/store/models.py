@@ -117,6 +117,8 @@ class Agent(SQLModel, table=True):
     hire_date: date | None = None  # "new staff" is derived from it
     password_changed_at: datetime | None = TS()
     created_at: datetime = TS(nullable=False, default=utcnow)
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # in a row
+    locked_until: datetime | None = TS()  # after five failures in a row
 
 
 class Customer(SQLModel, table=True):
@@ -420,15 +422,27 @@ class ProblemLog(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Deliberate acts worth a record: revealing a phone number, logins, exports."""
+    """Who did what, when: every write (with the fields before and after), every login,
+    lock and unlock, phone reveal, export, print, account and reference-data change.
+
+    Append-only in the database itself: triggers abort any UPDATE or DELETE.  Its
+    ``id`` is also the change feed's version (:mod:`csdesk.services.changes`).
+    """
+
+    __table_args__ = (
+        Index("ix_auditlog_entity", "entity", "entity_id", "id"),
+        Index("ix_auditlog_at", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = TS(nullable=False, default=utcnow)
     agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    staff_no: str = Field(default="", max_length=16)  # as it was at the time ("system" for the desk's timer)
     action: str = Field(max_length=32)
     entity: str = Field(default="", max_length=32)
     entity_id: int | None = None
     detail: str = Field(default="", sa_type=Text)
+    changes: str = Field(default="", sa_type=Text)  # JSON {"field": [before, after]}
 
 
 class Draft(SQLModel, table=True):
