@@ -808,9 +808,9 @@ class IntakeScreen(Screen):
             self.post_message(SaveFailed(exc.errors))
             return
         except Exception as exc:
-            from csdesk.services.callbacks import QueueError
+            from csdesk.domain.errors import DeskError
 
-            if isinstance(exc, QueueError):
+            if isinstance(exc, DeskError):
                 self.post_message(SaveFailed(None, str(exc)))
             else:
                 self.post_message(SaveFailed(None, _("Not saved: {error}").format(error=exc)))
@@ -1175,12 +1175,13 @@ class IntakeScreen(Screen):
 
     @work(thread=True, group="intake-ack", exit_on_error=False)
     def _acknowledge(self, escalation_id: int) -> None:
-        from csdesk.services.callbacks import QueueError, acknowledge_escalation
+        from csdesk.domain.errors import DeskError
+        from csdesk.services.callbacks import acknowledge_escalation
 
         try:
             with self.app.db_write() as session:
                 ack = acknowledge_escalation(session, escalation_id, self.app.agent)
-        except QueueError as exc:
+        except DeskError as exc:
             self.post_message(QueueActionDone(str(exc), ok=False))
             return
         self.post_message(QueueActionDone(_("Escalation acknowledged by {staff_no} at {when}.").format(

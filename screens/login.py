@@ -142,7 +142,7 @@ class LoginScreen(Screen):
             with write_session(self.app.engine) as session:
                 if count_agents(session):
                     raise AccountError(_("Accounts exist now; log in instead."))
-                agent = add_agent(session, staff_no, name, password, Role.MANAGER)
+                agent = add_agent(session, None, staff_no, name, password, Role.MANAGER)
         except AccountError as exc:
             self.post_message(LoginResult(None, str(exc)))
             return
@@ -177,11 +177,11 @@ class LockScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True)
     def _check(self, password: str) -> None:
         from csdesk.services.accounts import LoginFailed, authenticate
-        from csdesk.services.database import read_session
+        from csdesk.services.database import write_session
 
         try:
-            with read_session(self.app.engine) as session:
-                authenticate(session, self.app.agent.staff_no, password)
+            with write_session(self.app.engine) as session:
+                authenticate(session, self.app.agent.staff_no, password, purpose="unlock")
         except LoginFailed as exc:
             self.post_message(LoginResult(None, str(exc)))
             return

@@ -55,9 +55,8 @@ def desk_template(tmp_path_factory):
     """One migrated database with the three demo roles, made once per test process;
     each test gets a copy (migrating and hashing cost about half a second)."""
     import csdesk.services.accounts as accounts
-    from csdesk.domain import Role
-    from csdesk.services.accounts import add_agent
     from csdesk.store.engine import open_database, write_session
+    from csdesk.store.models import Agent
 
     home = tmp_path_factory.mktemp("desk-template")
     with pytest.MonkeyPatch.context() as mp:
@@ -68,9 +67,12 @@ def desk_template(tmp_path_factory):
         path = home / "template.db"
         engine = open_database(str(path))
         with write_session(engine) as session:
-            add_agent(session, "1001", "张敏", DEMO_PASSWORD, Role.AGENT)
-            add_agent(session, "2001", "李强", DEMO_PASSWORD, Role.SUPERVISOR)
-            add_agent(session, "9001", "王芳", DEMO_PASSWORD, Role.MANAGER)
+            # as the demo makes them: the short demo password is below the rule for new ones
+            session.info["no_audit"] = True
+            for staff_no, name, role in (("1001", "张敏", "agent"), ("2001", "李强", "supervisor"),
+                                         ("9001", "王芳", "manager")):
+                session.add(Agent(staff_no=staff_no, name=name, role=role,
+                                  password_hash=accounts.hash_password(DEMO_PASSWORD), hire_date=None))
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()

@@ -29,52 +29,84 @@ def test_help_lists_the_commands():
 
 
 def test_init_creates_the_database_and_first_manager(dbfile):
-    result = run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    result = run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
     assert result.exit_code == 0, result.output
     assert "9001" in result.output
     con = sqlite3.connect(dbfile)
     assert con.execute("SELECT staff_no, role FROM agent").fetchall() == [("9001", "manager")]
-    again = run("init", "--db", dbfile, "--staff-no", "9002", "--name", "x", "--password", "s3cret")
+    again = run("init", "--db", dbfile, "--staff-no", "9002", "--name", "x", "--password", "s3cret-pw")
     assert again.exit_code == 0 and "already has accounts" in again.output
     assert con.execute("SELECT count(*) FROM agent").fetchone()[0] == 1
 
 
 def test_init_prompts_when_options_are_missing(dbfile):
-    result = runner.invoke(app, ["init", "--db", dbfile], input="9001\n王芳\ns3cret\ns3cret\n")
+    result = runner.invoke(app, ["init", "--db", dbfile], input="9001\n王芳\ns3cret-pw\ns3cret-pw\n")
     assert result.exit_code == 0, result.output
     assert sqlite3.connect(dbfile).execute("SELECT name FROM agent").fetchone() == ("王芳",)
 
 
 def test_csdesk_db_environment_variable_is_honoured(dbfile):
-    result = run("init", "--staff-no", "9001", "--name", "王芳", "--password", "s3cret", CSDESK_DB=dbfile)
+    result = run("init", "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw", CSDESK_DB=dbfile)
     assert result.exit_code == 0, result.output
     assert sqlite3.connect(dbfile).execute("SELECT count(*) FROM agent").fetchone() == (1,)
 
 
+MANAGER = {"CSDESK_AGENT": "9001", "CSDESK_PASSWORD": "s3cret-pw"}
+
+
 def test_agent_add_list_passwd_deactivate(dbfile):
-    assert run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret").exit_code == 0
-    added = run("agent", "add", "1001", "--name", "张敏", "--role", "客服专员", "--password", "demo1",
-                "--hire-date", "2026-10-01", "--db", dbfile)
+    assert run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw").exit_code == 0
+    added = run("agent", "add", "1001", "--name", "张敏", "--role", "客服专员", "--password", "demo-pass1",
+                "--hire-date", "2026-10-01", "--db", dbfile, **MANAGER)
     assert added.exit_code == 0, added.output
     listed = run("agent", "list", "--db", dbfile)
     assert "1001" in listed.output and "张敏" in listed.output and "2026-10-01" in listed.output
-    assert run("agent", "passwd", "1001", "--password", "other1", "--db", dbfile).exit_code == 0
-    assert run("agent", "deactivate", "1001", "--db", dbfile).exit_code == 0
+    # one's own password: with the current one
+    own = run("agent", "passwd", "1001", "--password", "other-pass1", "--db", dbfile,
+              CSDESK_PASSWORD="demo-pass1")
+    assert own.exit_code == 0, own.output
+    assert run("agent", "deactivate", "1001", "--db", dbfile, **MANAGER).exit_code == 0
     con = sqlite3.connect(dbfile)
     assert con.execute("SELECT active FROM agent WHERE staff_no='1001'").fetchone() == (0,)
+    assert run("agent", "reactivate", "1001", "--db", dbfile, **MANAGER).exit_code == 0
+    assert con.execute("SELECT active FROM agent WHERE staff_no='1001'").fetchone() == (1,)
+    audit = con.execute("SELECT staff_no, action, entity FROM auditlog WHERE entity = 'agent' "
+                        "AND action IN ('create', 'update') ORDER BY id").fetchall()
+    assert audit == [("9001", "create", "agent"), ("9001", "create", "agent"), ("1001", "update", "agent"),
+                     ("9001", "update", "agent"), ("9001", "update", "agent")]
+
+
+def test_account_changes_need_a_manager_and_the_right_password(dbfile):
+    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
+    run("agent", "add", "1001", "--name", "张敏", "--password", "demo-pass1", "--db", dbfile, **MANAGER)
+    wrong = run("agent", "add", "1002", "--name", "x", "--password", "demo-pass1", "--db", dbfile,
+                CSDESK_AGENT="9001", CSDESK_PASSWORD="nope")
+    assert wrong.exit_code != 0 and "Wrong staff number or password" in wrong.output
+    agent = run("agent", "add", "1002", "--name", "x", "--password", "demo-pass1", "--db", dbfile,
+                CSDESK_AGENT="1001", CSDESK_PASSWORD="demo-pass1")
+    assert agent.exit_code != 0 and "may not manage accounts" in agent.output
+    nobody = run("agent", "add", "1002", "--name", "x", "--password", "demo-pass1", "--db", dbfile)
+    assert nobody.exit_code != 0 and "--as STAFFNO" in nobody.output
+    last = run("agent", "deactivate", "9001", "--db", dbfile, **MANAGER)
+    assert last.exit_code != 0 and "last active manager" in last.output
+    con = sqlite3.connect(dbfile)
+    assert con.execute("SELECT count(*) FROM agent").fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM auditlog WHERE action = 'login_failed'").fetchone() == (1,)
 
 
 @pytest.mark.parametrize("args,message", [
-    (["agent", "add", "1001", "--name", "x", "--role", "boss", "--password", "demo1"], "unknown value 'boss'"),
-    (["agent", "add", "1001", "--name", "x", "--hire-date", "yesterday", "--password", "demo1"], "Invalid isoformat"),
-    (["agent", "add", "1 1", "--name", "x", "--password", "demo1"], "staff number is 2 to 16"),
-    (["agent", "passwd", "4040", "--password", "demo1"], "No agent with staff number 4040"),
+    (["agent", "add", "1001", "--name", "x", "--role", "boss", "--password", "demo-pass1"], "unknown value 'boss'"),
+    (["agent", "add", "1001", "--name", "x", "--hire-date", "yesterday", "--password", "demo-pass1"],
+     "Invalid isoformat"),
+    (["agent", "add", "1 1", "--name", "x", "--password", "demo-pass1"], "staff number is 2 to 16"),
+    (["agent", "add", "1002", "--name", "x", "--password", "short"], "at least 8"),
+    (["agent", "passwd", "4040", "--password", "demo-pass1"], "No agent with staff number 4040"),
     (["agent", "deactivate", "4040"], "No agent with staff number 4040"),
     (["--screen", "nowhere"], "unknown screen 'nowhere'"),
 ])
 def test_user_errors_are_one_line_and_non_zero(dbfile, args, message):
-    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
-    result = run(*args, "--db", dbfile) if args[0] != "--screen" else run("--db", dbfile, *args)
+    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
+    result = run(*args, "--db", dbfile, **MANAGER) if args[0] != "--screen" else run("--db", dbfile, *args)
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
@@ -83,7 +115,7 @@ def test_user_errors_are_one_line_and_non_zero(dbfile, args, message):
 
 
 def test_db_check_prints_revision_and_counts(dbfile):
-    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
     result = run("db", "check", "--db", dbfile)
     assert result.exit_code == 0, result.output
     assert "Schema revision" in result.output and "current" in result.output

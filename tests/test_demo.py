@@ -399,7 +399,7 @@ def test_cli_writes_where_db_or_csdesk_db_says(tmp_path):
 
 def test_cli_refuses_a_database_with_real_records(tmp_path):
     real = tmp_path / "real.db"
-    made = cli("init", "--db", str(real), "--staff-no", "9001", "--name", "王芳", "--password", "s3cret")
+    made = cli("init", "--db", str(real), "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
     assert made.exit_code == 0, made.output
     before = sqlite3.connect(real).execute("SELECT * FROM agent").fetchall()
     for extra in ((), ("--reset",)):

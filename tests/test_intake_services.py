@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from csdesk.domain.errors import NotFound, Refused
 from csdesk.services import callbacks as cb
 from csdesk.services import drafts
 from csdesk.services import intake as svc
@@ -133,11 +134,12 @@ def test_complaint_escalates_with_a_tracking_record(engine, agents):
 
 
 def test_an_error_inside_the_transaction_keeps_nothing(engine, agents):
-    with pytest.raises(cb.QueueError):
+    with pytest.raises(NotFound):
         save(engine, agents["1001"], phone="13800138000", name="张三", category="inquiry", summary="x",
              callback_id=999)
     for model in (Contact, Customer, CustomerPhone, Callback):
         assert rows(engine, model) == []
+    assert rows(engine, AuditLog, AuditLog.staff_no == "1001") == []
 
 
 # --------------------------------------------------------------------------- validation
@@ -285,7 +287,8 @@ def test_identity_check_for_information_change(engine, agents):
     assert rows(engine, Contact, Contact.id == saved.id)[0].verified_by == "last4"
     customer = rows(engine, Customer)[0]
     assert customer.name == "张三丰" and customer.name_initials == "zsf"
-    assert "张三丰" in rows(engine, AuditLog, AuditLog.action == "customer_change")[0].detail
+    change = rows(engine, AuditLog, AuditLog.action == "update", AuditLog.entity == "customer")[-1]
+    assert change.staff_no == "1001" and '"name": ["张三", "张三丰"]' in change.changes
     # other categories need no check
     assert known(engine, agents["1001"]).identity_verified is None
 
@@ -328,7 +331,7 @@ def test_queue_nearest_first_and_callback_results(engine, agents):
 def test_acknowledge_escalation_records_who_and_when(engine, agents):
     saved = known(engine, agents["1001"], category="complaint", summary="rude")
     with write_session(engine) as s:
-        with pytest.raises(cb.QueueError):
+        with pytest.raises(Refused, match="may not acknowledge escalations"):
             cb.acknowledge_escalation(s, saved.escalation_id, agents["1001"])
     with write_session(engine) as s:
         ack = cb.acknowledge_escalation(s, saved.escalation_id, agents["2001"])

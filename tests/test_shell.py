@@ -39,12 +39,12 @@ async def test_login_wrong_password_says_so_without_saying_which(make_app):
         assert app.agent is None
 
 
-async def test_deactivated_agent_cannot_log_in(make_app, engine):
+async def test_deactivated_agent_cannot_log_in(make_app, engine, agents):
     from csdesk.services.accounts import set_active
     from csdesk.store.engine import write_session
 
     with write_session(engine) as session:
-        set_active(session, "1001", False)
+        set_active(session, agents["9001"], "1001", False)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None and not app.screen.query_one("#login-button").disabled)
@@ -81,12 +81,12 @@ async def test_empty_database_offers_the_first_manager_account(empty_db_path):
         screen = app.screen
         screen.query_one("#staff-no", Input).value = "9001"
         screen.query_one("#name", Input).value = "王芳"
-        screen.query_one("#password", Input).value = "s3cret"
+        screen.query_one("#password", Input).value = "s3cret-pw"
         screen.query_one("#confirm", Input).value = "typo"
         await pilot.click("#login-button")
         await wait_for(pilot, lambda: "differ" in str(screen.query_one("#login-error", Static).render()))
         assert app.agent is None
-        screen.query_one("#confirm", Input).value = "s3cret"
+        screen.query_one("#confirm", Input).value = "s3cret-pw"
         await pilot.pause()  # the error line moved the button: click where it is now
         await pilot.click("#login-button")
         await wait_for(pilot, lambda: app.agent is not None)

@@ -1,4 +1,10 @@
-"""``csdesk agent add|list|passwd|deactivate``."""
+"""``csdesk agent add|list|passwd|role|deactivate|reactivate|unlock``.
+
+Changing accounts is a manager's act: the manager names themselves with
+``--as`` (or ``CSDESK_AGENT``) and gives their password (prompted, or
+``CSDESK_PASSWORD``); every change is audited under them.  ``agent passwd``
+changes one's own password, or (a manager) anyone's.
+"""
 
 
 from datetime import date
@@ -6,8 +12,49 @@ from typing import Annotated
 
 import typer
 
+from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
 from csdesk.i18n import _
+
+StaffNoArgument = Annotated[str, typer.Argument(help="Staff number (工号).")]
+
+
+def _new_password(password: str | None) -> str:
+    from csdesk.services.accounts import AccountError, check_password
+
+    if password is None:
+        try:
+            password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
+        except typer.Abort:
+            fail(_("no password given"))
+    try:
+        check_password(password)
+    except AccountError as exc:
+        fail(str(exc))
+    return password
+
+
+def _account_or_fail(engine, staff_no: str):
+    from csdesk.services.accounts import AccountError, require_account
+    from csdesk.services.database import read_session
+
+    with read_session(engine) as session:
+        try:
+            return require_account(session, staff_no)
+        except AccountError as exc:
+            fail(str(exc))
+
+
+def _change(engine, actor, change, *args):
+    """Run an account change in one transaction; refusals and errors are one line."""
+    from csdesk.domain.errors import DeskError
+    from csdesk.services.database import write_session
+
+    try:
+        with write_session(engine) as session:
+            return change(session, actor, *args)
+    except DeskError as exc:
+        fail(str(exc))
 
 
 def register(app: typer.Typer) -> None:
@@ -17,31 +64,28 @@ def register(app: typer.Typer) -> None:
     @agent_app.command("add")
     def add(
         ctx: typer.Context,
-        staff_no: Annotated[str, typer.Argument(help="Staff number (工号).")],
+        staff_no: StaffNoArgument,
         name: Annotated[str, typer.Option("--name", help="Full name.")],
         role: Annotated[str, typer.Option("--role", help="agent, supervisor or manager.")] = "agent",
         password: Annotated[str | None, typer.Option("--password", help="Password (prompted when omitted).")] = None,
         hire_date: Annotated[str | None, typer.Option("--hire-date", help="YYYY-MM-DD (default: today).")] = None,
+        as_: AsOnlyOption = None,
         db: DbOption = None,
     ) -> None:
-        """Add an account."""
+        """Add an account (a manager's act)."""
         from csdesk.domain import Role
-        from csdesk.services.accounts import AccountError, add_agent
-        from csdesk.store.engine import write_session
+        from csdesk.services.accounts import AccountError, add_agent, check_account_fields
 
         try:
             parsed_role = Role.parse(role)
             hired = date.fromisoformat(hire_date) if hire_date else None
-        except ValueError as exc:
+            check_account_fields(staff_no, name)
+        except (ValueError, AccountError) as exc:
             fail(str(exc))
-        if password is None:
-            password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
         engine = open_db(ctx, db)
-        try:
-            with write_session(engine) as session:
-                agent = add_agent(session, staff_no, name, password, parsed_role, hired)
-        except AccountError as exc:
-            fail(str(exc))
+        actor = authenticated(engine, as_)
+        password = _new_password(password)
+        agent = _change(engine, actor, add_agent, staff_no, name, password, parsed_role, hired)
         typer.echo(_("Added {role} {staff_no} {name}.").format(
             role=agent.role.label, staff_no=agent.staff_no, name=agent.name))
 
@@ -50,54 +94,90 @@ def register(app: typer.Typer) -> None:
         """List accounts."""
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         from csdesk.services.accounts import list_agents
-        from csdesk.store.engine import read_session
+        from csdesk.services.database import read_session
 
         engine = open_db(ctx, db)
         with read_session(engine) as session:
             agents = list_agents(session)
         table = Table(_("Staff no."), _("Name"), _("Role"), _("Active"), _("Hired"))
         for a in agents:
-            table.add_row(a.staff_no, a.name, a.role.label, _("yes") if a.active else _("no"),
+            table.add_row(Text(a.staff_no), Text(a.name), a.role.label, _("yes") if a.active else _("no"),
                           a.hire_date.isoformat() if a.hire_date else "")
         Console().print(table)
 
     @agent_app.command("passwd")
     def passwd(
         ctx: typer.Context,
-        staff_no: Annotated[str, typer.Argument(help="Staff number.")],
+        staff_no: StaffNoArgument,
         password: Annotated[str | None, typer.Option("--password", help="New password (prompted when omitted).")] = None,
+        as_: AsOnlyOption = None,
         db: DbOption = None,
     ) -> None:
-        """Change an account's password."""
-        from csdesk.services.accounts import AccountError, set_password
-        from csdesk.store.engine import write_session
+        """Change a password: your own, or (a manager) anyone's."""
+        from csdesk.services.accounts import set_password
 
-        if password is None:
-            password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
         engine = open_db(ctx, db)
+        target = _account_or_fail(engine, staff_no)  # checked before any prompt
+        actor = authenticated(engine, as_ or target.staff_no)
+        password = _new_password(password)
+        _change(engine, actor, set_password, target.staff_no, password)
+        typer.echo(_("Password changed for {staff_no}.").format(staff_no=target.staff_no))
+
+    @agent_app.command("role")
+    def role_(
+        ctx: typer.Context,
+        staff_no: StaffNoArgument,
+        role: Annotated[str, typer.Argument(help="agent, supervisor or manager.")],
+        as_: AsOnlyOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Change an account's role (a manager's act)."""
+        from csdesk.domain import Role
+        from csdesk.services.accounts import set_role
+
         try:
-            with write_session(engine) as session:
-                set_password(session, staff_no, password)
-        except AccountError as exc:
+            parsed = Role.parse(role)
+        except ValueError as exc:
             fail(str(exc))
-        typer.echo(_("Password changed for {staff_no}.").format(staff_no=staff_no))
+        engine = open_db(ctx, db)
+        target = _account_or_fail(engine, staff_no)
+        actor = authenticated(engine, as_)
+        agent = _change(engine, actor, set_role, target.staff_no, parsed)
+        typer.echo(_("{staff_no} is now {role}.").format(staff_no=agent.staff_no, role=agent.role.label))
+
+    def _set_active(ctx: typer.Context, staff_no: str, as_: str | None, db: str | None, active: bool) -> None:
+        from csdesk.services.accounts import set_active
+
+        engine = open_db(ctx, db)
+        target = _account_or_fail(engine, staff_no)
+        actor = authenticated(engine, as_)
+        _change(engine, actor, set_active, target.staff_no, active)
+        message = _("Reactivated {staff_no}.") if active else _("Deactivated {staff_no}.")
+        typer.echo(message.format(staff_no=target.staff_no))
 
     @agent_app.command("deactivate")
-    def deactivate(
-        ctx: typer.Context,
-        staff_no: Annotated[str, typer.Argument(help="Staff number.")],
-        db: DbOption = None,
-    ) -> None:
-        """Deactivate an account (its records stay)."""
-        from csdesk.services.accounts import AccountError, set_active
-        from csdesk.store.engine import write_session
+    def deactivate(ctx: typer.Context, staff_no: StaffNoArgument, as_: AsOnlyOption = None,
+                   db: DbOption = None) -> None:
+        """Deactivate an account (its records stay; a manager's act)."""
+        _set_active(ctx, staff_no, as_, db, False)
+
+    @agent_app.command("reactivate")
+    def reactivate(ctx: typer.Context, staff_no: StaffNoArgument, as_: AsOnlyOption = None,
+                   db: DbOption = None) -> None:
+        """Reactivate a deactivated account (a manager's act)."""
+        _set_active(ctx, staff_no, as_, db, True)
+
+    @agent_app.command("unlock")
+    def unlock(ctx: typer.Context, staff_no: StaffNoArgument, as_: AsOnlyOption = None,
+               db: DbOption = None) -> None:
+        """Lift the lock after five failed logins (a manager's act)."""
+        from csdesk.services.accounts import unlock_account
 
         engine = open_db(ctx, db)
-        try:
-            with write_session(engine) as session:
-                set_active(session, staff_no, False)
-        except AccountError as exc:
-            fail(str(exc))
-        typer.echo(_("Deactivated {staff_no}.").format(staff_no=staff_no))
+        target = _account_or_fail(engine, staff_no)
+        actor = authenticated(engine, as_)
+        _change(engine, actor, unlock_account, target.staff_no)
+        typer.echo(_("Unlocked {staff_no}.").format(staff_no=target.staff_no))

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             fail(_("no manager account created"))
         try:
             with write_session(engine) as session:
-                agent = add_agent(session, staff_no, name, password, Role.MANAGER)
+                agent = add_agent(session, None, staff_no, name, password, Role.MANAGER)
         except AccountError as exc:
             fail(str(exc))
         typer.echo(_("Created the database at {url} and manager {staff_no} {name}.").format(

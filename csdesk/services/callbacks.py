@@ -15,20 +15,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from csdesk.clock import now as utcnow
 from csdesk.domain import CallbackKind, CallbackResult, EscalationReason
+from csdesk.domain.actor import Actor
+from csdesk.domain.errors import Conflict, NotFound
+from csdesk.domain.policy import Act, may, require
 from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER
 from csdesk.i18n import _
+from csdesk.services.audit import acting
 from csdesk.store.models import Agent, Callback, Contact, Customer, Escalation, RefusedVisit
 
 QUEUE_LIMIT = 200
 
 
-class QueueError(ValueError):
+class QueueError(Conflict):
     """A queue action that cannot be done; the message is for the user."""
 
 
@@ -104,7 +107,7 @@ def _label(enum, value: str) -> str:
         return value
 
 
-def my_queue(session: Session, agent: Any, *, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+def my_queue(session: Session, agent: Actor, *, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
     """The agent's open call-backs and the escalations they should see, nearest due first."""
     items: list[QueueItem] = []
     for owner in (agent.id, None):
@@ -117,7 +120,7 @@ def my_queue(session: Session, agent: Any, *, limit: int = QUEUE_LIMIT) -> list[
                                    cb.customer_name, cb.phone, cb.note, cb.contact_id,
                                    numbers.get(cb.contact_id, ""), callback_kind=cb.kind, attempts=cb.attempts,
                                    mine=owner is not None))
-    supervisor = bool(getattr(agent, "is_supervisor", False))
+    supervisor = may(agent, Act.ACK_ESCALATION)
     stmt = (select(Escalation).where(col(Escalation.acknowledged_at).is_(None))
             .order_by(Escalation.created_at).limit(limit))
     if not supervisor:
@@ -169,12 +172,14 @@ def get_callback(session: Session, callback_id: int) -> CallbackInfo | None:
     return _info(cb) if cb else None
 
 
-def add_callback(session: Session, agent: Any, kind: CallbackKind | str, due_at: datetime, *,
+def add_callback(session: Session, agent: Actor, kind: CallbackKind | str, due_at: datetime, *,
                  customer_id: int | None = None, customer_name: str = "", phone: str = "",
                  contact_id: int | None = None, work_order_id: int | None = None, note: str = "",
                  owner_id: int | None = -1, at: datetime | None = None) -> CallbackInfo:
     """A call-back owed to a customer (owner: the agent unless ``owner_id`` says otherwise)."""
+    require(agent, Act.RECORD)
     at = at or utcnow()
+    acting(session, agent, at)
     cb = Callback(kind=CallbackKind.parse(str(kind)).value, due_at=due_at,
                   agent_id=agent.id if owner_id == -1 else owner_id, customer_id=customer_id,
                   customer_name=customer_name, phone=phone, contact_id=contact_id, work_order_id=work_order_id,
@@ -184,7 +189,7 @@ def add_callback(session: Session, agent: Any, kind: CallbackKind | str, due_at:
     return _info(cb)
 
 
-def close_callback(session: Session, callback_id: int, agent: Any, result: CallbackResult | str, *,
+def close_callback(session: Session, callback_id: int, agent: Actor, result: CallbackResult | str, *,
                    note: str = "", contact_id: int | None = None, at: datetime | None = None,
                    unit_key: str = "") -> ClosedCallback:
     """Record the result of a call-back (inside the caller's write transaction)."""
@@ -193,7 +198,9 @@ def close_callback(session: Session, callback_id: int, agent: Any, result: Callb
     result = result if isinstance(result, CallbackResult) else CallbackResult.parse(result)
     cb = session.get(Callback, callback_id)
     if cb is None:
-        raise QueueError(_("That call-back no longer exists."))
+        raise NotFound(_("That call-back no longer exists."))
+    require(agent, Act.HANDLE_OWN, owner_id=cb.agent_id)
+    acting(session, agent, at)
     if cb.done_at is not None:
         raise QueueError(_("That call-back was already closed at {when}.").format(
             when=cb.done_at.astimezone().strftime("%H:%M")))
@@ -224,15 +231,15 @@ def close_callback(session: Session, callback_id: int, agent: Any, result: Callb
     return ClosedCallback(cb.id, result.value, retry_id, retry_due, refused_id)
 
 
-def acknowledge_escalation(session: Session, escalation_id: int, agent: Any, note: str = "",
+def acknowledge_escalation(session: Session, escalation_id: int, agent: Actor, note: str = "",
                            at: datetime | None = None) -> AcknowledgedEscalation:
     """A supervisor takes an escalation: who and when are recorded."""
     at = at or utcnow()
-    if not getattr(agent, "is_supervisor", False):
-        raise QueueError(_("Only a supervisor can acknowledge an escalation."))
+    require(agent, Act.ACK_ESCALATION)
+    acting(session, agent, at)
     esc = session.get(Escalation, escalation_id)
     if esc is None:
-        raise QueueError(_("That escalation no longer exists."))
+        raise NotFound(_("That escalation no longer exists."))
     if esc.acknowledged_at is not None:
         raise QueueError(_("That escalation was already acknowledged."))
     esc.acknowledged_at = at

@@ -34,10 +34,11 @@ from csdesk.domain import (
     ComplaintStatus,
     ContactStatus,
     EscalationReason,
-    OrderStatus,
     Outcome,
     Urgency,
 )
+from csdesk.domain.actor import Actor
+from csdesk.domain.policy import Act, require
 from csdesk.domain.rules import (
     OPEN_ORDER_STATUSES,
     PROMISED_REPLY_DEFAULT,
@@ -51,8 +52,8 @@ from csdesk.domain.rules import (
 )
 from csdesk.domain.rules import order_deadline as _order_deadline
 from csdesk.i18n import _
+from csdesk.services.audit import acting
 from csdesk.store.models import (
-    AuditLog,
     Callback,
     Complaint,
     Contact,
@@ -60,7 +61,6 @@ from csdesk.store.models import (
     CustomerPhone,
     Escalation,
     WorkOrder,
-    WorkOrderEvent,
 )
 
 # Length limits (characters), checked with a message at the field.
@@ -228,12 +228,6 @@ class IntakeForm:
         return not any(getattr(self, n) for n in (
             "phone", "name", "building", "unit", "room", "address", "summary", "handling",
             "referral_contact", "escalation_reason", "identity"))
-
-
-@dataclass(frozen=True)
-class AgentRef:
-    id: int
-    staff_no: str
 
 
 @dataclass(frozen=True)
@@ -792,16 +786,19 @@ def _customer_for(session: Session, c: Cleaned) -> Customer | None:
     return None
 
 
-def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: Any = None,
+def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings: Any = None,
                    at: datetime | None = None) -> SavedContact:
     """Write the contact and everything its outcome needs, in the caller's transaction.
 
-    Use inside :func:`csdesk.store.engine.write_session`: an error anywhere leaves nothing behind.
+    Use inside a write session (:func:`csdesk.services.database.write_session`): an error
+    anywhere leaves nothing behind.  ``agent`` is the one taking the contact.
     """
     from csdesk.domain.text import pinyin_initials
     from csdesk.store.numbers import allocate, allocate_customer_code
 
+    require(agent, Act.RECORD)
     at = at or utcnow()
+    acting(session, agent, at)
     if form.callback_id and not (form.category or "").strip():
         # a call-back is about the matter it follows up: same category unless the agent says otherwise
         origin = session.exec(select(Contact.category).join(Callback, col(Callback.contact_id) == Contact.id)
@@ -829,7 +826,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
         check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity)
         identity_verified, verified_by = check.verified, check.how
         if check.verified:
-            _apply_change(session, customer, c, agent_id, at)
+            _apply_change(session, customer, c)
 
     name = c.name or customer.name
     initials = customer.name_initials if name == customer.name else pinyin_initials(name)
@@ -872,21 +869,15 @@ def record_contact(session: Session, form: IntakeForm, agent: Any, *, settings: 
     # -- the outcome
     order = None
     if c.outcome is Outcome.WORK_ORDER:
-        deadline = at + order_deadline(c.urgency, settings)
-        department = c.department or c.default_department or "engineering"
-        order = WorkOrder(
-            number=allocate(session, "work_order", at), contact_id=contact.id, customer_id=customer.id,
-            customer_name=name, phone=phone, unit_key=unit_key, address=address, description=c.summary,
-            category=c.category, subtype=c.subtype, urgency=c.urgency.value, department=department,
-            deadline_at=deadline, status=OrderStatus.OPEN.value, owner_id=agent_id, created_by_id=agent_id,
-            created_at=at)
-        session.add(order)
-        session.flush()
-        session.add(WorkOrderEvent(work_order_id=order.id, at=at, agent_id=agent_id, staff_no=staff_no,
-                                   from_status="", to_status=OrderStatus.OPEN.value,
-                                   note=_("opened from intake {number}").format(number=number)))
+        from csdesk.services.orders import OrderSpec, open_order
+
+        order = open_order(session, agent, OrderSpec(
+            description=c.summary, urgency=c.urgency, category=c.category, subtype=c.subtype,
+            department=c.department or c.default_department or "engineering", customer_id=customer.id,
+            customer_name=name, phone=phone, unit_key=unit_key, address=address, contact_id=contact.id,
+            contact_number=number), at=at, critical_minutes=getattr(settings, "critical_deadline_minutes", None))
         contact.work_order_id = order.id
-        out.update(work_order_id=order.id, work_order_number=order.number, deadline_at=deadline)
+        out.update(work_order_id=order.id, work_order_number=order.number, deadline_at=order.deadline_at)
     elif c.outcome is Outcome.REFERRED:
         cb = callback(CallbackKind.REFERRAL_CHECK, at + REFERRAL_CHECK_AFTER,
                       _("Referred to {department} ({contact}): check it was solved.").format(
@@ -940,29 +931,24 @@ def order_deadline(urgency: Urgency, settings: Any = None) -> timedelta:
     return _order_deadline(urgency, getattr(settings, "critical_deadline_minutes", None))
 
 
-def _apply_change(session: Session, customer: Customer, c: Cleaned, agent_id: int, at: datetime) -> None:
-    """A verified information change: the form's details become the customer's."""
+def _apply_change(session: Session, customer: Customer, c: Cleaned) -> None:
+    """A verified information change: the form's details become the customer's.
+
+    The audit log keeps the fields before and after (the store's audit hook).
+    """
     from csdesk.domain.text import pinyin_initials
 
-    changes = []
     if c.name and c.name != customer.name:
-        changes.append(f"name: {customer.name} -> {c.name}")
         customer.name, customer.name_initials = c.name, pinyin_initials(c.name)
     if c.unit_key and c.unit_key != customer.unit_key:
-        changes.append(f"unit: {customer.unit_key} -> {c.unit_key}")
         customer.building, customer.unit, customer.room, customer.unit_key = c.building, c.unit, c.room, c.unit_key
     if c.address and c.address != customer.address:
-        changes.append(f"address: {customer.address} -> {c.address}")
         customer.address = c.address
     if c.phone:
         exists = session.exec(select(CustomerPhone.id).where(CustomerPhone.customer_id == customer.id,
                                                              CustomerPhone.phone == c.phone)).first()
         if exists is None:
-            changes.append(f"phone added: {c.phone}")
             session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=False))
-    if changes:
-        session.add(AuditLog(at=at, agent_id=agent_id, action="customer_change", entity="customer",
-                             entity_id=customer.id, detail="; ".join(changes)))
 
 
 # --------------------------------------------------------------------------- scripts

@@ -30,9 +30,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session
 
 from csdesk.clock import local_tz, now
+from csdesk.domain.actor import Actor
+from csdesk.domain.errors import NotFound
 from csdesk.domain.phones import PhoneError, mask, parse_phone
+from csdesk.domain.policy import Act, may, require
 from csdesk.domain.text import parse_unit, unit_key
 from csdesk.i18n import _
+from csdesk.services.audit import Action, record
 from csdesk.store import search_index as si
 
 PAGE_SIZE = 100
@@ -657,32 +661,40 @@ _label = label
 # --------------------------------------------------------------------------- phones
 
 
-def may_see_full_phones(agent) -> bool:
-    """Supervisors and managers see full numbers; agents see them masked."""
-    return bool(agent is not None and getattr(agent, "is_supervisor", False))
+def may_see_full_phones(agent: Actor | None) -> bool:
+    """Supervisors and managers see full numbers; agents see them masked (the policy decides)."""
+    return may(agent, Act.SEE_FULL_PHONE)
 
 
-def reveal_phone(session: Session, contact_id: int, agent) -> str:
+def reveal_phone(session: Session, contact_id: int, agent: Actor) -> str:
     """The full number of one contact, recorded in the audit log (who, when, which).
 
     Use a write session: the audit row and the reveal are one transaction.
     """
-    from csdesk.store.models import AuditLog, Contact
+    from csdesk.store.models import Contact
 
+    require(agent, Act.REVEAL_PHONE)
     c = session.get(Contact, contact_id)
     if c is None:
-        raise LookupError(contact_id)
-    session.add(AuditLog(at=now(), agent_id=agent.id, action="reveal_phone", entity="contact",
-                         entity_id=contact_id, detail=f"{c.number} by {agent.staff_no}"))
-    session.flush()
+        raise NotFound(_("That record no longer exists."))
+    record(session, agent, Action.REVEAL_PHONE, "contact", contact_id, detail=c.number)
     return c.phone
 
 
-def record_export(session: Session, agent, q: Query, rows: int, fmt_name: str, target: str) -> None:
-    from csdesk.store.models import AuditLog
+def record_export(session: Session, agent: Actor | None, q: Query, rows: int, fmt_name: str, target: str, *,
+                  full_phones: bool = False) -> int:
+    """The audit row of an export (commit it before the file is published)."""
+    require(agent, Act.EXPORT)
+    if full_phones:
+        require(agent, Act.SEE_FULL_PHONE)
+    return record(session, agent, Action.EXPORT, "contact",
+                  detail=f"{rows} rows {fmt_name} {target} full={full_phones} {describe(q)}")
 
-    session.add(AuditLog(at=now(), agent_id=getattr(agent, "id", None), action="export_register",
-                         entity="contact", detail=f"{rows} rows {fmt_name} {target} {describe(q)}"))
+
+def record_full_phones(session: Session, agent: Actor, what: str, rows: int) -> int:
+    """A listing with full numbers (the CLI's ``--full``): recorded."""
+    require(agent, Act.SEE_FULL_PHONE)
+    return record(session, agent, Action.FULL_PHONES, "contact", detail=f"{what}: {rows} rows")
 
 
 # --------------------------------------------------------------------------- reference for pickers
@@ -711,6 +723,18 @@ def find_agent(session: Session, staff_no: str) -> AgentChoice | None:
 
     a = session.exec(select(Agent).where(Agent.staff_no == staff_no)).first()
     return AgentChoice(a.id, a.staff_no, a.name) if a else None
+
+
+def find_record_id(session: Session, entity: str, number: str) -> int | None:
+    """The id of a contact, work order or complaint by the number people quote."""
+    from sqlmodel import select
+
+    from csdesk.store.models import Complaint, Contact, WorkOrder
+
+    model = {"contact": Contact, "workorder": WorkOrder, "complaint": Complaint}.get(entity)
+    if model is None:
+        return None
+    return session.exec(select(model.id).where(model.number == number)).first()
 
 
 # --------------------------------------------------------------------------- export

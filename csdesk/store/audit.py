@@ -25,6 +25,7 @@ from csdesk.clock import now
 
 NOT_AUDITED = frozenset({"auditlog", "draft", "counter", "meta"})
 SECRET = frozenset({"password_hash"})
+BOOKKEEPING = frozenset({"failed_logins", "locked_until"})  # logins are recorded as acts of their own
 _installed = False
 
 
@@ -55,6 +56,8 @@ def _fields(obj: Any, *, created: bool) -> dict[str, list]:
     out: dict[str, list] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
+        if key in BOOKKEEPING:
+            continue
         history = state.attrs[key].history
         if created:
             value = getattr(obj, key)

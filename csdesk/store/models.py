@@ -248,6 +248,7 @@ class WorkOrder(SQLModel, table=True):
     dispatched_at: datetime | None = TS()
     completed_at: datetime | None = TS()
     closed_at: datetime | None = TS()
+    held_since: datetime | None = TS()  # on hold since (the deadline moves by the time held)
     hold_reason: str = Field(default="", max_length=200)
     cancel_reason: str = Field(default="", max_length=200)
     result: str = Field(default="", sa_type=Text)
@@ -269,9 +270,11 @@ class WorkOrderEvent(SQLModel, table=True):
     at: datetime = TS(nullable=False, default=utcnow)
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     staff_no: str = Field(default="", max_length=16)
+    kind: str = Field(default="status", max_length=16, sa_column_kwargs={"server_default": "status"})
     from_status: str = Field(default="", max_length=16)
     to_status: str = Field(default="", max_length=16)
     note: str = Field(default="", sa_type=Text)
+    changes: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # JSON {"field": [before, after]}
 
 
 # --------------------------------------------------------------------------- complaints, escalations

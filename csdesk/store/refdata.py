@@ -57,6 +57,9 @@ def _sync(session: Session, model, rows: list[dict]) -> None:
 
 
 def seed_reference_data(session: Session) -> None:
+    from csdesk.domain.actor import SYSTEM
+
+    session.info.setdefault("actor", SYSTEM)  # reference data follows the files: the desk's own act
     cats = [
         {"code": c["code"], "parent_code": c.get("parent"), "name_zh": c["name_zh"],
          "name_en": c["name_en"], "department_code": c.get("department")}

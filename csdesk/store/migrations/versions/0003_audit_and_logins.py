@@ -1,4 +1,4 @@
-"""audit: staff number and changed fields, append-only triggers; logins: failures and lock
+"""audit: staff number and changed fields, append-only triggers; logins: failures and lock; orders: held since
 
 Revision ID: 0003
 Revises: 0002
@@ -30,6 +30,10 @@ def upgrade() -> None:
     op.create_index('ix_auditlog_at', 'auditlog', ['at'], unique=False)
     op.add_column('agent', sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
     op.add_column('agent', sa.Column('locked_until', csdesk.store.models.UTCDateTime(), nullable=True))
+    op.add_column('workorder', sa.Column('held_since', csdesk.store.models.UTCDateTime(), nullable=True))
+    op.add_column('workorderevent', sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                              server_default='status'))
+    op.add_column('workorderevent', sa.Column('changes', sa.Text(), nullable=False, server_default=''))
     # earlier audit rows name their agent by id only: give them the staff number too
     op.execute("UPDATE auditlog SET staff_no = coalesce((SELECT staff_no FROM agent WHERE agent.id = auditlog.agent_id), '')")
     for name, event in APPEND_ONLY:
@@ -40,6 +44,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, _event in APPEND_ONLY:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_column('workorderevent', 'changes')
+    op.drop_column('workorderevent', 'kind')
+    op.drop_column('workorder', 'held_since')
     op.drop_column('agent', 'locked_until')
     op.drop_column('agent', 'failed_logins')
     op.drop_index('ix_auditlog_at', table_name='auditlog')
