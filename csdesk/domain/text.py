@@ -71,7 +71,8 @@ from enum import StrEnum
 from csdesk.i18n import _
 
 _UNIT_RE = re.compile(
-    r"^\s*(\d{1,3}[A-Za-z]?)\s*[-－—栋幢号楼#]\s*(\d{1,2})\s*[-－—单元]*\s*(\d{2,5})\s*室?\s*$", re.ASCII)
+    r"^\s*(\d{1,3}[A-Za-z]?)\s*(?:号楼|[-－—栋幢号楼#])\s*(\d{1,2})\s*[-－—单元]*\s*(\d{2,5})\s*室?\s*$",
+    re.ASCII)
 
 
 class TextKind(StrEnum):
@@ -322,7 +323,8 @@ def unit_key(building: str = "", unit: str = "", room: str = "") -> str:
 
 
 def parse_unit(value: str) -> tuple[str, str, str] | None:
-    """``3-2-1201``, ``3栋2单元1201``, ``3#2-1201`` -> (``3``, ``2``, ``1201``); None if not a unit.
+    """``3-2-1201``, ``3栋2单元1201``, ``3号楼2单元1201``, ``3#2-1201`` -> (``3``, ``2``, ``1201``);
+    None if not a unit.
 
     Full-width digits (``３-２-１２０１``) are read as the same unit; the parts are ASCII.
     """
