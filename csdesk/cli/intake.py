@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli import parse
 from csdesk.cli.common import DbOption, fail, open_db
 from csdesk.i18n import _
 
@@ -40,6 +39,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Record a contact (with its outcome) and print its number."""
+        from csdesk.cli import parse
         from csdesk.domain import Channel, Outcome, Urgency
         from csdesk.domain.text import parse_unit, quote_input
         from csdesk.services.intake import LIMITS

@@ -16,11 +16,11 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli import parse
 from csdesk.cli.common import DbOption, fail, open_db
 from csdesk.cli.output import Column, FormatOption, emit
-from csdesk.domain.text import printable, quote_input
 from csdesk.i18n import N_, _
+
+# csdesk.cli.parse and csdesk.domain.text are imported inside the commands (``--help`` stays light)
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")]
@@ -50,6 +50,8 @@ class Filters:
 
 
 def _value(enum_cls, value: str | None, option: str) -> str | None:
+    from csdesk.cli import parse
+
     member = parse.choice(enum_cls, value, option)
     return member.value if member is not None else None
 
@@ -58,6 +60,7 @@ def parse_filters(*, search: str = "", date_from: str | None = None, date_to: st
                   channel: str | None = None, urgency: str | None = None, outcome: str | None = None,
                   search_option: str = "QUERY") -> Filters:
     """The options that need no database, or a one-line error."""
+    from csdesk.cli import parse
     from csdesk.domain import Channel, Outcome, Urgency
     from csdesk.services.register import SEARCH_LIMIT
 
@@ -70,6 +73,8 @@ def parse_filters(*, search: str = "", date_from: str | None = None, date_to: st
 def build_query(session, filters: Filters, *, category: str | None = None, by: str | None = None,
                 open_only: bool = False):
     """A register Query from the parsed filters and the options the database resolves, or a one-line error."""
+    from csdesk.cli import parse
+    from csdesk.domain.text import quote_input
     from csdesk.services import register as reg
     from csdesk.services.reference import categories
 
@@ -101,6 +106,8 @@ def _viewer(session, staff_no: str | None, full: bool):
     """The account asking, and whether it may see full numbers; refuses --full otherwise."""
     from sqlmodel import select
 
+    from csdesk.cli import parse
+    from csdesk.domain.text import quote_input
     from csdesk.services.accounts import info
     from csdesk.store.models import Agent
 
@@ -128,6 +135,7 @@ def _audit(engine, agent, action: str, detail: str) -> None:
     after this returns (see ``export`` below).
     """
     from csdesk.clock import now
+    from csdesk.domain.text import printable
     from csdesk.store.engine import write_session
     from csdesk.store.models import AuditLog
 
@@ -176,6 +184,7 @@ def register(app: typer.Typer) -> None:
         fmt_name: FormatOption = None,
     ) -> None:
         """Search the register and print the newest matches (a table on a terminal, TSV when piped)."""
+        from csdesk.cli import parse
         from csdesk.clock import fmt
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session
@@ -224,6 +233,8 @@ def register(app: typer.Typer) -> None:
 
         The file appears under its name only once the export is recorded in the audit log.
         """
+        from csdesk.cli import parse
+        from csdesk.domain.text import printable, quote_input
         from csdesk.services import export as ex
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session

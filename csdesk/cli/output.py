@@ -32,9 +32,6 @@ A reader that closes the pipe early (``| head``) ends the command quietly.
 """
 
 
-import csv
-import json
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,8 +41,9 @@ from typing import Annotated
 import typer
 
 from csdesk.cli.common import fail
-from csdesk.domain.text import SHOWN_ESCAPED, csv_safe, printable, quote_input
 from csdesk.i18n import _
+
+# (csdesk.domain.text, csv and json are imported when rows are printed: ``--help`` does not pay for them)
 
 FORMATS = ("table", "tsv", "csv", "json")
 
@@ -56,6 +54,8 @@ def check_format(value: str | None) -> str | None:
         return None
     fmt = value.strip().lower()
     if fmt not in FORMATS:
+        from csdesk.domain.text import quote_input
+
         fail(_('--format: unknown format "{value}"; choose one of: {choices}').format(
             value=quote_input(value), choices=", ".join(FORMATS)))
     return fmt
@@ -140,6 +140,8 @@ def _json_escape(m) -> str:
 
 
 def _tsv_cell(value) -> str:
+    from csdesk.domain.text import printable
+
     text = _text(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -147,6 +149,8 @@ def _tsv_cell(value) -> str:
 
 
 def _table_cell(value, column: Column) -> str:
+    from csdesk.domain.text import printable
+
     text = printable(_text(value).replace("\t", " "), keep="\n")
     if column.cut and len(text) > column.cut:
         text = text[: column.cut - 1] + "…"
@@ -169,6 +173,8 @@ def emit(rows: Iterable[Sequence | Mapping], columns: Sequence[Column | str | tu
             n = {"tsv": _emit_tsv, "csv": _emit_csv, "json": _emit_json}[fmt](rows, cols)
             sys.stdout.flush()
             if n == 0 or note:
+                from csdesk.domain.text import printable
+
                 typer.echo(printable(note if n else (empty or _("Nothing found."))), err=True)
     except BrokenPipeError:
         _quiet_stdout()
@@ -178,6 +184,8 @@ def emit(rows: Iterable[Sequence | Mapping], columns: Sequence[Column | str | tu
 
 def _quiet_stdout() -> None:
     """The reader went away (``| head``): stop writing, and let Python's exit flush nothing."""
+    import os
+
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -189,6 +197,8 @@ def _emit_table(rows, cols: list[Column], title, note, empty) -> int:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from csdesk.domain.text import printable
 
     console = Console(markup=False, highlight=False, emoji=False)
     table = Table(title=Text(printable(title)) if title else None)
@@ -218,6 +228,10 @@ def _emit_tsv(rows, cols: list[Column]) -> int:
 
 
 def _emit_csv(rows, cols: list[Column]) -> int:
+    import csv
+
+    from csdesk.domain.text import csv_safe, printable
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([csv_safe(printable(c.key)) for c in cols])
     n = 0
@@ -228,6 +242,10 @@ def _emit_csv(rows, cols: list[Column]) -> int:
 
 
 def _emit_json(rows, cols: list[Column]) -> int:
+    import json
+
+    from csdesk.domain.text import SHOWN_ESCAPED
+
     out = sys.stdout
     n = 0
     out.write("[")
