@@ -192,8 +192,6 @@ def clean_text(value: str | None, limit: int | None = None, *, kind: TextKind | 
             text = "\n".join(line.rstrip() for line in text.split("\n"))
     else:
         text = _BREAKS_RE.sub(" ", text).replace("\t", " ")
-        if "  " in text:
-            text = _SPACES.sub(" ", text)
     # 3. invisible format characters
     text = _strip_invisible(text, kind)
     if not text.isascii():
@@ -212,6 +210,8 @@ def clean_text(value: str | None, limit: int | None = None, *, kind: TextKind | 
                 raise TextError(_("Letters, digits and punctuation only (no emoji or control characters)."))
             else:
                 raise _refusal(text[i], i + 1)
+    if kind is not TextKind.BLOCK and "  " in text:
+        text = _SPACES.sub(" ", text)  # one line: runs of spaces are one
     text = text.strip()
     # 7. length
     if limit is not None and len(text) > limit:
