@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from csdesk.i18n import N_, _
+from screens import compat
 from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
 
@@ -163,10 +164,9 @@ class CsdeskApp(App):
         """
         if not self.is_running:  # the console is closing
             return
-        stacks = self._screen_stacks  # Textual keeps built modes here
         for mode in DESK_MODES:
-            if mode.warm and mode.name in self.modes_ready and mode.name not in stacks:
-                self._init_mode(mode.name)
+            if mode.warm and mode.name in self.modes_ready and not compat.mode_is_built(self, mode.name):
+                compat.build_mode(self, mode.name)
         self.warm_up_done = True
         self.set_timer(1.0, self._settle_heap)
 
