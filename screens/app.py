@@ -22,9 +22,10 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from csdesk.i18n import N_, _
-from screens import compat
+from screens import compat, errors
 from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
 
@@ -96,8 +97,9 @@ class CsdeskApp(App):
         # worker's imports would otherwise compete with the first paint for the GIL.
         self.call_after_refresh(self._open_database)
 
-    @work(thread=True, exclusive=True, group="db-open")
+    @work(thread=True, exclusive=True, group="db-open", exit_on_error=False)
     def _open_database(self) -> None:
+        # anything unexpected goes to the error policy (worker_failed), then to the login screen
         try:
             from csdesk.config import load_settings
             from csdesk.services.accounts import count_agents
@@ -113,10 +115,36 @@ class CsdeskApp(App):
         except DatabaseProblem as exc:
             self.post_message(DatabaseFailed(str(exc)))
             return
-        except Exception as exc:
-            self.post_message(DatabaseFailed(_("cannot open the database: {error}").format(error=exc)))
-            return
         self.post_message(DatabaseReady(engine, has_accounts, shift_list))
+
+    # ----------------------------------------------------------------- the one error policy for workers
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:  # the App's own workers; screens forward theirs (errors.WorkerErrors)
+            self.worker_failed(event.worker)
+
+    def worker_failed(self, worker: Worker) -> None:
+        """A thread worker raised: log the traceback, show one line, keep the console and the form.
+
+        The only handler of failed workers (``screens/errors.py`` describes the policy).
+        """
+        error = worker.error
+        if error is None:
+            return
+        line = errors.one_line(error, errors.record(error, errors.describe(worker)))
+        node = worker.node
+        show = getattr(node, "worker_error", None)
+        if show is not None and (node is self or node.is_attached):
+            show(worker, line)
+        else:  # its screen is gone: the line still reaches the agent
+            self.notify(line, severity="error", markup=False, timeout=10)
+
+    def worker_error(self, worker: Worker, line: str) -> None:
+        """The App's own workers: opening the database is told on the login screen."""
+        login = self._login_screen()
+        if worker.group == "db-open" and login is not None:
+            login.database_failed(line)
+        else:
+            self.notify(line, severity="error", markup=False, timeout=10)
 
     def on_database_ready(self, message: DatabaseReady) -> None:
         self.engine = message.engine
