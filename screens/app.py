@@ -14,20 +14,24 @@ import importlib.util
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from csdesk.clock import now
 from csdesk.i18n import N_, _
 from screens import compat, errors
 from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
+
+IDLE_CHECK_SECONDS = 5.0  # how often the idle lock looks at the clock
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class CsdeskApp(App):
         self.warm_up = warm_up
         self.warm_up_done = False
         self.heap_frozen = False
+        self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
+        self._idle_timer = None
 
     # ----------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -176,6 +182,9 @@ class CsdeskApp(App):
                                  if m in self.modes_ready), None)
         self.switch_mode(target)  # the login screen stays behind, in the default mode
         self.refresh_bindings()
+        self.last_input = now()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         if self.warm_up:
             self.set_timer(0.3, self._warm_up_modes)
         else:
@@ -218,6 +227,24 @@ class CsdeskApp(App):
         if self.heap_frozen:  # the console is closing: what it held may be collected again
             gc.unfreeze()
             self.heap_frozen = False
+
+    # ----------------------------------------------------------------- the idle lock
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
+            self.last_input = now()  # a key or the mouse: someone is at the desk
+        await super().on_event(event)
+
+    def lock_after_minutes(self) -> int:
+        """``lock_after_minutes`` of the settings (0: never)."""
+        return getattr(self.settings, "lock_after_minutes", 0) if self.settings is not None else 0
+
+    def lock_if_idle(self) -> None:
+        """Lock the console once nobody has touched a key or the mouse for ``lock_after_minutes``."""
+        minutes = self.lock_after_minutes()
+        if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
+            return
+        if now() - self.last_input >= timedelta(minutes=minutes):
+            self.action_lock()
 
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:

@@ -55,7 +55,7 @@ class RegisterTable(PageTable):
 
 
 class LogScreen(WorkerErrors, Screen):
-    PAGE_SIZE = 100  # rows held by the table
+    PAGE_SIZE = 100  # rows held by the table when there are no settings; else ``page_size`` of the settings
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
         Binding("slash", "focus_search", _("Search"), id="log.search"),
@@ -141,6 +141,12 @@ class LogScreen(WorkerErrors, Screen):
         self._refresh_pending = False
 
     @property
+    def page_size(self) -> int:
+        """Rows per page: ``page_size`` of the settings."""
+        settings = getattr(self.app, "settings", None)
+        return getattr(settings, "page_size", None) or self.PAGE_SIZE
+
+    @property
     def full_phones(self) -> bool:
         from csdesk.services.register import may_see_full_phones
 
@@ -223,7 +229,7 @@ class LogScreen(WorkerErrors, Screen):
             if self.categories is None:
                 categories = reg._category_names(session)
             full = self.full_phones
-            n = self.PAGE_SIZE
+            n = self.page_size
             if where == "prev" and cursor is not None:
                 page = reg.page_before(session, q, cursor, limit=n, full_phones=full)
             elif where == "last":
