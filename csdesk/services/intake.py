@@ -37,6 +37,7 @@ from csdesk.domain import (
     Urgency,
 )
 from csdesk.domain.actor import Actor
+from csdesk.domain.errors import Invalid
 from csdesk.domain.policy import Act, require
 from csdesk.domain.rules import (
     OPEN_ORDER_STATUSES,
@@ -93,12 +94,8 @@ MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
 
 
-class IntakeInvalid(ValueError):
+class IntakeInvalid(Invalid):
     """The form cannot be saved; ``errors`` maps field names to messages for the field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --------------------------------------------------------------------------- plain data
