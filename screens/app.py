@@ -32,6 +32,8 @@ from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
 
 IDLE_CHECK_SECONDS = 5.0  # how often the idle lock looks at the clock
+TICK_SECONDS = 60.0  # how often the console runs the desk's timed rules (csdesk.services.tick)
+FIRST_TICK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class CsdeskApp(App):
         self.heap_frozen = False
         self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
         self._idle_timer = None
+        self._tick_timer = None
+        self.last_tick = None
 
     # ----------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -185,6 +189,9 @@ class CsdeskApp(App):
         self.last_input = now()
         if self._idle_timer is None:
             self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        if self._tick_timer is None:  # the desk's timed rules, whoever else runs them (csdesk tick)
+            self._tick_timer = self.set_interval(TICK_SECONDS, self.run_tick)
+            self.set_timer(FIRST_TICK_SECONDS, self.run_tick)
         if self.warm_up:
             self.set_timer(0.3, self._warm_up_modes)
         else:
@@ -234,6 +241,16 @@ class CsdeskApp(App):
             self.last_input = now()  # a key or the mouse: someone is at the desk
         await super().on_event(event)
 
+    @work(thread=True, exclusive=True, group="tick", exit_on_error=False)
+    def run_tick(self) -> None:
+        """Run the desk's timed rules once (overdue orders escalate once, …): csdesk.services.tick."""
+        from csdesk.services.tick import run_tick
+
+        if self.engine is None or self.agent is None:
+            return
+        with self.db_write() as session:
+            self.last_tick = run_tick(session)
+
     def lock_after_minutes(self) -> int:
         """``lock_after_minutes`` of the settings (0: never)."""
         return getattr(self.settings, "lock_after_minutes", 0) if self.settings is not None else 0
@@ -244,7 +261,7 @@ class CsdeskApp(App):
         if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
             return
         if now() - self.last_input >= timedelta(minutes=minutes):
-            self.action_lock()
+            self.lock(_("idle for {n} min").format(n=minutes))
 
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:
@@ -283,7 +300,22 @@ class CsdeskApp(App):
     def action_lock(self) -> None:
         if self.agent is None or isinstance(self.screen, LockScreen):
             return
+        self.lock("Ctrl+L")
+
+    def lock(self, how: str) -> None:
+        """Cover the console with the lock screen (Ctrl+L or idle) and record it."""
+        if self.agent is None or isinstance(self.screen, LockScreen):
+            return
         self.push_screen(LockScreen())
+        self._record_lock(self.agent, how)
+
+    @work(thread=True, group="lock-record", exit_on_error=False)
+    def _record_lock(self, agent, how: str) -> None:
+        """Locking the screen is recorded (who, when, how); unlocking is recorded by the password check."""
+        from csdesk.services.accounts import lock_screen
+
+        with self.db_write() as session:
+            lock_screen(session, agent, how)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
