@@ -44,29 +44,28 @@ def reference_data_dir() -> Path:
 
 def db_url(value: str | os.PathLike | None) -> str:
     """``--db``/``CSDESK_DB`` as a SQLAlchemy URL string (a path becomes a ``sqlite:///`` URL,
-    quoted as SQLAlchemy wants; a URL is passed through).  Opening goes through
+    percent-quoted as SQLAlchemy reads it; a URL is passed through).  Opening goes through
     :func:`csdesk.store.dbfile.resolve_target`, which checks what it is given."""
+    from urllib.parse import quote
+
     if value is None or str(value) == "":
         value = default_db_path()
     text = str(value)
     if "://" in text:
         return text
-    from sqlalchemy.engine import URL
-
-    path = Path(os.path.abspath(os.path.expanduser(text)))
-    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+    path = os.path.abspath(os.path.expanduser(text))
+    return "sqlite:///" + quote(path, safe="/ ")
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:///`` URL string (as :func:`db_url` or ``engine.url`` render it)."""
-    if not url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
-        return None
-    from sqlalchemy.engine import make_url
+    """The file of a ``sqlite:///`` URL string (as :func:`db_url` or SQLAlchemy render it)."""
+    from urllib.parse import unquote
 
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        return None
-    return Path(database)
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            database = unquote(url[len(prefix):].split("?", 1)[0])
+            return Path(database) if database and database != ":memory:" else None
+    return None
 
 
 # --------------------------------------------------------------------------- private files

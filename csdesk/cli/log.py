@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.common import DbOption, fail, read_db
 from csdesk.i18n import _
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")]
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session
 
-        engine = open_db(ctx, db)
+        engine = read_db(ctx, db)
         with read_session(engine) as session:
             q = build_query(session, search=query, date_from=date_from, date_to=date_to, channel=channel,
                             category=category, urgency=urgency, outcome=outcome, by=by, open_only=open_only)
@@ -210,7 +210,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         if not output.parent.exists():
             fail(_("the folder {folder} does not exist").format(folder=output.parent))
-        engine = open_db(ctx, db)
+        engine = read_db(ctx, db)
         with read_session(engine) as session:
             q = build_query(session, search=search_text, date_from=date_from, date_to=date_to, channel=channel,
                             category=category, urgency=urgency, outcome=outcome, by=by, open_only=open_only)

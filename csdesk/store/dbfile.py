@@ -37,11 +37,11 @@ class DatabaseProblem(DeskError):
 
 
 def shown_path(text: str) -> str:
-    """A path as typed, safe on one line: control characters escaped, very long paths shortened."""
+    """A path as typed, safe on one line: control characters escaped, absurdly long ones shortened."""
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    if len(text) > 80:
-        text = f"{text[:38]}…{text[-38:]}"
+    if len(text) > 240:  # a pasted paragraph, not a path: its ends say enough
+        text = f"{text[:118]}…{text[-118:]}"
     return text
 
 
@@ -76,15 +76,12 @@ def resolve_target(value: str | os.PathLike | None) -> Target:
             raise DatabaseProblem(_(
                 "{path}: csdesk keeps its data in a SQLite file; give a file path or a sqlite:/// URL"
             ).format(path=shown))
-        from sqlalchemy.engine import make_url
+        from csdesk.paths import sqlite_path
 
-        try:
-            database = make_url(text).database
-        except Exception:  # ArgumentError, ValueError: not a URL SQLAlchemy can read
-            database = None
-        if not database or database == ":memory:" or database.startswith("file:"):
+        database = sqlite_path(text)
+        if database is None or str(database).startswith("file:"):
             raise DatabaseProblem(_("{path} names no database file").format(path=shown))
-        text = database
+        text = str(database)
     try:
         path = Path(os.path.abspath(os.path.expanduser(text)))
     except (OSError, ValueError) as exc:
@@ -270,16 +267,15 @@ def read_schema(target: Target, info: FileInfo) -> SchemaInfo:
     import sqlite3
 
     shown = target.shown
+    uri = readonly_uri(target, wal=info.wal)
     try:
-        con = sqlite3.connect(readonly_uri(target, wal=info.wal), uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise DatabaseProblem(_("{path} cannot be opened: {error}").format(path=shown, error=exc)) from None
-    try:
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        revision = None
-        if "alembic_version" in tables:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = row[0] if row else None
+        try:
+            tables, revision = _read_schema(uri)
+        except sqlite3.DatabaseError:
+            if "immutable" not in uri:
+                raise
+            # immutable reads assume nobody writes: if a csdesk started meanwhile, read again with locks
+            tables, revision = _read_schema(target.path.as_uri() + "?mode=ro")
     except sqlite3.DatabaseError as exc:
         text = str(exc)
         if "not a database" in text:
@@ -292,9 +288,22 @@ def read_schema(target: Target, info: FileInfo) -> SchemaInfo:
             raise DatabaseProblem(_("{path} is locked by another program; try again when it is done").format(
                 path=shown)) from None
         raise DatabaseProblem(_("{path} cannot be read: {error}").format(path=shown, error=text)) from None
+    return classify(tables, revision)
+
+
+def _read_schema(uri: str) -> tuple[set[str], str | None]:
+    import sqlite3
+
+    con = sqlite3.connect(uri, uri=True, timeout=10)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables, revision
     finally:
         con.close()
-    return classify(tables, revision)
 
 
 def inspect_target(target: Target, *, write: bool = True) -> SchemaInfo:

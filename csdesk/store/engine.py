@@ -1,7 +1,7 @@
 """The database: engine, connection pragmas, transactions, migrations.
 
 SQLite rules (see ``shared/measured.md``):
-- every connection: ``foreign_keys=ON``, ``busy_timeout`` of 10 s and
+- every connection: ``foreign_keys=ON``, ``busy_timeout`` of 30 s and
   ``synchronous=FULL`` (nothing acknowledged to the user may be lost); the
   database is in WAL mode, set once when it is made (and put back by a writing
   open if a restore or another tool changed it), never by a connection that
@@ -60,7 +60,16 @@ from csdesk.store.dbfile import (  # noqa: F401  (re-exported: the store's one d
     resolve_target,
 )
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 30_000
+"""How long a write waits for another terminal's write before it gives up.
+
+Writes take milliseconds, but one commit's fsync can stall for seconds when the
+disk is busy with something else, and SQLite's busy handler is not a queue:
+with 4 writers back to back on a loaded 2-core machine one waited 11 s
+(``tests/test_reliability.py``), and at 10 s that was an error for the agent.
+A save that takes long is better than one that fails.  Reads in WAL mode do not
+wait for writers, so only writes ever use this.
+"""
 
 CONSOLE_CACHE_KIB = 512
 """Page cache per connection in the console (SQLite's default is 2,000 KiB).
@@ -367,12 +376,26 @@ def open_for_reading(url: str | None = None, *, cache_kib: int | None = None) ->
     return _build(target.path, cache_kib=cache_kib)
 
 
+def source_uri(target: Target, info) -> str:
+    """How to open a database only to read it: normally (``mode=rw``, so that the last
+    connection to close removes its ``-wal``/``-shm`` as usual) when the file may be
+    written, else read-only without leaving anything beside it."""
+    return f"{target.path.as_uri()}?mode=rw" if info.writable else readonly_uri(target, wal=info.wal)
+
+
 def open_readonly(target: Target) -> Engine:
-    """An engine that cannot write (``mode=ro``): for looking at a database, or a copy of one."""
+    """An engine that cannot write (``query_only``; a read-only file is opened ``mode=ro``):
+    for looking at a database (``db check``) without changing it or taking a write lock."""
     info = check_file(target, write=False)
     if not info.exists:
         raise _no_database(target)
-    return _build(target.path, uri=readonly_uri(target, wal=info.wal))
+    engine = _build(target.path, uri=source_uri(target, info))
+
+    def query_only(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA query_only = 1")
+
+    event.listen(engine, "connect", query_only)
+    return engine
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
