@@ -50,9 +50,9 @@ def console(
 
 
 def _register_subcommands() -> None:
-    from csdesk.cli import accounts_cmd, db_cmd, demo, init_cmd, intake, log
+    from csdesk.cli import accounts_cmd, backup_cmd, db_cmd, demo, init_cmd, intake, log
 
-    for module in (init_cmd, accounts_cmd, db_cmd, demo, intake, log):
+    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log):
         module.register(app)
 
 
