@@ -178,8 +178,11 @@ def _backup_of(db_path: Path, marker: str) -> Path:
 def test_restore_replaces_the_database_and_keeps_the_old_one_aside(db_path, at_noon):
     good = _backup_of(db_path, "from-backup")
     mark(db_path, "changed-since")
+    backup_bytes = good.read_bytes()
     result = run("restore", str(good), "--db", str(db_path))
     assert result.exit_code == 0, result.output
+    assert good.read_bytes() == backup_bytes and sorted(p.name for p in good.parent.iterdir() if
+                                                       p.name.startswith(good.name)) == [good.name]
     aside = db_path.with_name("desk.db.before-restore-20261122-120000")
     assert str(aside) in result.output
     assert scalar(db_path, "SELECT value FROM meta WHERE key = 'marker'") == "from-backup"

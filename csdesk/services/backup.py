@@ -41,6 +41,7 @@ from csdesk.store.dbfile import (
     Target,
     check_file,
     inspect_target,
+    readonly_uri,
     refuse_unusable,
     resolve_target,
     shown_path,
@@ -239,7 +240,7 @@ def restore_database(source: str | os.PathLike, db: str | os.PathLike | None = N
             path=live.shown, error=exc.strerror or exc)) from None
     aside = None
     try:
-        online_copy(source_uri(backup, state), tmp)
+        online_copy(readonly_uri(backup, wal=state.wal), tmp)  # the backup file is only ever read
         copied = verify_copy(tmp, backup.shown)
         if info.state is not SchemaState.MISSING:
             aside = _free_aside(live.path, _stamp(at))
