@@ -50,6 +50,9 @@ def verify(db: Path, lines: list[str]) -> dict[str, int]:
                 callbacks.add(int(fields[2]))
         elif kind == "closed":
             closed.add(int(fields[0]))
+    from csdesk.store.engine import open_database
+
+    open_database(str(db), create=False).dispose()  # csdesk opens it as it was left, checks and all
     con = sqlite3.connect(db)
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
