@@ -26,6 +26,7 @@ from csdesk.demo.texts import (
     VISIT_NOTES,
 )
 from csdesk.domain import CallbackKind, CallbackResult, ComplaintStatus, EscalationReason
+from csdesk.domain.rules import MAX_CALL_ATTEMPTS
 
 PROMISED_REPLY, REFERRAL_CHECK, LOW_SCORE, RETURN_VISIT, RETRY = (k.value for k in CallbackKind)
 _DONE, _BUSY, _REFUSED = CallbackResult.DONE.value, CallbackResult.BUSY.value, CallbackResult.REFUSED.value
@@ -33,8 +34,9 @@ _OPEN, _ESCALATED, _CLOSED = (s.value for s in ComplaintStatus)
 
 
 def make_callback_chain(run: Run, info: ContactInfo, kind: str, due: int, *, work_order_id=None,
-                        complaint_id=None, note: str = "") -> int | None:
-    """A call-back and what came of it; returns when the matter was settled (or None)."""
+                        complaint_id=None, note: str = "", attempt: int = 1) -> int | None:
+    """A call-back and what came of it (a busy customer is tried again, up to the domain's
+    :data:`~csdesk.domain.rules.MAX_CALL_ATTEMPTS`); returns when the matter was settled (or None)."""
     rng = run.rng
     spec = info.spec
     now = run.now
@@ -87,10 +89,10 @@ def make_callback_chain(run: Run, info: ContactInfo, kind: str, due: int, *, wor
     retry_due = done_at + run.ri(2 * 3600, 26 * 3600)
     if spec.get("callback") == RETRY and "due_in" in spec:
         retry_due = now + spec["due_in"]
-    if kind == RETRY:  # tried twice: closed unreached
+    if attempt >= MAX_CALL_ATTEMPTS:  # closed unreached
         return done_at
     return make_callback_chain(run, info, RETRY, retry_due, work_order_id=work_order_id,
-                               complaint_id=complaint_id, note=RETRY_NOTE)
+                               complaint_id=complaint_id, note=RETRY_NOTE, attempt=attempt + 1)
 
 
 def make_escalation(run: Run, info: ContactInfo, reason: str, why: str, *, at: int | None = None,

@@ -33,6 +33,7 @@ from csdesk.demo.texts import (
 )
 from csdesk.domain import EscalationReason, OrderStatus, Urgency
 from csdesk.domain.rules import (
+    DISPATCH_WITHIN,
     LOW_SCORE_CALLBACK,
     OPEN_ORDER_STATUSES,
     RETURN_VISIT_SHARE,
@@ -46,6 +47,7 @@ from csdesk.domain.rules import (
 
 _DEADLINE_S = {u.value: int(order_deadline(u).total_seconds()) for u in Urgency}
 _LOW_SCORE_S = int(LOW_SCORE_CALLBACK.total_seconds())
+_DISPATCH_S = int(DISPATCH_WITHIN.total_seconds())
 _APPOINTMENT_HOURS = (9, 10, 14, 15, 16)
 _OPEN, _DISPATCHED, _IN_PROGRESS, _DONE, _CLOSED, _ON_HOLD, _CANCELLED = (
     OrderStatus.OPEN.value, OrderStatus.DISPATCHED.value, OrderStatus.IN_PROGRESS.value, OrderStatus.DONE.value,
@@ -65,7 +67,7 @@ def make_order(run: Run, info: ContactInfo) -> dict:
     topic = info.topic
     now = run.now
     oid = run.ids("workorder")
-    created = info.ended + run.ri(30, 240)
+    created = info.ended + run.ri(30, _DISPATCH_S - 60)  # the service record: within 5 minutes of the call
     if created > now:
         created = now - 1
     deadline = created + _DEADLINE_S[info.urgency]
@@ -77,7 +79,7 @@ def make_order(run: Run, info: ContactInfo) -> dict:
     tech = info.ctx["tech"]
     staff, aid = info.staff_no, info.agent_id
     fast = info.urgency != _NORMAL
-    dispatched = created + run.ri(60, 300 if fast else 600)
+    dispatched = created + run.ri(60, _DISPATCH_S if fast else 2 * _DISPATCH_S)  # normal ones: some late
     started = dispatched + (run.ri(300, 1800) if fast else run.ri(600, 6 * 3600))
     if fast:
         completed = started + run.ri(15 * 60, 150 * 60 if info.urgency == _URGENT else 80 * 60)
