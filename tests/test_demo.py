@@ -149,9 +149,37 @@ def test_order_histories_move_only_as_the_domain_allows(con):
     assert moves and {m for m in moves if not can_move(*m)} == set()
 
 
+def test_escalations_are_the_ones_the_domain_rules_make(con):
+    """Complaints, urgent and critical matters go to the supervisor, others only when escalated."""
+    from csdesk.domain.rules import escalation_reason
+
+    made: dict[int, list[str]] = {}
+    for contact_id, reason in con.execute("SELECT contact_id, reason FROM escalation WHERE reason != 'overdue'"):
+        made.setdefault(contact_id, []).append(reason)
+    complaints = dict(con.execute("SELECT contact_id, status FROM complaint"))
+    wrong = []
+    for cid, category, urgency, outcome in con.execute("SELECT id, category, urgency, outcome FROM contact"):
+        expected = escalation_reason(category, urgency, Outcome(outcome))
+        if expected is EscalationReason.COMPLAINT:
+            want = [] if complaints.get(cid) == "open" else [expected.value]  # not escalated yet
+            if cid not in complaints or made.get(cid, []) != want:
+                wrong.append((cid, category, urgency, outcome, complaints.get(cid), made.get(cid)))
+        elif made.get(cid, []) != ([expected.value] if expected else []):
+            wrong.append((cid, category, urgency, outcome, made.get(cid)))
+    assert wrong == []
+
+
+def test_call_back_results_are_ones_the_domain_allows(con):
+    from csdesk.domain.rules import callback_result_choices
+
+    results = set(con.execute("SELECT kind, result FROM callback WHERE done_at IS NOT NULL"))
+    assert results and {(k, r) for k, r in results if r not in callback_result_choices(k)} == set()
+
+
 def test_every_completed_order_of_a_mandatory_kind_gets_a_return_visit(con):
-    """Paid, complaint-related, by new staff or by staff complained about (the domain's four kinds);
-    today's scenario (agent 1001's last three days) sets its own cases and is left out."""
+    """Paid, complaint-related, by new staff or by staff complained about (the domain's four kinds),
+    but never a customer on the refused-visit list; today's scenario (agent 1001's last three days)
+    sets its own cases and is left out."""
     from csdesk.domain.rules import CompletedOrder, mandatory_visit_reasons
 
     hired = {aid: date.fromisoformat(day) for aid, day in con.execute("SELECT id, hire_date FROM agent")}
@@ -161,13 +189,34 @@ def test_every_completed_order_of_a_mandatory_kind_gets_a_return_visit(con):
     visited = values(con, "SELECT work_order_id FROM callback WHERE kind = 'return_visit'")
     since = stored(NOW - timedelta(days=3))
     rows = con.execute(
-        "SELECT w.id, w.completed_at, w.paid, w.category, w.owner_id FROM workorder w JOIN agent a ON a.id = w.owner_id "
+        "SELECT w.id, w.completed_at, w.paid, w.category, w.owner_id, w.customer_id FROM workorder w "
+        "JOIN agent a ON a.id = w.owner_id "
         "JOIN contact c ON c.id = w.contact_id WHERE w.completed_at IS NOT NULL "
         "AND NOT (a.staff_no = '1001' AND c.received_at >= ?)", (since,)).fetchall()
-    mandatory = [oid for oid, done, paid, category, owner in rows if mandatory_visit_reasons(CompletedOrder(
-        oid, datetime.fromisoformat(done).replace(tzinfo=UTC), has_complaint=category == "complaint", paid=bool(paid),
-        technician_hired=hired[owner], technician_complained_at=complained.get(owner, ())))]
+    refused = dict(con.execute("SELECT customer_id, recorded_at FROM refusedvisit"))
+    mandatory, not_to_call = [], []
+    for oid, done, paid, category, owner, customer in rows:
+        if customer in refused and refused[customer] <= done:
+            not_to_call.append(oid)
+        elif mandatory_visit_reasons(CompletedOrder(
+                oid, datetime.fromisoformat(done).replace(tzinfo=UTC), has_complaint=category == "complaint",
+                paid=bool(paid), technician_hired=hired[owner], technician_complained_at=complained.get(owner, ()))):
+            mandatory.append(oid)
     assert mandatory and [oid for oid in mandatory if oid not in visited] == []
+    assert [oid for oid in not_to_call if oid in visited] == []
+
+
+def test_topics_have_only_the_outcomes_the_domain_allows_their_category():
+    from csdesk.demo.texts import TOPICS
+    from csdesk.domain.rules import allowed_outcomes
+
+    assert [(t.key, o) for t in TOPICS for o in t.outcomes if o not in allowed_outcomes(t.category)] == []
+
+
+def test_a_complaint_that_opened_a_work_order_is_tied_to_it(con):
+    rows = con.execute("SELECT c.work_order_id, p.work_order_id FROM contact c JOIN complaint p ON p.id = c.complaint_id "
+                       "WHERE c.outcome = 'work_order'").fetchall()
+    assert rows and all(order == linked for order, linked in rows)
 
 
 # --------------------------------------------------------------------------- people and customers

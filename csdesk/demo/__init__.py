@@ -29,10 +29,12 @@ The package:
   load) and :func:`generate`.
 - :mod:`~csdesk.demo.state`: :func:`inspect_database`, :func:`reset_database`.
 
-Rules, labels and reference data are not copied here: deadlines, the low-score
-threshold and call-back time, the return-visit share and its four mandatory
-kinds, the promised-reply and referral-check times come from
-:mod:`csdesk.domain.rules`; keys and Chinese labels from the enums of
+Rules, labels and reference data are not copied here: deadlines, the outcomes
+a category allows, when and why a contact goes to the supervisor, the
+low-score threshold and call-back time, the return-visit share and its four
+mandatory kinds, the results a call-back may have, the call attempts, the
+promised-reply and referral-check times and the 5-minute service record come
+from :mod:`csdesk.domain.rules`; keys and Chinese labels from the enums of
 :mod:`csdesk.domain`; department names and phones, fee prices and shift hours
 from the target database's reference tables (seeded from ``data/*.toml``).
 

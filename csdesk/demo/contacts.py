@@ -51,16 +51,24 @@ from csdesk.demo.texts import (
     TOPICS,
 )
 from csdesk.domain import Channel, ContactStatus, EscalationReason, Outcome, Urgency
-from csdesk.domain.rules import PROMISED_REPLY_DEFAULT, REFERRAL_CHECK_AFTER, escalation_reason
+from csdesk.domain.rules import (
+    PROMISED_REPLY_DEFAULT,
+    REFERRAL_CHECK_AFTER,
+    allowed_outcomes,
+    escalation_reason,
+)
 from csdesk.i18n import _
 
 _PROMISED_S = int(PROMISED_REPLY_DEFAULT.total_seconds())
+_ESCALATION_REASONS: dict[tuple[str, str, str], EscalationReason | None] = {}  # the rule, memoised
+_UNKNOWN = object()
 _URGENCY_KEYS = tuple(u.value for u in Urgency)
 # Per topic: (urgency weights, outcome weights) in the form Run.choice_w draws from.
 _TOPIC_CUM = {t.key: (weighted(zip(Urgency, (w * URGENCY_DAMPING[u] for u, w in zip(Urgency, t.urgency,
                                                                                      strict=True)),
                                    strict=True)),
-                      weighted(t.outcomes.items())) for t in TOPICS}
+                      weighted((o, w) for o, w in t.outcomes.items() if o in allowed_outcomes(t.category)))
+             for t in TOPICS}
 # Handling steps, numbered one per line, per topic.
 _HANDLING = {t.key: tuple("\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1)) for steps in t.handling)
              for t in TOPICS}
@@ -184,6 +192,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
     opens, closes = run.desk_hours
     duty_cache = run.kept.setdefault("duty", {})
     contact_defaults = run.defaults["contact"]
+    reasons = _ESCALATION_REASONS
     for k, (e, spec) in enumerate(day_slots):
         spec = spec or {}
         since_midnight = e - midnight
@@ -293,6 +302,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         info = ContactInfo(cid, number, e, ended, staff_no, agent_id, cust_id, cname, phone, ukey, caddr,
                            topic, urgency, summary, spec, short, ctx)
         closed_at = ended
+        wo = None
         if outcome == Outcome.RESOLVED:
             if channel in _RATED and rng.random() < 0.5:
                 c["satisfaction"] = run.choice_w(SAT_CUM)
@@ -310,22 +320,26 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
                                                       + run.rr(3 * 3600))
         elif outcome == Outcome.PROMISED:
             closed_at = followups.make_callback_chain(run, info, followups.PROMISED_REPLY, ended + _PROMISED_S)
-        elif outcome == Outcome.ESCALATED:
-            reason = escalation_reason(topic.category, urgency, Outcome.ESCALATED)
-            if reason is EscalationReason.COMPLAINT:
-                cp = followups.make_complaint(run, info)
-                cp_rows.append(cp)
-                c["complaint_id"] = cp["id"]
+        # -- to the supervisor: complaints, urgent and critical matters, and what the agent escalates
+        key = (topic.category, urgency, outcome)
+        reason = reasons.get(key, _UNKNOWN)
+        if reason is _UNKNOWN:
+            reason = reasons[key] = escalation_reason(topic.category, urgency, Outcome(outcome))
+        if reason is EscalationReason.COMPLAINT:
+            cp = followups.make_complaint(run, info, wo)
+            cp_rows.append(cp)
+            c["complaint_id"] = cp["id"]
+            c["escalation_reason"] = cp["escalation_reason"]
+            if wo is None:
                 closed_at = cp["_closed"]
-                c["escalation_reason"] = cp["escalation_reason"]
-            else:
+        elif reason is not None:
+            if outcome == Outcome.ESCALATED:
                 c["escalation_reason"] = run.pick(ESCALATION_REASONS[2:])
                 closed_at = followups.make_escalation(run, info, reason.value, c["escalation_reason"],
                                                       ack=spec.get("ack"))
-        if urgency != Urgency.NORMAL and outcome != Outcome.ESCALATED:
-            c["escalation_reason"] = ESCALATED_CRITICAL if urgency == Urgency.CRITICAL else ESCALATED_URGENT
-            followups.make_escalation(run, info, EscalationReason(urgency).value, c["escalation_reason"],
-                                      ack=spec.get("ack"))
+            else:
+                c["escalation_reason"] = ESCALATED_CRITICAL if urgency == Urgency.CRITICAL else ESCALATED_URGENT
+                followups.make_escalation(run, info, reason.value, c["escalation_reason"], ack=spec.get("ack"))
         if closed_at is not None and closed_at <= run.now:
             c["status"] = ContactStatus.CLOSED.value
             c["closed_at"] = run.ts(closed_at)

@@ -10,7 +10,8 @@ from csdesk.demo.shape import (
     STAND_IN,
     SUPERVISOR,
     SUPERVISOR_ON,
-    VISIT_RESULTS,
+    VISIT_RESULT_WEIGHTS,
+    weighted,
 )
 from csdesk.demo.texts import (
     CALLBACK_BUSY,
@@ -26,11 +27,14 @@ from csdesk.demo.texts import (
     VISIT_NOTES,
 )
 from csdesk.domain import CallbackKind, CallbackResult, ComplaintStatus, EscalationReason
-from csdesk.domain.rules import MAX_CALL_ATTEMPTS
+from csdesk.domain.rules import MAX_CALL_ATTEMPTS, callback_result_choices
 
 PROMISED_REPLY, REFERRAL_CHECK, LOW_SCORE, RETURN_VISIT, RETRY = (k.value for k in CallbackKind)
 _DONE, _BUSY, _REFUSED = CallbackResult.DONE.value, CallbackResult.BUSY.value, CallbackResult.REFUSED.value
 _OPEN, _ESCALATED, _CLOSED = (s.value for s in ComplaintStatus)
+# Visits and referral checks: what came of them, among the results the domain allows each kind.
+_VISIT_RESULTS = {kind: weighted((r, w) for r, w in VISIT_RESULT_WEIGHTS if r in callback_result_choices(kind))
+                  for kind in (RETURN_VISIT, REFERRAL_CHECK)}
 
 
 def make_callback_chain(run: Run, info: ContactInfo, kind: str, due: int, *, work_order_id=None,
@@ -65,10 +69,8 @@ def make_callback_chain(run: Run, info: ContactInfo, kind: str, due: int, *, wor
         return None
     if kind == RETURN_VISIT and spec.get("visit_result"):
         res = spec["visit_result"]
-    elif kind in (RETURN_VISIT, REFERRAL_CHECK):
-        res = run.choice_w(VISIT_RESULTS)
-        if info.cust_id in run.refused_units:
-            res = _REFUSED
+    elif kind in _VISIT_RESULTS:
+        res = run.choice_w(_VISIT_RESULTS[kind])
     else:
         res = run.choice_w(CALL_RESULTS)
     cb.update(done_at=run.ts(done_at), done_by_id=aid, result=res, attempts=1)
@@ -116,8 +118,9 @@ def make_escalation(run: Run, info: ContactInfo, reason: str, why: str, *, at: i
     return None
 
 
-def make_complaint(run: Run, info: ContactInfo) -> dict:
-    """The complaint tracking record of contact ``info`` and its escalation.
+def make_complaint(run: Run, info: ContactInfo, order: dict | None = None) -> dict:
+    """The complaint tracking record of contact ``info`` and its escalation; ``order``: the
+    work order the contact opened, if it did.
 
     Returns the row, whose ``number`` is set later and whose ``_closed`` says
     when the complaint was closed.
@@ -147,7 +150,8 @@ def make_complaint(run: Run, info: ContactInfo) -> dict:
           "complained_at": run.ts(info.e), "about": info.summary,
           "order_ref": (last[1] if last and info.topic.key == "quality"
                         else info.ctx["order"] if info.topic.key == "service" and rng.random() < 0.5 else ""),
-          "work_order_id": last[0] if last and info.topic.key == "quality" else None,
+          "work_order_id": (order["id"] if order is not None
+                            else last[0] if last and info.topic.key == "quality" else None),
           "contact_id": info.cid, "first_handler_id": info.agent_id,
           "first_handler_staff_no": info.staff_no, "about_agent_id": about_agent,
           "status": status, "_closed": None}

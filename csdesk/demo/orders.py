@@ -185,16 +185,20 @@ def complete_order(run: Run, wo: dict, info: ContactInfo, completed: int, tech: 
     if low:
         followups.make_callback_chain(run, info, followups.LOW_SCORE, completed + _LOW_SCORE_S,
                                       work_order_id=wo["id"], note=LOW_SCORE_NOTE.format(sat=sat))
-    # The return visit: always for the four mandatory kinds, else for a share drawn at random.
+    # The return visit: always for the four mandatory kinds, else for a share drawn at random;
+    # never for a customer on the refused-visit list (as csdesk.domain.rules.draw_visits).
     # The agent who owns the order stands in for the technician (the demo has no roster yet).
-    owner = info.staff_no
     completed_local = datetime.fromtimestamp(completed, run.tz)
-    reasons = mandatory_visit_reasons(CompletedOrder(
-        wo["id"], completed_local, has_complaint=top_category(topic.category) == "complaint", paid=wo["paid"],
-        technician_hired=run.hire_date.get(owner), technician_complained_at=run.complained_at.get(owner, ())))
-    visit = bool(reasons) or spec.get("visit") or rng.random() < RETURN_VISIT_SHARE
-    if spec.get("visit") is False:
+    if spec.get("visit") is not None:  # the scenario's
+        visit = spec["visit"]
+    elif info.cust_id in run.refused_units:
         visit = False
+    else:
+        owner = info.staff_no
+        visit = bool(mandatory_visit_reasons(CompletedOrder(
+            wo["id"], completed_local, has_complaint=top_category(topic.category) == "complaint", paid=wo["paid"],
+            technician_hired=run.hire_date.get(owner), technician_complained_at=run.complained_at.get(owner, ()),
+        ))) or rng.random() < RETURN_VISIT_SHARE
     closed_at = None
     if visit:
         due = run.midnight(visit_due(completed_local)) + run.ri(10 * 3600, 16 * 3600)

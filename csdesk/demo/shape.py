@@ -100,8 +100,10 @@ CHANNEL_CUM = weighted(CHANNEL_WEIGHTS)
 OUT_OF_HOURS_CUM = weighted(OUT_OF_HOURS_CHANNELS)
 DETAIL_CUM = weighted(CHANNEL_DETAILS)
 SAT_CUM = weighted(SATISFACTION)
-VISIT_RESULTS = weighted(((CallbackResult.DONE, 84), (CallbackResult.BUSY, 8), (CallbackResult.NO_ANSWER, 5),
-                          (CallbackResult.REFUSED, 3)))
+# What came of a return visit or referral check (a referral check cannot be "refused":
+# csdesk.domain.rules.callback_result_choices), and of the other call-backs.
+VISIT_RESULT_WEIGHTS = ((CallbackResult.DONE, 84), (CallbackResult.BUSY, 8), (CallbackResult.NO_ANSWER, 5),
+                        (CallbackResult.REFUSED, 3))
 CALL_RESULTS = weighted(((CallbackResult.DONE, 94), (CallbackResult.NO_ANSWER, 6)))
 # Where a work order has got to, by its age (older than 3 days / 1-3 days / today).
 _S = OrderStatus
@@ -158,7 +160,7 @@ SCENARIO: tuple[dict, ...] = (
      "outcome": _PROM, "callback": _CB.PROMISED_REPLY.value},
     {"ago": 100 * _M, "agent": "1001", "topic": "delivery", "channel": _O, "urgency": _NORMAL,
      "outcome": _PROM, "callback": _CB.PROMISED_REPLY.value},
-    {"ago": 22 * _H, "agent": "1001", "topic": "noise", "channel": _P, "urgency": _NORMAL,
+    {"ago": 22 * _H, "agent": "1001", "topic": "delivery", "channel": _P, "urgency": _NORMAL,
      "outcome": Outcome.REFERRED.value, "callback": _CB.REFERRAL_CHECK.value, "due_in": 90 * _M},
     {"ago": 30 * _H, "agent": "1001", "topic": "leak", "channel": _P, "urgency": _NORMAL,
      "outcome": _WO, "order_status": _S.CLOSED.value, "done_ago": 26 * _H, "visit": True,

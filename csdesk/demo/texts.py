@@ -32,7 +32,7 @@ class Topic:
     summaries: tuple[str, ...]
     handling: tuple[tuple[str, ...], ...]  # alternative lists of handling steps
     resolved: tuple[str, ...]  # result when settled on the call (parallel to summaries when as long)
-    outcomes: dict[Outcome, float]  # weights of the outcomes it can have
+    outcomes: dict[Outcome, float]  # weights of its outcomes (only those the domain allows its category)
     urgency: tuple[float, float, float] = (90, 9, 1)  # weights of the Urgency members, in their order
     department: str = ""  # department code of its work orders and referrals
     fees: tuple[str, ...] = ()  # fee item codes of its paid orders
@@ -154,7 +154,7 @@ TOPICS: tuple[Topic, ...] = (
          ("安抚业主情绪", "联系装修户核实施工时间", "按装修管理规定发整改通知")),
         ("已联系装修户，对方承诺今天停止电钻作业", "安保巡逻至现场劝导，音响已调小",
          "已联系养狗住户，对方表示会注意", "已联系商铺，承诺晚上10点后关闭外机"),
-        {Outcome.REFERRED: 45, Outcome.ESCALATED: 35, Outcome.RESOLVED: 20},
+        {Outcome.ESCALATED: 100},  # a complaint: the supervisor's (security acts on the plan)
         urgency=(80, 18, 2), department="security",
     ),
     Topic(
