@@ -74,9 +74,16 @@ _HANDLING = {t.key: tuple("\n".join(f"{i}. {step}" for i, step in enumerate(step
              for t in TOPICS}
 _GENERAL = [t for t in TOPICS if not t.channel]  # the everyday topics, on any everyday channel
 _GENERAL_CUM = (tuple(_GENERAL), tuple(accumulate(t.weight for t in _GENERAL)))
-_BY_CHANNEL = {ch: [t for t in TOPICS if t.channel == ch] for ch in (Channel.PATROL, Channel.OUTBOUND)}
-_TALK = (Channel.PHONE, Channel.OUTBOUND)
-_RATED = (Channel.PHONE, Channel.ONLINE, Channel.WALK_IN)  # where a customer is asked for a score
+_BY_CHANNEL = {ch.value: [t for t in TOPICS if t.channel == ch] for ch in (Channel.PATROL, Channel.OUTBOUND)}
+# Plain strings for the hot loop: an enum member costs ~0.1 µs to look up, its .value ~0.3 µs.
+_PHONE, _WALK_IN, _ONLINE, _OUTBOUND = (Channel.PHONE.value, Channel.WALK_IN.value, Channel.ONLINE.value,
+                                        Channel.OUTBOUND.value)
+_TALK = (_PHONE, _OUTBOUND)
+_RATED = (_PHONE, _ONLINE, _WALK_IN)  # where a customer is asked for a score
+_RESOLVED, _WORK_ORDER, _REFERRED, _PROMISED, _ESCALATED = (o.value for o in Outcome)
+_CRITICAL = Urgency.CRITICAL.value
+_CLOSED, _OPEN = ContactStatus.CLOSED.value, ContactStatus.OPEN.value
+_COMPLAINT = EscalationReason.COMPLAINT
 
 
 # --------------------------------------------------------------------------- the days
@@ -190,6 +197,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
     general, gen_cum, by_channel = _GENERAL, _GENERAL_CUM, _BY_CHANNEL
     cust = run.customers
     opens, closes = run.desk_hours
+    night_from = run.ref.shifts["night"][0]
     duty_cache = run.kept.setdefault("duty", {})
     contact_defaults = run.defaults["contact"]
     reasons = _ESCALATION_REASONS
@@ -212,7 +220,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
             elif topic is not None:
                 channel = run.choice_w(ch_cum)
                 if channel in by_channel:  # a topic of its own channel was not drawn
-                    channel = Channel.PHONE.value
+                    channel = _PHONE
             else:
                 channel = run.choice_w(ch_cum)
         if topic is None:
@@ -224,7 +232,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         if "agent" in spec:
             staff_no = spec["agent"]
         else:
-            shift = run.shift_of(e, midnight)
+            shift = "night" if since_midnight >= night_from else "day"  # as run.shift_of
             duty = duty_cache.get((shift, days_ago))
             if duty is None:
                 duty = duty_cache[(shift, days_ago)] = on_duty(run, shift, days_ago, midnight + 12 * 3600)
@@ -243,7 +251,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
                                                  cust.unit_key[ci], cust.address[ci])
             nums = cust.phones[ci]
             phone = nums[0] if len(nums) == 1 or rng.random() < 0.8 else nums[1]
-            if channel == Channel.ONLINE and rng.random() < 0.3:
+            if channel == _ONLINE and rng.random() < 0.3:
                 phone = ""
             short, b, u, room = cust.short[ci], cust.building[ci], cust.unit[ci], cust.room[ci]
         else:
@@ -266,15 +274,15 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         handling = run.pick(_HANDLING[topic.key])
         if "{" in handling:
             handling = handling.format_map(ctx)
-        if outcome == Outcome.RESOLVED:
+        if outcome == _RESOLVED:
             result = aligned(topic.resolved, topic.summaries, si, rng).format_map(ctx)
         else:
             result = run.pick(OUTCOME_RESULTS[outcome]).format_map(ctx)
         if channel in _TALK:
             duration = int(rng.lognormvariate(5.3, 0.6))
-        elif channel == Channel.WALK_IN:
+        elif channel == _WALK_IN:
             duration = int(rng.lognormvariate(6.2, 0.5))
-        elif channel == Channel.ONLINE:
+        elif channel == _ONLINE:
             duration = int(rng.lognormvariate(6.0, 0.7))
         else:
             duration = None
@@ -285,7 +293,7 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         c = {**contact_defaults,
              "id": cid, "number": number, "received_at": run.ts(e), "ended_at": ended_ts,
              "channel": channel,
-             "channel_detail": run.choice_w(detail_cum) if channel == Channel.ONLINE else "",
+             "channel_detail": run.choice_w(detail_cum) if channel == _ONLINE else "",
              "customer_id": cust_id, "customer_name": cname, "name_initials": cini, "phone": phone,
              "unit_key": ukey, "address": caddr, "category": topic.category, "subtype": topic.subtype,
              "urgency": urgency, "summary": summary, "handling": handling, "result": result,
@@ -303,29 +311,29 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
                            topic, urgency, summary, spec, short, ctx)
         closed_at = ended
         wo = None
-        if outcome == Outcome.RESOLVED:
+        if outcome == _RESOLVED:
             if channel in _RATED and rng.random() < 0.5:
                 c["satisfaction"] = run.choice_w(SAT_CUM)
-        elif outcome == Outcome.WORK_ORDER:
+        elif outcome == _WORK_ORDER:
             wo = orders.make_order(run, info)
             wo_rows.append(wo)
             c["work_order_id"] = wo["id"]
             closed_at = wo["_closed"]
-        elif outcome == Outcome.REFERRED:
+        elif outcome == _REFERRED:
             dept = topic.department or REFERRAL_DEPARTMENT
             c["referred_department"] = dept
             c["referral_contact"] = "{} {}".format(*run.ref.department(dept))
             closed_at = followups.make_callback_chain(run, info, followups.REFERRAL_CHECK,
                                                       run.midnight(day + REFERRAL_CHECK_AFTER) + 10 * 3600
                                                       + run.rr(3 * 3600))
-        elif outcome == Outcome.PROMISED:
+        elif outcome == _PROMISED:
             closed_at = followups.make_callback_chain(run, info, followups.PROMISED_REPLY, ended + _PROMISED_S)
         # -- to the supervisor: complaints, urgent and critical matters, and what the agent escalates
         key = (topic.category, urgency, outcome)
         reason = reasons.get(key, _UNKNOWN)
         if reason is _UNKNOWN:
             reason = reasons[key] = escalation_reason(topic.category, urgency, Outcome(outcome))
-        if reason is EscalationReason.COMPLAINT:
+        if reason is _COMPLAINT:
             cp = followups.make_complaint(run, info, wo)
             cp_rows.append(cp)
             c["complaint_id"] = cp["id"]
@@ -333,18 +341,18 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
             if wo is None:
                 closed_at = cp["_closed"]
         elif reason is not None:
-            if outcome == Outcome.ESCALATED:
+            if outcome == _ESCALATED:
                 c["escalation_reason"] = run.pick(ESCALATION_REASONS[2:])
                 closed_at = followups.make_escalation(run, info, reason.value, c["escalation_reason"],
                                                       ack=spec.get("ack"))
             else:
-                c["escalation_reason"] = ESCALATED_CRITICAL if urgency == Urgency.CRITICAL else ESCALATED_URGENT
+                c["escalation_reason"] = ESCALATED_CRITICAL if urgency == _CRITICAL else ESCALATED_URGENT
                 followups.make_escalation(run, info, reason.value, c["escalation_reason"], ack=spec.get("ack"))
         if closed_at is not None and closed_at <= run.now:
-            c["status"] = ContactStatus.CLOSED.value
+            c["status"] = _CLOSED
             c["closed_at"] = run.ts(closed_at)
         else:
-            c["status"] = ContactStatus.OPEN.value
+            c["status"] = _OPEN
         contacts.append(c)
     # Numbers, allocated per local day in time order.
     if wo_rows:

@@ -29,7 +29,7 @@ from csdesk.i18n import _
 HANDOVER_DAYS = 14  # handovers written on each of the last 14 days
 _KEEP_DAYS = 20  # days whose open matters are kept for the handovers
 _SUBMITTED, _ACKNOWLEDGED = HandoverStatus.SUBMITTED.value, HandoverStatus.ACKNOWLEDGED.value
-_SETTLED = (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+_SETTLED = (OrderStatus.CLOSED.value, OrderStatus.CANCELLED.value)
 
 
 def keep_for_handover(run: Run, rows: DayRows) -> None:

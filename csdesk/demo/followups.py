@@ -32,6 +32,7 @@ from csdesk.domain.rules import MAX_CALL_ATTEMPTS, callback_result_choices
 PROMISED_REPLY, REFERRAL_CHECK, LOW_SCORE, RETURN_VISIT, RETRY = (k.value for k in CallbackKind)
 _DONE, _BUSY, _REFUSED = CallbackResult.DONE.value, CallbackResult.BUSY.value, CallbackResult.REFUSED.value
 _OPEN, _ESCALATED, _CLOSED = (s.value for s in ComplaintStatus)
+_COMPLAINT = EscalationReason.COMPLAINT.value
 # Visits and referral checks: what came of them, among the results the domain allows each kind.
 _VISIT_RESULTS = {kind: weighted((r, w) for r, w in VISIT_RESULT_WEIGHTS if r in callback_result_choices(kind))
                   for kind in (RETURN_VISIT, REFERRAL_CHECK)}
@@ -158,7 +159,7 @@ def make_complaint(run: Run, info: ContactInfo, order: dict | None = None) -> di
     if status != _OPEN:
         escalated = min(escalated, now)
         cp.update(escalated_at=run.ts(escalated), escalation_reason=reason, supervisor_id=run.agents[SUPERVISOR])
-        ack = make_escalation(run, info, EscalationReason.COMPLAINT.value, reason, at=escalated, complaint_id=cpid,
+        ack = make_escalation(run, info, _COMPLAINT, reason, at=escalated, complaint_id=cpid,
                               ack=True if status == _CLOSED else spec.get("ack"))
         if ack is not None or status == _CLOSED:
             cp["plan"] = run.pick(COMPLAINT_PLANS)

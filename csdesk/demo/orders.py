@@ -54,6 +54,8 @@ _OPEN, _DISPATCHED, _IN_PROGRESS, _DONE, _CLOSED, _ON_HOLD, _CANCELLED = (
     OrderStatus.CLOSED.value, OrderStatus.ON_HOLD.value, OrderStatus.CANCELLED.value)
 _CHAIN = (_OPEN, _DISPATCHED, _IN_PROGRESS, _DONE, _CLOSED)  # the straight way through
 _NORMAL, _URGENT = Urgency.NORMAL.value, Urgency.URGENT.value
+_STILL_OPEN = frozenset(s.value for s in OPEN_ORDER_STATUSES)
+_OVERDUE = EscalationReason.OVERDUE.value
 
 
 def make_order(run: Run, info: ContactInfo) -> dict:
@@ -153,12 +155,12 @@ def make_order(run: Run, info: ContactInfo) -> dict:
             event(started, _DISPATCHED, _IN_PROGRESS, ORDER_STARTED.format(tech=tech))
         if target in (_DONE, _CLOSED):
             complete_order(run, wo, info, completed, tech, event)
-    overdue = wo["status"] in OPEN_ORDER_STATUSES and deadline < now
+    overdue = wo["status"] in _STILL_OPEN and deadline < now
     if overdue:
         esc_at = deadline + run.ri(30, 300)
         if esc_at <= now:
             wo["overdue_escalated_at"] = run.ts(esc_at)
-            followups.make_escalation(run, info, EscalationReason.OVERDUE.value,
+            followups.make_escalation(run, info, _OVERDUE,
                                       ORDER_OVERDUE.format(tech=tech or NOT_DISPATCHED), at=esc_at,
                                       work_order_id=oid, ack=spec.get("ack"))
     run.day.orders.append(wo)
