@@ -413,6 +413,34 @@ def test_even_the_smallest_demo_has_everything(tmp_path):
     assert con.execute("SELECT count(*) FROM contact").fetchone()[0] == demo.MIN_CONTACTS
 
 
+def test_a_new_kind_of_row_is_one_step_and_its_table_list(tmp_path, monkeypatch):
+    """The extension points of csdesk.demo: a run step and a day step, each with its table list."""
+    from csdesk.demo import generator
+    from csdesk.demo.generator import Step
+    from csdesk.store.engine import open_database
+
+    def make_draft(run):  # once per run, after the accounts
+        run.write("draft", [run.row("draft", id=run.ids("draft"), agent_id=run.agents["1001"], kind="intake",
+                                    payload="{}", updated_at=run.ts(run.now))])
+
+    def make_order_drafts(run, rows):  # per day, over the day's rows
+        for wo in rows.orders:
+            rows.add("draft", run.row("draft", id=run.ids("draft"), agent_id=wo["owner_id"], kind=f"order-{wo['id']}",
+                                      payload="{}", updated_at=wo["created_at"]))
+
+    monkeypatch.setattr(generator, "STEPS", (*generator.STEPS, Step(make_draft, ("draft",))))
+    monkeypatch.setattr(generator, "DAY_STEPS", (*generator.DAY_STEPS, Step(make_order_drafts, ("draft",))))
+    engine = open_database(str(tmp_path / "more.db"))
+    summary = demo.generate(engine, demo.MIN_CONTACTS, seed=3, now=NOW)
+    engine.dispose()
+    con = sqlite3.connect(tmp_path / "more.db")
+    orders = con.execute("SELECT count(*) FROM workorder").fetchone()[0]
+    assert orders and summary.counts["draft"] == orders + 1
+    assert con.execute("SELECT count(*) FROM draft WHERE kind LIKE 'order-%' AND "
+                       "substr(kind, 7) IN (SELECT id FROM workorder)").fetchone()[0] == orders
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
 def test_generate_refuses_real_records_and_bad_sizes(engine, agents):
     with pytest.raises(demo.DemoError, match="real records"):
         demo.generate(engine, 100, now=NOW)

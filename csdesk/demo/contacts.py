@@ -185,6 +185,7 @@ def pick_daytime_slots(run: Run, plan, slots, count: int) -> list[tuple[int, int
 
 
 def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> None:
+    """One day's contacts (``day_slots``: (time, override) in time order) and all they led to."""
     rng = run.rng
     ymd = day.strftime("%Y%m%d")
     n = len(day_slots)
