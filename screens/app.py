@@ -33,9 +33,10 @@ class DeskMode:
     name: str
     module: str
     cls: str
-    key: str
+    key: str  # the app-level key ("" for none: reached from the command palette and the overview)
     title: str  # msgid
     warm: bool = False  # build it in idle time after login, so its first F-key shows it ready
+    home_key: str = ""  # its key on the overview, for a mode with no app-level key
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -53,6 +54,9 @@ DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
     DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
+    # F6/F7 belong to TextArea, F8/F9 to intake: these two are reached from the palette and the overview
+    DeskMode("complaints", "screens.complaints", "ComplaintsScreen", "", N_("Complaints"), home_key="c"),
+    DeskMode("visits", "screens.visits", "VisitsScreen", "", N_("Return visits"), home_key="v"),
 )
 
 
@@ -62,7 +66,7 @@ class CsdeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         *[Binding(m.key, f"goto('{m.name}')", _(m.title), id=f"goto.{m.name}", priority=True)
-          for m in DESK_MODES],
+          for m in DESK_MODES if m.key],
         Binding("ctrl+l", "lock", _("Lock"), id="app.lock"),
     ]
 
@@ -236,8 +240,9 @@ class CsdeskApp(App):
             return
         for mode in DESK_MODES:
             if mode.name in self.modes_ready:
+                key = mode.key.upper() or _("overview, {key}").format(key=mode.home_key)
                 yield SystemCommand(_(mode.title), _("Open the {screen} screen ({key})").format(
-                    screen=_(mode.title), key=mode.key.upper()), lambda m=mode.name: self.action_goto(m))
+                    screen=_(mode.title), key=key), lambda m=mode.name: self.action_goto(m))
         yield SystemCommand(_("Lock the screen"), _("Lock the console until your password is entered (Ctrl+L)"),
                             self.action_lock)
         # every key of ours on the screen the agent is on (and its focused widget): the same actions, by
