@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from csdesk.clock import fmt
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.queue import fmt_span
 from screens.widgets import DeskFooter, DeskHeader
 
@@ -100,7 +101,7 @@ def record_text(record, at) -> Text:
     return text
 
 
-class ComplaintsScreen(Screen):
+class ComplaintsScreen(WorkerErrors, Screen):
     CSS_PATH = [HERE / "complaints.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
         *[Binding(key, f"view('{view}')", _("View: {view}").format(view=view_label(view)),
@@ -178,6 +179,11 @@ class ComplaintsScreen(Screen):
                         style="dim")
         self.query_one("#cp-views", Static).update(text)
 
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
+        self.loading = False
+        self.status(line, error=True)
+
     def status(self, text: str, error: bool = False) -> None:
         widget = self.query_one("#cp-status", Static)
         widget.update(text)
@@ -195,12 +201,8 @@ class ComplaintsScreen(Screen):
     def _load(self, seq: int, view: str, search: str) -> None:
         from csdesk.services.complaints import list_complaints
 
-        try:
-            with self.app.db_read() as session:
-                found = list_complaints(session, self.app.agent, view, search=search)
-        except Exception as exc:
-            self.post_message(self.Loaded(seq, None, str(exc)))
-            return
+        with self.app.db_read() as session:
+            found = list_complaints(session, self.app.agent, view, search=search)
         self.post_message(self.Loaded(seq, found))
 
     def on_complaints_screen_loaded(self, message: Loaded) -> None:
@@ -253,12 +255,8 @@ class ComplaintsScreen(Screen):
     def _fetch_record(self, complaint_id: int) -> None:
         from csdesk.services.complaints import get_record
 
-        try:
-            with self.app.db_read() as session:
-                record = get_record(session, complaint_id, self.app.agent)
-        except Exception as exc:
-            self.post_message(self.RecordLoaded(complaint_id, None, str(exc)))
-            return
+        with self.app.db_read() as session:
+            record = get_record(session, complaint_id, self.app.agent)
         self.post_message(self.RecordLoaded(complaint_id, record))
 
     def on_complaints_screen_record_loaded(self, message: RecordLoaded) -> None:
@@ -403,23 +401,31 @@ class ComplaintsScreen(Screen):
 
             fmt_name = values["choice"]
             path = folder / f"{record.number}.{ {'text': 'txt'}.get(fmt_name, fmt_name)}"
+            part = path.with_name(path.name + ".part")  # published once the audit row is committed
             fresh = svc.get_record(session, record.id, agent)
             if fmt_name == "pdf":
-                cpr.as_pdf([fresh], path)
+                cpr.as_pdf([fresh], part)
             else:
                 body = cpr.as_text([fresh]) if fmt_name == "text" else cpr.as_html([fresh])
-                path.write_text(body, encoding="utf-8")
+                part.write_text(body, encoding="utf-8")
             svc.record_output(session, agent, [record.id], fmt_name, str(path))
-            return path
+            return part
 
         self.app.push_screen(StepScreen(_("Print the tracking record"), save, choices=[
             ("pdf", "PDF (A4)"), ("html", _("HTML (A4, print from the browser)")), ("text", _("Text (80 columns)"))],
             choice_label=_("Format"), with_time=False, context=_("Written to {folder}").format(folder=folder)),
             self._written)
 
-    def _written(self, path) -> None:
-        if path is not None:
-            self.status(_("Written to {path}").format(path=path))
+    def _written(self, written) -> None:
+        """The file is written and its audit row committed: publish it under its name."""
+        if written is None:
+            return
+        if isinstance(written, Path):
+            path = written.with_name(written.name.removesuffix(".part"))
+            written.replace(path)
+        else:  # a StagedExport
+            path = written.publish().path
+        self.status(_("Written to {path}").format(path=path))
 
     def action_export(self) -> None:
         from screens.desk_dialogs import StepScreen
@@ -437,9 +443,10 @@ class ComplaintsScreen(Screen):
             path = folder / f"complaints-{view}-{utcnow().astimezone().strftime('%Y%m%d-%H%M%S')}.{fmt_name}"
             found = svc.list_complaints(session, agent, view, search=search, limit=100_000, count=False)
             records = [svc.get_record(session, r.id, agent) for r in found.rows]
-            ex.write(path, cpr.export_headers(), cpr.export_rows(records), fmt=fmt_name, title=_("Complaints"))
+            staged = ex.StagedExport(path, fmt_name)  # published once the audit row is committed
+            staged.write(cpr.export_headers(), cpr.export_rows(records), title=_("Complaints"))
             svc.record_output(session, agent, [r.id for r in found.rows], fmt_name, str(path))
-            return path
+            return staged
 
         self.app.push_screen(StepScreen(_("Export this view"), save, choices=[("xlsx", "XLSX"), ("csv", "CSV")],
                                         choice_label=_("Format"), with_time=False,

@@ -17,11 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, DeskInput
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -49,7 +51,7 @@ class DialogSaved(Message):
         self.result, self.errors, self.message = result, errors or {}, message
 
 
-class _SavingDialog(ModalScreen):
+class _SavingDialog(WorkerErrors, ModalScreen):
     """A dialog that saves through ``save(session, values)`` in a worker and closes with its result."""
 
     def __init__(self, save: Callable[[Any, dict], Any]) -> None:
@@ -91,10 +93,12 @@ class _SavingDialog(ModalScreen):
         except DeskError as exc:
             self.post_message(DialogSaved(message=str(exc)))
             return
-        except Exception as exc:  # the database failed: say so, keep what was typed
-            self.post_message(DialogSaved(message=_("Not saved: {error}").format(error=exc)))
-            return
-        self.post_message(DialogSaved(result))
+        self.post_message(DialogSaved(result))  # anything else: the error policy (worker_error below)
+
+    def worker_error(self, worker, line: str) -> None:
+        """The save failed unexpectedly (screens/errors.py): say so, keep what was typed, allow a retry."""
+        self.saving = False
+        self.show_errors({"": line})
 
     def on_dialog_saved(self, message: DialogSaved) -> None:
         self.saving = False
@@ -108,7 +112,7 @@ class _SavingDialog(ModalScreen):
         for name, text in errors.items():
             try:
                 widget = self.query_one(f"#{self.field_of(name)}-error", Static)
-            except Exception:
+            except NoMatches:
                 status.append(text)
                 continue
             widget.update(text)

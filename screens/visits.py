@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 from csdesk.clock import fmt
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.widgets import DeskFooter, DeskHeader
 
 HERE = Path(__file__).parent
@@ -72,7 +73,7 @@ def refused_prompt(entry) -> Text:
     return text
 
 
-class VisitsScreen(Screen):
+class VisitsScreen(WorkerErrors, Screen):
     CSS_PATH = [HERE / "visits.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
         *[Binding(key, f"view('{view}')", _("View: {view}").format(view=view_label(view)),
@@ -131,6 +132,11 @@ class VisitsScreen(Screen):
             text.append(f" {key} {view_label(view)} ", style="bold reverse" if view == self.view else "")
         self.query_one("#vs-views", Static).update(text)
 
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
+        self.loading = False
+        self.status(line, error=True)
+
     def status(self, text: str, error: bool = False) -> None:
         widget = self.query_one("#vs-status", Static)
         widget.update(text)
@@ -148,16 +154,12 @@ class VisitsScreen(Screen):
     def _load(self, seq: int, view: str, month: str) -> None:
         from csdesk.services import visits as svc
 
-        try:
-            with self.app.db_read() as session:
-                if view == "refused":
-                    rows = svc.refused_list(session, self.app.agent, include_lifted=True)
-                else:
-                    rows = svc.list_visits(session, self.app.agent, view, month=month)
-                coverage = svc.coverage(session, month)
-        except Exception as exc:
-            self.post_message(self.Loaded(seq, [], None, str(exc)))
-            return
+        with self.app.db_read() as session:
+            if view == "refused":
+                rows = svc.refused_list(session, self.app.agent, include_lifted=True)
+            else:
+                rows = svc.list_visits(session, self.app.agent, view, month=month)
+            coverage = svc.coverage(session, month)
         self.post_message(self.Loaded(seq, rows, coverage))
 
     def on_visits_screen_loaded(self, message: Loaded) -> None:

@@ -18,67 +18,20 @@ import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.output import FormatOption, emit
 from csdesk.i18n import _
 
-FORMATS = ("table", "tsv", "csv", "json")
-FormatOption = Annotated[str | None, typer.Option(
-    "--format", metavar="FORMAT", help="table, tsv, csv or json (default: a table on a terminal, TSV when piped).")]
 AtOption = Annotated[str | None, typer.Option(
     "--at", help="When it happened, for a step entered after the fact (YYYY-MM-DD HH:MM[:SS], local time).")]
 NumberArgument = Annotated[str, typer.Argument(help="The complaint's number (CP20261122-0003).")]
 TextArgument = Annotated[str, typer.Argument(help="The text ('-' reads it from standard input).")]
 
 
-# --------------------------------------------------------------------------- listings (shared with visits)
+def columns(pairs: list[tuple[str, str]]) -> list:
+    """(key, header) pairs as the listing helper's columns."""
+    from csdesk.cli.output import Column
 
-
-def emit(rows: list, columns: list[tuple[str, str]], fmt: str | None, *, title: str = "", note: str = "") -> None:
-    """Rows as a table on a terminal, or TSV/CSV/JSON: ``columns`` are (key, header); cells plain text."""
-    import csv
-    import json
-
-    if fmt is not None and fmt not in FORMATS:
-        fail(_("--format: unknown format {value!r}; choose one of: {choices}").format(
-            value=fmt[:40], choices=", ".join(FORMATS)))
-    fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
-
-    def cell(value) -> str:
-        return "" if value is None else str(value)
-
-    if fmt == "table":
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        console = Console(markup=False, highlight=False, emoji=False)
-        if not rows:
-            console.print(Text(_("Nothing found.")))
-            return
-        table = Table(title=Text(title) if title else None)
-        for _key, header in columns:
-            table.add_column(Text(header), overflow="fold")
-        for row in rows:
-            table.add_row(*(Text(cell(row.get(k))) for k, _h in columns))
-        console.print(table)
-        if note:
-            console.print(Text(note))
-        return
-    out = sys.stdout
-    if fmt == "json":
-        out.write(json.dumps([{k: row.get(k) for k, _h in columns} for row in rows], ensure_ascii=False,
-                             default=str, indent=1) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([k for k, _h in columns])
-        for row in rows:
-            writer.writerow([cell(row.get(k)) for k, _h in columns])
-    else:
-        out.write("\t".join(k for k, _h in columns) + "\n")
-        for row in rows:
-            out.write("\t".join(cell(row.get(k)).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                                for k, _h in columns) + "\n")
-    if note:
-        typer.echo(note, err=True)
+    return [Column(key, header) for key, header in pairs]
 
 
 def parse_at(value: str | None, option: str = "--at"):
@@ -88,19 +41,21 @@ def parse_at(value: str | None, option: str = "--at"):
     from datetime import datetime
 
     from csdesk.clock import local_tz
+    from csdesk.domain.text import quote_input
 
+    message = _('{option}: not a date and time "{value}"; use YYYY-MM-DD HH:MM').format(
+        option=option, value=quote_input(value))
     try:
-        when = datetime.fromisoformat(value.strip().replace("/", "-"))
+        when = datetime.fromisoformat(value.strip().replace("/", "-")) if len(value) <= 40 else None
     except ValueError:
-        fail(_("{option}: not a date and time {value!r}; use YYYY-MM-DD HH:MM").format(option=option,
-                                                                                    value=value[:40]))
-    if not 1900 <= when.year <= 2100:
-        fail(_("{option}: not a date and time {value!r}; use YYYY-MM-DD HH:MM").format(option=option,
-                                                                                    value=value[:40]))
+        when = None
+    if when is None or not 1900 <= when.year <= 2100:
+        fail(message)
     return when if when.tzinfo else when.replace(tzinfo=local_tz())
 
 
 def _text(value: str) -> str:
+    """The text argument ('-': standard input), checked as the console would (the service cleans it)."""
     return sys.stdin.read() if value == "-" else value
 
 
@@ -158,11 +113,11 @@ def register(app: typer.Typer) -> None:
                  "customer": r.customer_name, "contact": r.contact, "about": r.about, "order": r.order_ref,
                  "supervisor": r.supervisor_staff_no, "due_at": fmt_time(r.due_at),
                  "due": _due(r), "calls": r.calls, "closed_at": fmt_time(r.closed_at)} for r in found.rows]
-        columns = [("number", _("Number")), ("status", _("Status")), ("complained_at", _("Complained at")),
+        cols = [("number", _("Number")), ("status", _("Status")), ("complained_at", _("Complained at")),
                    ("customer", _("Customer")), ("contact", _("Contact")), ("about", _("About")),
                    ("order", _("Order concerned")), ("supervisor", _("Supervisor")), ("due_at", _("Reply due")),
                    ("due", _("Deadline")), ("calls", _("Calls")), ("closed_at", _("Closed"))]
-        emit(rows, columns, fmt, title=_("Complaints: {view}").format(view=view),
+        emit(rows, columns(cols), fmt, title=_("Complaints: {view}").format(view=view),
              note=_("{shown} of {total} shown.").format(shown=len(rows), total=found.total) if rows else "")
 
     @cp.command("show")
@@ -177,14 +132,15 @@ def register(app: typer.Typer) -> None:
         """Print one tracking record in the handbook's layout."""
         import json
 
+        from csdesk.domain.text import quote_input
         from csdesk.services import complaint_print as cpr
         from csdesk.services import complaints as svc
         from csdesk.services.database import read_session
 
+        if fmt.strip().lower() not in ("text", "html", "pdf", "json"):
+            fail(_('--format: unknown format "{value}"; choose one of: {choices}').format(
+                value=quote_input(fmt), choices="text, html, pdf, json"))
         fmt = fmt.strip().lower()
-        if fmt not in ("text", "html", "pdf", "json"):
-            fail(_("--format: unknown format {value!r}; choose one of: {choices}").format(
-                value=fmt[:40], choices="text, html, pdf, json"))
         if fmt == "pdf" and output is None:
             fail(_("--format pdf needs -o FILE"))
         if output is not None and not output.parent.exists():
@@ -249,12 +205,13 @@ def register(app: typer.Typer) -> None:
                 ids = [r.id for r in found.rows]
                 records = [svc.get_record(session, i, actor) for i in ids]
                 result = ex.write(output, cpr.export_headers(), cpr.export_rows(records), fmt=fmt,
-                                  title=_("Complaints"))
+                                  title=_("Complaints"),  # published once its audit row is committed
+                                  audit=lambda r: _run(engine, lambda s: svc.record_output(s, actor, ids, fmt,
+                                                                                           str(output))))
         except DeskError as exc:
             fail(str(exc))
         except OSError as exc:
             fail(_("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc))
-        _run(engine, lambda s: svc.record_output(s, actor, ids, fmt, str(output)))
         typer.echo(_("Exported {n} rows to {path}").format(n=result.rows, path=output))
 
     def step(name: str, doc: str, fn_name: str, needs_text: bool = True) -> None:

@@ -14,7 +14,8 @@ import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
-from csdesk.cli.complaints_cmd import FormatOption, emit
+from csdesk.cli.complaints_cmd import columns
+from csdesk.cli.output import FormatOption, emit
 from csdesk.i18n import _
 
 MonthOption = Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM (default: this month).")]
@@ -103,10 +104,10 @@ def register(app: typer.Typer) -> None:
                 "due_at": fmt_time(r.due_at, "%Y-%m-%d"), "owner": r.owner_staff_no or _("pool"),
                 "status": VisitStatus(r.status).label, "attempts": r.attempts, "done_at": fmt_time(r.done_at),
                 "note": r.note} for r in rows]
-        emit(out, [("order", _("Order")), ("customer", _("Customer")), ("phone", _("Phone")), ("unit", _("Unit")),
+        emit(out, columns([("order", _("Order")), ("customer", _("Customer")), ("phone", _("Phone")), ("unit", _("Unit")),
                    ("completed_at", _("Completed")), ("why", _("Why")), ("due_at", _("Due")),
                    ("owner", _("Owner")), ("status", _("Status")), ("attempts", _("Calls")),
-                   ("done_at", _("Done")), ("note", _("Note"))], fmt,
+                   ("done_at", _("Done")), ("note", _("Note"))]), fmt,
              title=_("Return visits {month}: {view}").format(month=month, view=view))
 
     @visits.command("coverage")
@@ -129,7 +130,7 @@ def register(app: typer.Typer) -> None:
         if c.drawn_at is None:
             fail(_("{month} has not been drawn.").format(month=month))
         rows = [{"figure": label, "value": value} for label, value in svc.coverage_lines(c)]
-        emit(rows, [("figure", _("Figure")), ("value", _("Value"))], fmt,
+        emit(rows, columns([("figure", _("Figure")), ("value", _("Value"))]), fmt,
              title=_("Return-visit coverage {month}").format(month=month))
 
     @visits.command("refused")
@@ -154,9 +155,9 @@ def register(app: typer.Typer) -> None:
                 "recorded_at": fmt_time(r.recorded_at), "by": r.recorded_by,
                 "lifted": (f"{fmt_time(r.lifted_at)} {r.lifted_by} {r.lift_reason}" if r.lifted_at else "")}
                for r in rows]
-        emit(out, [("id", _("No.")), ("customer", _("Customer")), ("unit", _("Unit")), ("phone", _("Phone")),
-                   ("reason", _("Reason")), ("recorded_at", _("Recorded")), ("by", _("By")),
-                   ("lifted", _("Lifted"))], fmt, title=_("Refused-visit list"))
+        emit(out, columns([("id", _("No.")), ("customer", _("Customer")), ("unit", _("Unit")), ("phone", _("Phone")),
+                           ("reason", _("Reason")), ("recorded_at", _("Recorded")), ("by", _("By")),
+                           ("lifted", _("Lifted"))]), fmt, title=_("Refused-visit list"))
 
     @visits.command("lift")
     def lift(

@@ -262,16 +262,18 @@ def _event(session: Session, complaint: Complaint, actor: Actor, at: datetime, k
                                changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else ""))
 
 
+NAME_FIELDS = frozenset({"customer_name", "first_handler_name", "about_staff"})
+
+
 def _clean(value: str, name: str, *, multi: bool = False, required: str = "") -> str:
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    if not multi:
-        text = " ".join(text.split())
-    text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
-        raise Invalid({name: _("Letters, digits and punctuation only (no control characters).")})
-    limit = LIMITS[name]
-    if len(text) > limit:
-        raise Invalid({name: _("At most {limit} characters (this has {n}).").format(limit=limit, n=len(text))})
+    """A field through the desk's one text hygiene (:func:`csdesk.domain.text.clean_text`)."""
+    from csdesk.domain.text import TextError, TextKind, clean_text
+
+    kind = TextKind.BLOCK if multi else TextKind.NAME if name in NAME_FIELDS else TextKind.LINE
+    try:
+        text = clean_text(value, LIMITS[name], kind=kind)
+    except TextError as exc:
+        raise Invalid({name: str(exc)}) from None
     if required and not text:
         raise Invalid({name: required})
     return text

@@ -34,7 +34,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -238,11 +238,12 @@ class RefusedEntry:
 # --------------------------------------------------------------------------- the population
 
 
-@dataclass(frozen=True)
-class _Order:
+class _Order(NamedTuple):
+    """A population row as the query returns it (completed_at as stored: naive UTC text)."""
+
     id: int
-    completed_at: datetime
-    paid: bool
+    completed: str
+    paid: int
     customer_id: int | None
     owner_id: int | None
     technician: str
@@ -258,11 +259,15 @@ _POPULATION = (
 )
 
 
-def _population(session: Session, since: datetime, until: datetime) -> list[_Order]:
-    conn = session.connection()
-    rows = conn.exec_driver_sql(_POPULATION, (_sql_ts(since), _sql_ts(until))).fetchall()
-    parse = datetime.fromisoformat
-    return [_Order(r[0], parse(r[1]).replace(tzinfo=UTC), bool(r[2]), r[3], r[4], r[5] or "") for r in rows]
+def _population(session: Session, since: datetime, until: datetime, *, first: bool = False) -> list[_Order]:
+    """The month's completed repair orders in (since, until] not visited yet (``first``: the month's
+    first draw, when none can be)."""
+    sql = _POPULATION
+    if first:
+        sql = sql.replace(" LEFT JOIN returnvisit rv ON rv.work_order_id = w.id", "").replace(" AND rv.id IS NULL", "")
+    # the DB-API cursor of the session's own connection (same transaction): plain tuples, no Row objects
+    cursor = session.connection().connection.driver_connection.execute(sql, (_sql_ts(since), _sql_ts(until)))
+    return cursor.fetchall()  # rows in the layout of _Order (tuples: a month holds ~100,000)
 
 
 @dataclass(frozen=True)
@@ -273,8 +278,8 @@ class _Refused:
     customers: frozenset[int]
     orders: frozenset[int]
 
-    def __contains__(self, o: _Order) -> bool:
-        return o.customer_id in self.customers if o.customer_id is not None else o.id in self.orders
+    def __contains__(self, o: tuple) -> bool:  # an _Order row
+        return o[3] in self.customers if o[3] is not None else o[0] in self.orders
 
 
 def _chunks(items: list, n: int = 500):
@@ -282,7 +287,7 @@ def _chunks(items: list, n: int = 500):
         yield items[i:i + n]
 
 
-def _refused(session: Session, orders: Sequence[_Order] = ()) -> _Refused:
+def _refused(session: Session, orders: Sequence[tuple] = ()) -> _Refused:
     conn = session.connection()
     rows = conn.exec_driver_sql("SELECT customer_id, unit_key, phone FROM refusedvisit WHERE active").fetchall()
     customers = {r[0] for r in rows if r[0] is not None}
@@ -296,7 +301,7 @@ def _refused(session: Session, orders: Sequence[_Order] = ()) -> _Refused:
         marks = ",".join("?" * len(chunk))
         customers |= {r[0] for r in conn.exec_driver_sql(
             f"SELECT customer_id FROM customerphone WHERE phone IN ({marks})", tuple(chunk))}
-    loose = [o.id for o in orders if o.customer_id is None]
+    loose = [o[0] for o in orders if o[3] is None]
     refused_orders: set[int] = set()
     for chunk in _chunks(loose):
         marks = ",".join("?" * len(chunk))
@@ -317,8 +322,9 @@ def _complained_orders(session: Session) -> set[int]:
     return out
 
 
-def technician_facts(session: Session, orders: Sequence[_Order]) -> dict[int, tuple[date | None, tuple]]:
-    """For each order: its technician's hire date and when that technician was complained about.
+def technician_facts(session: Session, orders: Sequence[tuple]) -> dict[int, tuple[date | None, tuple]]:
+    """For each order (an ``_Order`` row): its technician's hire date and when that technician was
+    complained about; orders with neither are left out.
 
     The one place that knows who did the work.  Until the technician roster
     (work orders) lands, the technician is the order's ``completed_by`` (else
@@ -329,9 +335,9 @@ def technician_facts(session: Session, orders: Sequence[_Order]) -> dict[int, tu
         return {}
     from csdesk.services.complaints import staff_complaint_times
 
-    since = min(o.completed_at for o in orders) - COMPLAINED_ABOUT_WINDOW
-    times = staff_complaint_times(session, StaffKind.TECHNICIAN.value, {o.technician for o in orders}, since)
-    return {o.id: (None, tuple(times.get(o.technician, ()))) for o in orders if o.technician}
+    since = _ts(min(o[1] for o in orders)) - COMPLAINED_ABOUT_WINDOW
+    times = staff_complaint_times(session, StaffKind.TECHNICIAN.value, {o[5] for o in orders if o[5]}, since)
+    return {o[0]: (None, tuple(times[o[5]])) for o in orders if o[5] in times}
 
 
 # --------------------------------------------------------------------------- the draw
@@ -431,14 +437,17 @@ def _add(session: Session, d: VisitDraw, actor: Actor, at: datetime) -> int:
     until = min(at, end - timedelta(seconds=1))
     if until <= d.considered_until:
         return 0
-    orders = _population(session, d.considered_until, until)
+    first = d.top_ups == 0 and d.population == 0
+    orders = _population(session, d.considered_until, until, first=first)
     refused = _refused(session, orders)
     complained = _complained_orders(session)
     facts = technician_facts(session, orders)
     none: tuple = (None, ())
-    batch = [CompletedOrder(o.id, o.completed_at, o.id in complained, o.paid, *facts.get(o.id, none), o in refused)
+    out_customers, out_orders = refused.customers, refused.orders
+    parse = datetime.fromisoformat
+    batch = [CompletedOrder(o[0], parse(o[1]).replace(tzinfo=UTC), o[0] in complained, bool(o[2]),
+                            *facts.get(o[0], none), o[3] in out_customers if o[3] is not None else o[0] in out_orders)
              for o in orders]
-    first = d.top_ups == 0 and d.population == 0
     result = top_up_visits(batch, d.seed + d.top_ups, rest_before=d.rest, sampled_before=d.sampled,
                            share=d.share)
     kinds = json.loads(d.kinds) if d.kinds else {}
@@ -449,16 +458,18 @@ def _add(session: Session, d: VisitDraw, actor: Actor, at: datetime) -> int:
     hours = regular_hours(session)
     tz = local_tz()
     due_cache: dict[date, str] = {}
-    by_id = {o.id: o for o in orders}
+    picked = result.picked
     rows = []
-    for order_id, reasons in sorted(result.picked.items()):
-        o = by_id[order_id]
-        day = visit_due(o.completed_at.astimezone(tz))
+    for o, c in zip(orders, batch, strict=True):
+        reasons = picked.get(o[0])
+        if reasons is None:
+            continue
+        day = visit_due(c.completed_at.astimezone(tz))
         due = due_cache.get(day)
         if due is None:
             due = due_cache[day] = _stored(datetime.combine(day, hours.end, tzinfo=tz))
-        rows.append((d.id, o.id, o.customer_id, _stored(o.completed_at), ",".join(reasons), int(not first), due,
-                     None if d.pool else o.owner_id))
+        rows.append((d.id, o[0], o[3], o[1], ",".join(reasons), int(not first), due, None if d.pool else o[4]))
+    rows.sort(key=lambda r: r[1])  # in the order of the unique index on the order
     if rows:
         session.connection().exec_driver_sql(_INSERT_VISIT, rows)
     d.considered_until = until
@@ -496,7 +507,7 @@ def order_tied_to_complaint(session: Session, order_id: int, actor: Actor, at: d
     d = session.exec(select(VisitDraw).where(VisitDraw.month == month_of(order.completed_at))).first()
     if d is None or order.completed_at > d.considered_until:
         return None  # not drawn yet, or the next top-up will take it (tied to a complaint, it is picked)
-    o = _Order(order.id, order.completed_at, order.paid, order.customer_id, order.owner_id,
+    o = _Order(order.id, _stored(order.completed_at), int(order.paid), order.customer_id, order.owner_id,
                order.completed_by or order.assignee)
     if o in _refused(session, [o]):
         return None
@@ -660,7 +671,12 @@ def record_outcome(session: Session, actor: Actor, visit_id: int, outcome: str, 
     if v.status not in OPEN:
         raise Conflict(_("The visit on {number} is finished: {state}.").format(
             number=order.number if order else "", state=VisitStatus(v.status).label))
-    note = (note or "").strip()
+    from csdesk.domain.text import TextError, TextKind, clean_text
+
+    try:
+        note = clean_text(note, 2000, kind=TextKind.BLOCK)
+    except TextError as exc:
+        raise Invalid({"note": str(exc)}) from None
     if outcome == Outcome4.REFUSED and not note:
         raise Invalid({"note": _("Write the customer's reason.")})
     if outcome == Outcome4.PROBLEM and not note:
@@ -899,11 +915,14 @@ def lift(session: Session, actor: Actor, refused_id: int, reason: str, *, at: da
     """A supervisor lifts an entry (the customer agreed to calls again …); the reason is recorded."""
     require(actor, Act.LIFT_REFUSAL)
     at = at or utcnow()
-    reason = " ".join((reason or "").split())
+    from csdesk.domain.text import TextError, TextKind, clean_text
+
+    try:
+        reason = clean_text(reason, 200, kind=TextKind.LINE)
+    except TextError as exc:
+        raise Invalid({"reason": str(exc)}) from None
     if not reason:
         raise Invalid({"reason": _("Give the reason.")})
-    if len(reason) > 200:
-        raise Invalid({"reason": _("At most {limit} characters (this has {n}).").format(limit=200, n=len(reason))})
     acting(session, actor, at)
     entry = session.get(RefusedVisit, refused_id)
     if entry is None:
