@@ -104,8 +104,7 @@ def record_text(record, at) -> Text:
 class ComplaintsScreen(WorkerErrors, Screen):
     CSS_PATH = [HERE / "complaints.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
-        *[Binding(key, f"view('{view}')", _("View: {view}").format(view=view_label(view)),
-                  id=f"complaints.view.{view}") for view, key in VIEW_KEYS],
+        *[Binding(key, f"view('{view}')", view_label(view), id=f"complaints.view.{view}") for view, key in VIEW_KEYS],
         Binding("slash", "focus_search", _("Search"), id="complaints.search"),
         Binding("n", "new", _("New complaint"), id="complaints.new"),
         Binding("t", "take", _("Take on"), id="complaints.take"),
@@ -140,7 +139,7 @@ class ComplaintsScreen(WorkerErrors, Screen):
         self.rows: list = []
         self.record = None
         self.found = None
-        self.loading = True  # until the first page is in
+        self.fetching = True  # until the first page is in
         self._seq = 0
         self._wanted: int | None = None
         self._shown_id: int | None = None
@@ -181,7 +180,7 @@ class ComplaintsScreen(WorkerErrors, Screen):
 
     def worker_error(self, worker, line: str) -> None:
         """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
-        self.loading = False
+        self.fetching = False
         self.status(line, error=True)
 
     def status(self, text: str, error: bool = False) -> None:
@@ -194,7 +193,7 @@ class ComplaintsScreen(WorkerErrors, Screen):
         if self.app.agent is None:
             return
         self._seq += 1
-        self.loading = True
+        self.fetching = True
         self._load(self._seq, self.view, self.search)
 
     @work(thread=True, exclusive=True, group="complaints-list", exit_on_error=False)
@@ -208,7 +207,7 @@ class ComplaintsScreen(WorkerErrors, Screen):
     def on_complaints_screen_loaded(self, message: Loaded) -> None:
         if message.seq != self._seq or not self.app.is_running or not self.is_attached:
             return  # stale, or the console is closing
-        self.loading = False
+        self.fetching = False
         if message.error:
             self.status(message.error, error=True)
             return

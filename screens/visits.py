@@ -39,8 +39,8 @@ REFRESH_SECONDS = 30.0
 
 
 def view_label(view: str) -> str:
-    return {"mine": _("Mine"), "due": _("To do"), "overdue": _("Overdue"), "done": _("Done"), "all": _("All"),
-            "refused": _("Refused-visit list")}[view]
+    return {"mine": _("Mine"), "due": _("Still to do"), "overdue": _("Overdue"), "done": _("Finished visits"),
+            "all": _("All"), "refused": _("Refused-visit list")}[view]
 
 
 def visit_prompt(row, at) -> Text:
@@ -76,8 +76,7 @@ def refused_prompt(entry) -> Text:
 class VisitsScreen(WorkerErrors, Screen):
     CSS_PATH = [HERE / "visits.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
-        *[Binding(key, f"view('{view}')", _("View: {view}").format(view=view_label(view)),
-                  id=f"visits.view.{view}") for view, key in VIEW_KEYS],
+        *[Binding(key, f"view('{view}')", view_label(view), id=f"visits.view.{view}") for view, key in VIEW_KEYS],
         Binding("s", "outcome('satisfied')", _("Satisfied"), id="visits.satisfied"),
         Binding("p", "outcome('problem')", _("Problem"), id="visits.problem"),
         Binding("b", "outcome('busy')", _("Busy"), id="visits.busy"),
@@ -98,11 +97,11 @@ class VisitsScreen(WorkerErrors, Screen):
         super().__init__()
         from csdesk.services.visits import month_of
 
-        self.view = "mine"
+        self.view = "mine"  # a supervisor starts on every visit still to do (on_mount)
         self.month = month_of(utcnow())
         self.rows: list = []
         self.coverage = None
-        self.loading = True  # until the first page is in
+        self.fetching = True  # until the first page is in
         self._seq = 0
 
     def compose(self) -> ComposeResult:
@@ -117,6 +116,8 @@ class VisitsScreen(WorkerErrors, Screen):
 
     def on_mount(self) -> None:
         self.query_one(DeskHeader).title = _("Return visits")
+        if self.app.agent is not None and self.app.agent.is_supervisor:
+            self.view = "due"
         self._show_views()
         self.reload()
         self.set_interval(REFRESH_SECONDS, self.reload)
@@ -134,7 +135,7 @@ class VisitsScreen(WorkerErrors, Screen):
 
     def worker_error(self, worker, line: str) -> None:
         """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
-        self.loading = False
+        self.fetching = False
         self.status(line, error=True)
 
     def status(self, text: str, error: bool = False) -> None:
@@ -147,7 +148,7 @@ class VisitsScreen(WorkerErrors, Screen):
         if self.app.agent is None:
             return
         self._seq += 1
-        self.loading = True
+        self.fetching = True
         self._load(self._seq, self.view, self.month)
 
     @work(thread=True, exclusive=True, group="visits-list", exit_on_error=False)
@@ -165,7 +166,7 @@ class VisitsScreen(WorkerErrors, Screen):
     def on_visits_screen_loaded(self, message: Loaded) -> None:
         if message.seq != self._seq or not self.app.is_running or not self.is_attached:
             return  # stale, or the console is closing
-        self.loading = False
+        self.fetching = False
         if message.error:
             self.status(message.error, error=True)
             return

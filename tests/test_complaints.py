@@ -310,3 +310,19 @@ def test_steps_after_the_fact_may_not_be_in_the_future_or_before_the_complaint(e
         svc.record_call(s, agents["2001"], saved.complaint_id, "x", at=friday_1730() + timedelta(hours=2))
     with write_session(engine) as s, pytest.raises(Invalid):
         svc.record_call(s, agents["2001"], saved.complaint_id, "x", at=friday_1730() - timedelta(hours=2))
+
+
+def test_complaints_from_before_the_deadline_rule_get_one_without_flooding_the_manager(engine, agents, clock):
+    old, recent = complain(engine, agents["1001"]), complain(engine, agents["1001"], phone="13900139000")
+    with write_session(engine) as s:
+        for cid in (old.complaint_id, recent.complaint_id):
+            s.get(svc.Complaint, cid).due_at = None  # as filed before migration 0005
+        s.get(svc.Complaint, old.complaint_id).complained_at = local(2026, 11, 2, 9)
+    with write_session(engine) as s:
+        assert run_tick(s).overdue_complaints == ()
+    old_r, recent_r = record(engine, old.complaint_id, agents["2001"]), record(engine, recent.complaint_id,
+                                                                             agents["2001"])
+    assert fmt(old_r.due_at) == "2026-11-02 13:30:00" and old_r.overdue_escalated_at is not None
+    assert fmt(recent_r.due_at) == "2026-11-30 13:00:00" and recent_r.overdue_escalated_at is None
+    with read_session(engine) as s:
+        assert [r.id for r in svc.list_complaints(s, agents["2001"], "overdue").rows] == [old.complaint_id]

@@ -32,7 +32,7 @@ async def open_view(pilot, staff_no="2001") -> ComplaintsScreen:
     await login(pilot, staff_no)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplaintsScreen))
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: not screen.loading)
+    await wait_for(pilot, lambda: not screen.fetching)
     return screen
 
 
@@ -91,7 +91,7 @@ async def test_the_handbook_record_through_the_screen_and_back_in_the_export(mak
         assert [e.kind for e in screen.record.events] == [
             "created", "escalated", "taken", "plan", "call", "response", "closed"]
         await pilot.press("5")  # all
-        await wait_for(pilot, lambda: screen.view == "all" and not screen.loading)
+        await wait_for(pilot, lambda: screen.view == "all" and not screen.fetching)
         await step(pilot, screen, "e", choice="csv")
         await wait_for(pilot, lambda: "Written to" in shown(screen.query_one("#cp-status", Static)))
         status = shown(screen.query_one("#cp-status", Static))
@@ -121,7 +121,7 @@ async def test_an_agent_sees_complaints_but_may_not_work_them_and_search(make_ap
         for ch in "5678":
             await pilot.press(ch)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.view == "all" and not screen.loading and len(screen.rows) == 1)
+        await wait_for(pilot, lambda: screen.view == "all" and not screen.fetching and len(screen.rows) == 1)
         assert screen.rows[0].customer_name == "李四"
         olist = screen.query_one("#cp-list", OptionList)
         assert "李四" in str(olist.get_option_at_index(0).prompt)
@@ -153,7 +153,7 @@ async def test_both_views_and_their_dialogs_fit(make_app, engine, agents, clock,
         app.action_goto("visits")
         from screens.visits import VisitsScreen
 
-        await wait_for(pilot, lambda: isinstance(app.screen, VisitsScreen) and not app.screen.loading)
+        await wait_for(pilot, lambda: isinstance(app.screen, VisitsScreen) and not app.screen.fetching)
         for selector in ("#vs-list", "#vs-coverage", "#vs-views"):
             region = app.screen.query_one(selector).region
             assert region.width > 10 and region.right <= width and region.bottom <= height, selector

@@ -31,7 +31,7 @@ async def open_view(pilot, staff_no: str) -> VisitsScreen:
     await login(pilot, staff_no)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, VisitsScreen))
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: not screen.loading)
+    await wait_for(pilot, lambda: not screen.fetching)
     return screen
 
 
@@ -41,7 +41,7 @@ def text_of(widget) -> str:
 
 async def reloaded(pilot, screen) -> None:
     screen.reload()
-    await wait_for(pilot, lambda: not screen.loading)
+    await wait_for(pilot, lambda: not screen.fetching)
 
 
 async def test_draw_then_every_outcome_by_key(make_app, engine, agents, clock):
@@ -73,7 +73,7 @@ async def test_draw_then_every_outcome_by_key(make_app, engine, agents, clock):
                 assert len(screen.rows) == before - 1
         assert [r.status for r in screen.rows] == ["retry"]  # busy: one more try later
         await pilot.press("4")  # done
-        await wait_for(pilot, lambda: screen.view == "done" and not screen.loading)
+        await wait_for(pilot, lambda: screen.view == "done" and not screen.fetching)
         assert sorted(r.status for r in screen.rows) == ["problem", "refused", "satisfied"]
         coverage = text_of(screen.query_one("#vs-coverage", Static))
         assert "Done (reached): 2" in coverage and "Refused: 1" in coverage
@@ -94,7 +94,7 @@ async def test_a_refusal_reaches_the_intake_card_and_a_supervisor_lifts_it(make_
         screen = await open_view(pilot, "1001")
         await step(pilot, screen, "f", text="别再打了")
         await pilot.press("6")
-        await wait_for(pilot, lambda: screen.view == "refused" and not screen.loading and screen.rows)
+        await wait_for(pilot, lambda: screen.view == "refused" and not screen.fetching and screen.rows)
         assert "别再打了" in str(screen.query_one("#vs-list", OptionList).get_option_at_index(0).prompt)
         await pilot.press("L")  # a supervisor's key
         await pilot.pause()
@@ -111,7 +111,7 @@ async def test_a_refusal_reaches_the_intake_card_and_a_supervisor_lifts_it(make_
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_view(pilot, "2001")
         await pilot.press("6")
-        await wait_for(pilot, lambda: screen.view == "refused" and not screen.loading and screen.rows)
+        await wait_for(pilot, lambda: screen.view == "refused" and not screen.fetching and screen.rows)
         await step(pilot, screen, "L", text="客户同意再回访")
         await wait_for(pilot, lambda: "Lifted" in text_of(screen.query_one("#vs-status")))
         await reloaded(pilot, screen)

@@ -933,6 +933,16 @@ def escalate_overdue(session: Session, *, at: datetime | None = None, actor: Act
     """Every open complaint not replied to by its deadline goes to the manager, once; returns their ids."""
     at = at or utcnow()
     acting(session, actor, at)
+    # complaints filed before the reply deadline existed (or by a bulk load) get theirs first
+    undated = session.exec(select(Complaint).where(col(Complaint.status).in_(OPEN_STATUSES),
+                                                   col(Complaint.due_at).is_(None)).limit(limit)).all()
+    if undated:
+        hours = regular_hours(session)
+        for c in undated:
+            c.due_at = deadline_for(session, c.complained_at, hours)[1]
+            if c.due_at < at:  # late before the rule existed: in the overdue view, not sent to the manager now
+                c.overdue_escalated_at = at
+        session.flush()
     rows = session.exec(select(Complaint).where(col(Complaint.status).in_(OPEN_STATUSES),
                                                 col(Complaint.due_at).is_not(None), Complaint.due_at < at,
                                                 col(Complaint.replied_at).is_(None),
