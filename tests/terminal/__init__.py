@@ -13,13 +13,16 @@ The harness (``tests/terminal/harness.py``)
 - ``Desk``: a database (a copy of the suite's template: agents 1001 / 2001 /
   9001, password ``demo``) and a home with the XDG config and data dirs.
   ``desk.db`` is a read-only sqlite3 look into it while consoles run
-  (``rows``, ``one``, ``value``, ``wait_for_row``, ``contacts``, ``drafts``).
+  (``rows``, ``one``, ``value``, ``wait_for_row``, ``contacts``, ``drafts``);
+  ``with desk.locked():`` holds it so that a console started meanwhile cannot
+  open it yet (the login screen "before the database is open", made certain).
 - ``Console(desk, size=(120, 40), lang="en")``: ``start()``, ``screen_text()``,
   ``wait_for_text(text)``, ``wait_for(predicate)``, ``wait_for_gone``,
   ``stays_absent(text, window)`` (for what must not happen);
   ``type(text, per_key=0.08)``, ``press("tab", "ctrl+s", "f2")``,
   ``play(["13800138000", ENTER, "厨房漏水", TAB, "2", CTRL_S], per_key)``,
-  ``type_burst(...)`` (one write); ``kill()`` (SIGKILL), ``close()`` (Ctrl+Q).
+  ``type_burst(...)`` (one write); ``typed`` says when each key of the last
+  ``play`` was sent; ``kill()`` (SIGKILL), ``close()`` (Ctrl+Q), ``restart()``.
   Desk steps: ``login(staff_no, password)`` by typing, ``goto("f2")``,
   ``intake_ready()``, ``reset_intake()``.
 - ``play(..., hiccups=[TAB])``: at each such key the console is frozen
@@ -32,7 +35,8 @@ The harness (``tests/terminal/harness.py``)
 
 Waiting is polling (``wait_for*`` poll the screen or the database every 20-50 ms
 with a timeout); the only sleeps are the pacing between keystrokes, which is
-what is under test.  The harness answers Textual's query for synchronized
+what is under test, and ``holds(predicate, window)``, which watches for
+something that must not happen (a prompt, a draft deleted) for a short window.  The harness answers Textual's query for synchronized
 output and shows only complete frames, so a half-drawn screen is never read.
 Escape is kept apart from the next key by Textual's ESCDELAY (100 ms), as a
 person's keys are; otherwise an xterm's ESC + key is one Alt+key.

@@ -27,7 +27,6 @@ import pyte
 from wcwidth import wcwidth
 
 DEFAULT_SIZE = (120, 40)  # columns, rows
-SIZES = ((120, 40), (100, 30), (80, 24))
 HUMAN_SPEEDS = (0.05, 0.08, 0.15)  # seconds per key: a fast, an ordinary and a slow typist
 DEMO_PASSWORD = "demo"
 LAUNCH = "from csdesk.launch import main; main()"
@@ -309,7 +308,7 @@ class Console:
             try:
                 ready, _, _ = select.select([fd], [], [], 0.2)
                 if not ready:
-                    if self.child is None or not self.child.isalive():
+                    if not self.alive():
                         break
                     continue
                 data = os.read(fd, 65536)
@@ -318,8 +317,9 @@ class Console:
             if not data:
                 break
             window = tail + data
-            if self.synchronized_output and SYNC_QUERY in window:
-                try:
+            query_at = window.rfind(SYNC_QUERY)
+            if self.synchronized_output and query_at != -1 and query_at + len(SYNC_QUERY) > len(tail):
+                try:  # a query not answered yet (one that ended inside the tail was)
                     os.write(fd, SYNC_SUPPORTED)
                 except OSError:
                     pass
@@ -347,11 +347,14 @@ class Console:
         return self.child.pid
 
     def alive(self) -> bool:
-        return self.child is not None and self.child.isalive()
+        try:
+            return self.child is not None and self.child.isalive()
+        except Exception:  # closed meanwhile
+            return False
 
     def kill(self) -> None:
         """SIGKILL the console, as a closed terminal window or a crash would end it."""
-        if self.child is not None and self.child.isalive():
+        if self.alive():
             os.kill(self.child.pid, signal.SIGKILL)
         self._reap()
 

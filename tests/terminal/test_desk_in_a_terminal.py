@@ -29,20 +29,13 @@ def test_keys_are_sent_as_an_xterm_sends_them():
 def test_login_by_typing_at_human_speed(open_console):
     con = open_console()
     con.wait_login_ready()
-    typed = time.monotonic()
-    con.play(["1001", TAB, "demo", ENTER], per_key=0.08)
-    con.wait_for_desk("1001")
-    con.intake_ready()
-    assert "张敏" in con.screen_text() and con.tr("Staff no.") + " 1001" in con.screen_text()
-    assert time.monotonic() - typed < 20
-
-
-def test_a_wrong_password_is_refused_on_screen(open_console):
-    con = open_console()
-    con.wait_login_ready()
-    con.play(["1001", TAB, "wrong", ENTER], per_key=0.05)
+    con.play(["1001", TAB, "wrong", ENTER], per_key=0.08)
     con.wait_for_text(con.tr("Wrong staff number or password."))
     assert con.tr("Staff no.") + " 1001" not in con.screen_text()
+    con.play(["demo", ENTER], per_key=0.08)  # the password field is cleared and focused for another try
+    con.wait_for_desk("1001")
+    con.intake_ready()
+    assert "张敏" in con.screen_text()
 
 
 def standard_repair_call(con: Console, phone: str, customer_id: int, summary: str, per_key: float = 0.08) -> dict:
@@ -52,8 +45,8 @@ def standard_repair_call(con: Console, phone: str, customer_id: int, summary: st
     con.play([phone, ENTER], per_key)
     con.wait_for_text("✓")  # the card says the caller is chosen: what the agent looks at
     con.play([summary, TAB, "2", CTRL_S], per_key)
-    con.wait_for_text(con.tr("Saved {number}").split("{")[0])
     row = db.wait_for_row("SELECT * FROM contact WHERE id > ? ORDER BY id", (before,))
+    con.wait_for_text(row["number"])  # the agent is told the number (status line or notification)
     assert row["customer_id"] == customer_id
     return row
 
@@ -99,11 +92,11 @@ def test_the_first_visit_to_the_log_shows_what_was_saved_since_login(open_consol
     con.wait_for_text("司马光", timeout=4)  # the log polls every second
 
 
-@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
-def test_the_desk_in_a_small_terminal(open_console, fresh_desk, size):
+@pytest.mark.parametrize(("size", "lang"), [((100, 30), "en"), ((80, 24), "zh_CN")], ids=["100x30", "80x24-zh"])
+def test_the_desk_in_a_small_terminal(open_console, fresh_desk, size, lang):
     phone = unique_phone()
     customer_id = seed_caller(fresh_desk, phone, "李四", "5", "1", "603")
-    con = open_console(size=size, login="1001")
+    con = open_console(size=size, lang=lang, login="1001")
     con.wait_for_text("csdesk · " + con.tr("Intake"))
     con.wait_for_text(con.tr("My queue"))
     columns, lines = size
