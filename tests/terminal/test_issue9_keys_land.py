@@ -3,7 +3,7 @@ with every core busy, and the saved row compared field by field.
 
 On a busy machine the console is sometimes not run for a moment, and the keys
 typed meanwhile reach it together.  With the CPU burner alone that happens at
-random: in 36 intakes typed here (12 per speed) about one in four saved a key
+random: in a trial of 36 intakes like these (12 per speed), about one in four saved a key
 in the wrong field.  To make each case certain, the tests add a ``Hiccup`` (the
 console frozen while the next keys are typed, at the same pace) at the moment
 that matters; a console that handles its keys in order saves the same row
@@ -67,10 +67,13 @@ def known_caller_chosen(con: Console, name: str, building: str, unit: str, room:
 
 @speeds
 @pytest.mark.xfail(strict=True, reason="issue 9: the sub-type row appears only after the category is handled, "
-                                       "so Tab 2 Tab 2 skips it and sets the urgency")
+                                       "so Tab 2 Tab 2 skips it (and keys typed with a Tab land in the field it leaves)")
 def test_the_sub_type_is_the_next_field_right_after_its_category(intake, busy, per_key):
+    # The hiccup takes in the Tab into the category too: with "2" and the next Tab alone, which of
+    # them the console handles first is a race between threads, and the sub-type is skipped only
+    # most of the time; once Tab moves focus at once, the skip is certain with either hiccup.
     phone = known_caller_chosen(intake, "李四", "6", "2", "301", per_key)
-    row = save_typed(intake, ["卫生间漏水", TAB, Hiccup(2), "2", TAB, "2"], per_key)
+    row = save_typed(intake, ["卫生间漏水", Hiccup(4), TAB, "2", TAB, "2"], per_key)
     assert row == {"phone": phone, "customer_name": "李四", "unit_key": "6-2-301", "address": "",
                    "summary": "卫生间漏水", "category": "repair", "subtype": "repair.water", "urgency": "normal",
                    "outcome": "work_order"}

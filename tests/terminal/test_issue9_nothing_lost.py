@@ -88,7 +88,7 @@ def test_two_consoles_of_one_agent_keep_their_own_drafts(open_console, fresh_des
 
     second = open_console(fresh_desk, login="1001", name="second")
     second.wait_for_text("csdesk · " + second.tr("Intake"))
-    offered = not second.stays_absent(second.tr("Restore it?"), window=3.0)
+    offered = not second.stays_absent(second.tr("Restore it?"), window=2.0)
     if offered:  # what an agent would do with an intake offered back: restore and save it
         second.press("y")
         second.wait_for_gone(second.tr("Restore it?"))
@@ -98,7 +98,7 @@ def test_two_consoles_of_one_agent_keep_their_own_drafts(open_console, fresh_des
     first.wait_for_text(first.tr("Saved {number}").split("{")[0])
     db = fresh_desk.db
     saved = lambda: db.value("SELECT count(*) FROM contact WHERE summary = '窗户关不严漏风'")  # noqa: E731
-    assert holds(lambda: saved() <= 1, window=2.0), f"the intake was saved {saved()} times"
+    assert holds(lambda: saved() <= 1, window=1.0), f"the intake was saved {saved()} times"
     assert not offered, "the second console offered the first console's unsaved intake"
 
 
