@@ -82,7 +82,6 @@ def test_a_search_in_the_visit_log(intake, desk):
     intake.goto("f1")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: the log's first visit after login shows a stale page until Ctrl+R")
 def test_the_first_visit_to_the_log_shows_what_was_saved_since_login(open_console, fresh_desk):
     con = open_console(login="1001")
     con.intake_ready()
