@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from csdesk.paths import config_dir, reference_data_dir
-from csdesk.store.models import Category, Department, FeeItem, Shift
+from csdesk.store.models import Category, Department, FeeItem, Shift, Technician
 
 
 def data_file(name: str) -> Path:
@@ -78,3 +78,9 @@ def seed_reference_data(session: Session) -> None:
         for f in load_toml("fees.toml")["fee"]
     ]
     _sync(session, FeeItem, fees)
+    techs = [
+        {"code": t["code"], "name": t["name"], "phone": str(t.get("phone", "")),
+         "department_code": t["department"], "hire_date": t.get("hire_date"), "skills": t.get("skills", "")}
+        for t in load_toml("technicians.toml").get("technician", [])
+    ]
+    _sync(session, Technician, techs)

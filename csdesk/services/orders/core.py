@@ -1,29 +1,12 @@
-"""Work orders (服务记录表 / 工单): opened with a number, a deadline and a first
-event; every move checked against the lifecycle in :mod:`csdesk.domain.rules`
-and kept as an event with who and when.
-
-- :func:`open_order`: from an intake (:func:`csdesk.services.intake.record_contact`
-  calls it) or directly.  The deadline comes from the urgency (normal 24 h,
-  urgent 2 h, critical from configuration).
-- :func:`move`: open → dispatched → in progress → done → closed, on hold and
-  cancelled with a reason.  Time on hold does not count: resuming moves the
-  deadline by the time held, recorded as an event.
-- :func:`complete`: result, materials, fee, signature, opinion and a
-  satisfaction of 1–5 (required); 1–3 creates a call-back within 2 hours owned
-  by the agent who took the original call (first-contact ownership).
-- :func:`escalate_overdue`: an order past its deadline goes to the supervisor
-  queue once, whichever console is open or none (``csdesk tick``).
-
-Every function takes the acting :class:`~csdesk.domain.actor.Actor`; the
-policy decides (an agent moves their own orders, a supervisor anyone's) and the
-audit log records the write.
-"""
+"""The order's core: opening (with fee lines priced now), the lifecycle moves, completion
+and the low-score call-back, overdue escalation; the helpers the other modules share."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -32,6 +15,7 @@ from csdesk.clock import now as utcnow
 from csdesk.domain import CallbackKind, EscalationReason, OrderStatus, Urgency
 from csdesk.domain.actor import SYSTEM, Actor
 from csdesk.domain.errors import Conflict, Invalid, NotFound
+from csdesk.domain.fees import MAX_LINES, MAX_QUANTITY, Quote, QuoteLine, quote
 from csdesk.domain.policy import Act, require
 from csdesk.domain.rules import (
     LOW_SCORE_CALLBACK,
@@ -43,12 +27,46 @@ from csdesk.domain.rules import (
     order_deadline,
     resumed_deadline,
 )
-from csdesk.i18n import _
+from csdesk.i18n import _, current_language
 from csdesk.services.audit import acting
-from csdesk.store.models import Callback, Escalation, WorkOrder, WorkOrderEvent
+from csdesk.store.models import (
+    Callback,
+    Category,
+    Contact,
+    Department,
+    Escalation,
+    FeeItem,
+    Technician,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderFee,
+)
 from csdesk.store.numbers import allocate
 
 REASON_LIMIT = 200
+DESCRIPTION_LIMIT = 1000
+NOTE_LIMIT = 500
+EXPLANATION_LIMIT = 1000
+APPOINTMENT_GRACE = timedelta(minutes=5)  # an appointment "now" typed a moment ago is not in the past
+CLOSED_STATUSES = (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+
+
+class _Keep:
+    """Marks a field an update leaves as it is (None is a value: "no appointment")."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True)
+class FeeRequest:
+    """An item of the fee schedule asked for: its code and how many units."""
+
+    code: str
+    quantity: int = 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,12 @@ class OrderSpec:
     contact_number: str = ""
     appointment_at: datetime | None = None
     paid: bool = False
+    technician_id: int | None = None
+    fees: tuple[FeeRequest, ...] = ()
+    price_told: bool = False
+    received_at: datetime | None = None  # the call (the 5-minute rule); default: the intake's, else now
+    deadline_at: datetime | None = None  # a supervisor's own deadline instead of the urgency's
+    deadline_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,14 @@ class OrderInfo:
     held_since: datetime | None = None
     satisfaction: int | None = None
     low_score_callback_id: int | None = None
+    technician_id: int | None = None
+    assignee: str = ""
+    paid: bool = False
+    price_told: bool = False
+    received_at: datetime | None = None
+    appointment_at: datetime | None = None
+    overdue_escalated_at: datetime | None = None
+    quoted_fee_fen: int | None = None
 
     @property
     def next_statuses(self) -> tuple[OrderStatus, ...]:
@@ -100,7 +132,10 @@ def _info(order: WorkOrder, **extra: Any) -> OrderInfo:
     return OrderInfo(order.id, order.number, OrderStatus(order.status), Urgency(order.urgency), order.deadline_at,
                      order.created_at, order.owner_id, order.customer_id, order.customer_name, order.description,
                      order.department, order.dispatched_at, order.completed_at, order.closed_at, order.held_since,
-                     order.satisfaction, **extra)
+                     order.satisfaction, technician_id=order.technician_id, assignee=order.assignee,
+                     paid=order.paid, price_told=order.price_told, received_at=order.received_at,
+                     appointment_at=order.appointment_at, overdue_escalated_at=order.overdue_escalated_at,
+                     quoted_fee_fen=order.quoted_fee_fen, **extra)
 
 
 def _event(session: Session, order: WorkOrder, actor: Actor, at: datetime, *, kind: str = "status",
@@ -121,27 +156,182 @@ def get_order(session: Session, order_id: int) -> OrderInfo:
     return _info(_load(session, order_id))
 
 
+def _name(zh: str, en: str) -> str:
+    return zh if current_language() == "zh_CN" else en
+
+
+def _fee_rows(session: Session, requests: Iterable[FeeRequest], errors: dict[str, str]) -> list[WorkOrderFee]:
+    """Fee lines for ``requests``, priced from the schedule now (the price at quoting time)."""
+    requests = list(requests)
+    if len(requests) > MAX_LINES:
+        errors["fees"] = _("At most {n} fee items on one order.").format(n=MAX_LINES)
+        return []
+    merged: dict[str, int] = {}
+    for req in requests:
+        code = (req.code or "").strip()
+        if not 1 <= int(req.quantity) <= MAX_QUANTITY:
+            errors["fees"] = _("A quantity from 1 to {n}.").format(n=MAX_QUANTITY)
+            return []
+        merged[code] = merged.get(code, 0) + int(req.quantity)
+    if not merged:
+        return []
+    items = {f.code: f for f in session.exec(select(FeeItem).where(col(FeeItem.code).in_(list(merged)),
+                                                                   col(FeeItem.active)))}
+    unknown = [code for code in merged if code not in items]
+    if unknown:
+        errors["fees"] = _("Not in the fee schedule: {codes}").format(codes=", ".join(unknown))
+        return []
+    rows = []
+    for sort, (code, qty) in enumerate(merged.items()):
+        if qty > MAX_QUANTITY:
+            errors["fees"] = _("A quantity from 1 to {n}.").format(n=MAX_QUANTITY)
+            return []
+        f = items[code]
+        rows.append(WorkOrderFee(work_order_id=0, code=f.code, name_zh=f.name_zh, name_en=f.name_en,
+                                 unit_zh=f.unit_zh, unit_en=f.unit_en, price_fen=f.price_fen, quantity=qty,
+                                 note=f.note, sort=sort))
+    return rows
+
+
+def quote_of(lines: Iterable[WorkOrderFee]) -> Quote:
+    """The quote of an order's fee lines (:func:`csdesk.domain.fees.quote`), names in the current language."""
+    return quote(QuoteLine(f.code, _name(f.name_zh, f.name_en), _name(f.unit_zh, f.unit_en), f.price_fen,
+                           f.quantity, f.note) for f in sorted(lines, key=lambda f: (f.sort, f.id or 0)))
+
+
+def fee_text(lines: Iterable[WorkOrderFee]) -> str:
+    """Fee lines in one line for the timeline: ``tap_replace×2, leak_inspect``."""
+    return ", ".join(f"{f.code}×{f.quantity}" if f.quantity != 1 else f.code
+                     for f in sorted(lines, key=lambda f: f.sort))
+
+
+def _check_department(session: Session, code: str, errors: dict[str, str]) -> None:
+    found = session.exec(select(Department.id).where(Department.code == code, col(Department.active))).first()
+    if found is None:
+        errors["department"] = _("Unknown department {value!r}.").format(value=code)
+
+
+def _check_category(session: Session, category: str, subtype: str, errors: dict[str, str]) -> None:
+    codes = [c for c in (category, subtype) if c]
+    known = set(session.exec(select(Category.code).where(col(Category.code).in_(codes)))) if codes else set()
+    if category and category not in known:
+        errors["category"] = _("Unknown category {value!r}").format(value=category)
+    if subtype and (subtype not in known or not subtype.startswith(category + ".")):
+        errors["subtype"] = _("Not a sub-type of this category.")
+
+
+def _technician(session: Session, technician_id: int | None, department: str,
+                errors: dict[str, str]) -> Technician | None:
+    if technician_id is None:
+        return None
+    tech = session.get(Technician, technician_id)
+    if tech is None or not tech.active:
+        errors["technician"] = _("That technician is not on the roster.")
+        return None
+    if tech.department_code != department:
+        errors["technician"] = _("{name} is not on the roster of this department.").format(name=tech.name)
+        return None
+    return tech
+
+
+def _check_reason(reason: str, errors: dict[str, str], key: str = "deadline_reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors[key] = _("Give the reason.")
+    elif len(reason) > REASON_LIMIT:
+        errors[key] = _("At most {limit} characters (this has {n}).").format(limit=REASON_LIMIT, n=len(reason))
+    return reason
+
+
+def _initials(session: Session, customer_id: int | None, name: str) -> str:
+    if not name:
+        return ""
+    if customer_id:
+        from csdesk.store.models import Customer
+
+        customer = session.get(Customer, customer_id)
+        if customer is not None and customer.name == name:
+            return customer.name_initials
+    from csdesk.domain.text import pinyin_initials
+
+    return pinyin_initials(name)
+
+
 def open_order(session: Session, actor: Actor, spec: OrderSpec, *, at: datetime | None = None,
                critical_minutes: int | None = None) -> OrderInfo:
-    """A new order with its number, its deadline from the urgency and its first event."""
+    """A new order with its number, its deadline from the urgency and its first event.
+
+    With the F3 form it also takes the technician (from the department's
+    roster), the appointment, the fee lines of paid work (priced from the
+    schedule now) and whether the customer was told the price; a supervisor
+    may set another deadline, with a reason.
+    """
     require(actor, Act.RECORD)
     at = at or utcnow()
     acting(session, actor, at)
-    if not spec.description.strip():
-        raise Invalid({"description": _("Write what is to be done.")})
+    errors: dict[str, str] = {}
+    description = (spec.description or "").strip()
+    if not description:
+        errors["description"] = _("Write what is to be done.")
+    elif len(description) > DESCRIPTION_LIMIT:
+        errors["description"] = _("At most {limit} characters (this has {n}).").format(
+            limit=DESCRIPTION_LIMIT, n=len(description))
     urgency = Urgency(spec.urgency)
+    _check_department(session, spec.department, errors)
+    tech = _technician(session, spec.technician_id, spec.department, errors)
+    fees = _fee_rows(session, spec.fees, errors)
+    if spec.paid and not spec.fees and "fees" not in errors:
+        errors["fees"] = _("Pick the items of the fee schedule (or make the work free).")
+    if not spec.paid and spec.fees:
+        errors["fees"] = _("Free work has no fee items.")
+    if spec.appointment_at is not None and spec.appointment_at < at - APPOINTMENT_GRACE:
+        errors["appointment"] = _("The appointment is in the past.")
+    deadline = at + order_deadline(urgency, critical_minutes)
+    reason = ""
+    if spec.deadline_at is not None and spec.deadline_at != deadline:
+        require(actor, Act.CHANGE_DEADLINE)
+        reason = _check_reason(spec.deadline_reason, errors)
+        if spec.deadline_at <= at:
+            errors["deadline"] = _("The deadline must be in the future.")
+    if errors:
+        raise Invalid(errors)
+    received = spec.received_at
+    if received is None and spec.contact_id is not None:
+        received = session.exec(select(Contact.received_at).where(Contact.id == spec.contact_id)).first()
+    received = min(received or at, at)
     order = WorkOrder(
         number=allocate(session, "work_order", at), contact_id=spec.contact_id, customer_id=spec.customer_id,
-        customer_name=spec.customer_name, phone=spec.phone, unit_key=spec.unit_key, address=spec.address,
-        description=spec.description, category=spec.category, subtype=spec.subtype, urgency=urgency.value,
+        customer_name=spec.customer_name, name_initials=_initials(session, spec.customer_id, spec.customer_name),
+        phone=spec.phone, unit_key=spec.unit_key, address=spec.address,
+        description=description, category=spec.category, subtype=spec.subtype, urgency=urgency.value,
         department=spec.department, appointment_at=spec.appointment_at, paid=spec.paid,
-        deadline_at=at + order_deadline(urgency, critical_minutes), status=OrderStatus.OPEN.value,
+        technician_id=tech.id if tech else None, assignee=tech.name if tech else "",
+        price_told=bool(spec.price_told and spec.paid), received_at=received,
+        deadline_at=deadline, status=OrderStatus.OPEN.value,
         owner_id=actor.id, created_by_id=actor.id, created_at=at)
+    if fees:
+        order.quoted_fee_fen = quote_of(fees).total_fen
+        order.fee_item_code = fees[0].code
     session.add(order)
     session.flush()
+    for row in fees:
+        row.work_order_id = order.id
+        session.add(row)
     note = (_("opened from intake {number}").format(number=spec.contact_number) if spec.contact_number
             else _("opened at the desk"))
-    _event(session, order, actor, at, to_status=OrderStatus.OPEN.value, note=note)
+    opened: dict[str, list] = {}
+    if tech:
+        opened["technician"] = [None, tech.name]
+    if spec.appointment_at:
+        opened["appointment_at"] = [None, spec.appointment_at.isoformat()]
+    if fees:
+        opened["fees"] = [None, fee_text(fees)]
+        opened["price_told"] = [None, order.price_told]
+    _event(session, order, actor, at, to_status=OrderStatus.OPEN.value, note=note, changes=opened or None)
+    if spec.deadline_at is not None and spec.deadline_at != deadline:
+        _event(session, order, actor, at, kind="deadline", note=reason,
+               changes={"deadline_at": [deadline.isoformat(), spec.deadline_at.isoformat()]})
+        order.deadline_at = spec.deadline_at
     session.flush()
     return _info(order)
 
