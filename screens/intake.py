@@ -869,6 +869,10 @@ class IntakeScreen(Screen):
         self.status(summary)
         self.notify(summary, title=_("Saved"), timeout=6)
         self.refresh_queue()
+        if s.work_order_id and "orders" in getattr(self.app, "modes_ready", ()):
+            from screens.orders import land_on_order
+
+            land_on_order(self.app, s.work_order_id)  # F3's form of the order: appointment, technician, fees
 
     def status(self, text: str, error: bool = False) -> None:
         self._show("#form-status", text)
