@@ -56,7 +56,7 @@ class DeskMode:
 DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
     DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log"), warm=True),
-    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
+    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders"), warm=True),
     DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
 )

@@ -32,6 +32,7 @@ from textual.widgets.option_list import Option
 
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
 from screens.queue import fmt_span, mask_phone
 
@@ -124,7 +125,7 @@ def _field(label: str, widget: Widget, name: str, classes: str = "of-field") -> 
                     id=f"of-{name}-field", classes=classes)
 
 
-class OrderFormScreen(ModalScreen[Any]):
+class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
     """New order (``order_id`` None) or an existing one; dismisses with the saved OrderInfo or None."""
 
     BINDINGS = [
@@ -244,24 +245,20 @@ class OrderFormScreen(ModalScreen[Any]):
         from csdesk.services.reference import categories, departments, fee_schedule
         from csdesk.services.technicians import roster
 
-        try:
-            with self.app.db_read() as session:
-                ref = {"categories": categories(session), "departments": departments(session),
-                       "fees": fee_schedule(session)}
-                form = form_for(session, self.order_id) if self.order_id is not None else None
-                staff = roster(session)
-                draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
-                number = ""
-                if self.order_id is not None:
-                    from csdesk.services.orders import get_order
+        with self.app.db_read() as session:
+            ref = {"categories": categories(session), "departments": departments(session),
+                   "fees": fee_schedule(session)}
+            form = form_for(session, self.order_id) if self.order_id is not None else None
+            staff = roster(session)
+            draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
+            number = ""
+            if self.order_id is not None:
+                from csdesk.services.orders import get_order
 
-                    info = get_order(session, self.order_id)
-                    number = info.number
-                    ref["dispatched"] = info.dispatched_at is not None
-                ref["number"] = number
-        except Exception as exc:
-            self.post_message(self.Loaded({}, None, [], None, str(exc)))
-            return
+                info = get_order(session, self.order_id)
+                number = info.number
+                ref["dispatched"] = info.dispatched_at is not None
+            ref["number"] = number
         self.post_message(self.Loaded(ref, form, staff, draft))
 
     def on_order_form_screen_loaded(self, message: Loaded) -> None:
@@ -522,11 +519,8 @@ class OrderFormScreen(ModalScreen[Any]):
     def _recognise(self, query: str, seq: int) -> None:
         from csdesk.services.intake import recognise
 
-        try:
-            with self.app.db_read() as session:
-                result = recognise(session, query)
-        except Exception:
-            return
+        with self.app.db_read() as session:
+            result = recognise(session, query)
         self.post_message(self.Recognised(seq, result))
 
     def on_order_form_screen_recognised(self, message: Recognised) -> None:
@@ -604,21 +598,15 @@ class OrderFormScreen(ModalScreen[Any]):
     def _save_draft(self, payload: dict) -> None:
         from csdesk.services.drafts import save_draft
 
-        try:
-            with self.app.db_write() as session:
-                save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
-        except Exception as exc:
-            self.app.call_from_thread(self.status, _("Draft not saved: {error}").format(error=exc), True)
+        with self.app.db_write() as session:
+            save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
 
     @work(thread=True, group="order-form-draft-discard", exit_on_error=False)
     def _discard_draft(self) -> None:
         from csdesk.services.drafts import discard_draft
 
-        try:
-            with self.app.db_write() as session:
-                discard_draft(session, self.app.agent.id, DRAFT_KIND)
-        except Exception:
-            pass
+        with self.app.db_write() as session:
+            discard_draft(session, self.app.agent.id, DRAFT_KIND)
 
     # ------------------------------------------------------------------ saving and closing
     def action_save(self) -> None:
@@ -649,9 +637,6 @@ class OrderFormScreen(ModalScreen[Any]):
             return
         except DeskError as exc:
             self.post_message(self.Failed({}, str(exc)))
-            return
-        except Exception as exc:
-            self.post_message(self.Failed({}, _("Not saved: {error}").format(error=exc)))
             return
         self.post_message(self.Saved(info))
 
@@ -692,6 +677,14 @@ class OrderFormScreen(ModalScreen[Any]):
 
         self.app.push_screen(ConfirmModal(_("Close the form? What was typed will be lost."), _("Discard"),
                                           _("Keep editing")), answered)
+
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the form, nothing typed touched."""
+        if worker.group == "order-form-save":
+            self.saving = False  # Ctrl+S tries again
+        elif worker.group == "order-form-draft":
+            line = _("Draft not saved: {error}").format(error=line)
+        self.status(line, error=True)
 
     # ------------------------------------------------------------------ messages
     def status(self, text: str, error: bool = False) -> None:

@@ -33,11 +33,13 @@ from textual.widgets import Input, Static
 
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.page_table import PageTable
 from screens.queue import fmt_span
 from screens.widgets import DeskFooter, DeskHeader
 
 POLL_SECONDS = 1.0
+PRINT_WARM_AFTER = 5.0  # s after F3 is built: reportlab and its Chinese font loaded in a quiet moment
 DETAIL_DELAY = 0.05
 NARROW = 100  # below this width the order pane hides itself (i brings it back)
 COL_DUE, COL_FLAGS = 0, 5
@@ -105,7 +107,7 @@ def flags(row, at: datetime) -> tuple[str, Style | None]:
     return " ".join(parts), tone
 
 
-class OrdersScreen(Screen):
+class OrdersScreen(WorkerErrors, Screen):
     PAGE_SIZE = 100
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
@@ -224,6 +226,7 @@ class OrdersScreen(Screen):
         if self.page is not None:
             self._fill(self.page, "first", None)
         self.set_interval(POLL_SECONDS, self._tick)
+        self.set_timer(PRINT_WARM_AFTER, self._warm_printing)
         self._check_landing()
 
     def on_screen_resume(self) -> None:
@@ -265,33 +268,29 @@ class OrdersScreen(Screen):
         from csdesk.services import order_list as ol
 
         extra: dict[str, Any] = {}
-        try:
-            with self.app.db_read() as session:
-                if self.departments is None:
-                    from csdesk.services.reference import departments
+        with self.app.db_read() as session:
+            if self.departments is None:
+                from csdesk.services.reference import departments
 
-                    extra["departments"] = {d.code: d.name for d in departments(session)}
-                if self._version is None:
-                    from csdesk.services.changes import latest_version
+                extra["departments"] = {d.code: d.name for d in departments(session)}
+            if self._version is None:
+                from csdesk.services.changes import latest_version
 
-                    extra["version"] = latest_version(session)
-                full = self.full_phones
-                n = self.PAGE_SIZE
-                if where == "prev" and cursor is not None:
-                    page = ol.page_before(session, q, cursor, limit=n, full_phones=full)
-                elif where == "last":
-                    page = ol.page_before(session, q, None, limit=n, full_phones=full)
-                elif where == "refresh" and cursor is not None:
-                    page = ol.page_around(session, q, cursor, limit=n, full_phones=full)
-                elif where == "next" and cursor is not None:
-                    page = ol.page_after(session, q, cursor, limit=n, full_phones=full)
-                else:
-                    page = ol.page_after(session, q, None, limit=n, full_phones=full)
-                if q.owner_id is not None:
-                    extra["tally"] = ol.tally(session, q.owner_id, at=q.at)
-        except Exception as exc:
-            self.post_message(self.PageLoaded(seq, None, where, keep_id, extra, str(exc)))
-            return
+                extra["version"] = latest_version(session)
+            full = self.full_phones
+            n = self.PAGE_SIZE
+            if where == "prev" and cursor is not None:
+                page = ol.page_before(session, q, cursor, limit=n, full_phones=full)
+            elif where == "last":
+                page = ol.page_before(session, q, None, limit=n, full_phones=full)
+            elif where == "refresh" and cursor is not None:
+                page = ol.page_around(session, q, cursor, limit=n, full_phones=full)
+            elif where == "next" and cursor is not None:
+                page = ol.page_after(session, q, cursor, limit=n, full_phones=full)
+            else:
+                page = ol.page_after(session, q, None, limit=n, full_phones=full)
+            if q.owner_id is not None:
+                extra["tally"] = ol.tally(session, q.owner_id, at=q.at)
         self.post_message(self.PageLoaded(seq, page, where, keep_id, extra))
 
     def on_orders_screen_page_loaded(self, message: PageLoaded) -> None:
@@ -369,11 +368,8 @@ class OrdersScreen(Screen):
     def _count(self, seq: int, q) -> None:
         from csdesk.services import order_list as ol
 
-        try:
-            with self.app.db_read() as session:
-                total = ol.count(session, q)
-        except Exception:
-            return
+        with self.app.db_read() as session:
+            total = ol.count(session, q)
         self.app.call_from_thread(self._counted, seq, total)
 
     def _counted(self, seq: int, total: int) -> None:
@@ -542,12 +538,13 @@ class OrdersScreen(Screen):
 
     @work(thread=True, exclusive=True, group="orders-detail", exit_on_error=False)
     def _load_detail(self, order_id: int) -> None:
+        from csdesk.domain.errors import NotFound
         from csdesk.services.orders import order_detail
 
         try:
             with self.app.db_read() as session:
                 detail = order_detail(session, order_id, full_phones=self.full_phones)
-        except Exception:
+        except NotFound:
             detail = None
         self.post_message(self.DetailLoaded(detail))
 
@@ -944,9 +941,6 @@ class OrdersScreen(Screen):
         except DeskError as exc:
             self.post_message(self.Done(str(exc), order_id, ok=False))
             return
-        except Exception as exc:
-            self.post_message(self.Done(_("Not saved: {error}").format(error=exc), order_id, ok=False))
-            return
         self.post_message(self.Done(text, info.id))
 
     def on_orders_screen_done(self, message: Done) -> None:
@@ -961,7 +955,29 @@ class OrdersScreen(Screen):
         else:
             self.app.bell()
 
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the status line, the screen usable."""
+        if worker.group == "orders-page":
+            self.page_loading = False  # paging and Ctrl+R try again
+            if self._refresh_pending:
+                self._refresh_pending = False
+                self.call_later(self.action_refresh)
+        elif worker.group in ("orders-write", "orders-print"):
+            self._busy = False
+        elif worker.group == "orders-poll":
+            self._polling = False
+        self._set_message(line)
+        self.query_one("#ord-status", Static).set_class(True, "-error")
+
     # ------------------------------------------------------------------ printing
+    @work(thread=True, exclusive=True, group="orders-print-warm", exit_on_error=False)
+    def _warm_printing(self) -> None:
+        """Import reportlab and register its CID font ahead of the first `p` (about 0.2 s of imports):
+        the first slip then takes what every later one takes."""
+        from csdesk.services.slip import warm_up
+
+        warm_up()
+
     def action_print(self) -> None:
         from csdesk.services import slip as sl
         from screens.order_dialogs import PrintScreen

@@ -283,3 +283,16 @@ def test_the_roster_is_the_managers_file(engine, agents, tmp_path):
         codes = [t.code for t in tech.roster(s, "engineering")]
     again.dispose()
     assert "E09" in codes and "E01" not in codes
+
+
+def test_every_text_field_goes_through_the_input_hygiene(engine, agents, clock):
+    with pytest.raises(Invalid) as bad:
+        create(engine, agents["1001"], name="张三😀", description="漏水\x1b[31m", address="\u202eevil")
+    assert {"name", "description", "address"} <= set(bad.value.errors)
+    info = create(engine, agents["1001"], name="  张\u200b三 ", description="漏水\r\n\r\n  角阀\t滴水  ")
+    with read_session(engine) as s:
+        row = s.get(WorkOrder, info.id)
+    assert row.customer_name == "张三" and row.description == "漏水\n\n  角阀    滴水"
+    with pytest.raises(Invalid) as bad, write_session(engine) as s:
+        svc.add_note(s, agents["1001"], info.id, "\x00")
+    assert "note" in bad.value.errors

@@ -20,11 +20,9 @@ import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated, identified
 from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.output import FormatOption, emit
 from csdesk.i18n import _
 
-LIST_FORMATS = ("table", "tsv", "csv", "json")
-ListFormat = Annotated[str | None, typer.Option(
-    "--format", metavar="FORMAT", help="table, tsv, csv or json (default: a table on a terminal, tsv when piped).")]
 FullOption = Annotated[bool, typer.Option("--full", help="Full phone numbers (supervisors, with the password; audited).")]
 
 
@@ -42,50 +40,6 @@ def _desk_errors():
             fail(str(exc))
 
     return guard()
-
-
-def emit(rows: list[dict], columns: list[tuple[str, str]], fmt: str | None, *, title: str = "", note: str = "") -> None:
-    """Print ``rows`` (dicts keyed by the columns' keys) as a table, TSV, CSV or JSON."""
-    import sys
-
-    fmt = (fmt or ("table" if sys.stdout.isatty() else "tsv")).strip().lower()
-    if fmt not in LIST_FORMATS:
-        fail(_("--format: choose one of: {choices}").format(choices=", ".join(LIST_FORMATS)))
-    keys = [k for k, _h in columns]
-    if fmt == "json":
-        typer.echo("[" + ",\n".join(json.dumps({k: r.get(k) for k in keys}, ensure_ascii=False) for r in rows) + "]")
-    elif fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(keys)
-        for r in rows:
-            writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else
-                             ("" if v is None else v) for v in (r.get(k) for k in keys)])
-        typer.echo(buf.getvalue(), nl=False)
-    elif fmt == "tsv":
-        def cell(v) -> str:
-            text = "" if v is None else str(v)
-            return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-        typer.echo("\t".join(keys))
-        for r in rows:
-            typer.echo("\t".join(cell(r.get(k)) for k in keys))
-    else:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=Text(title) if title else None)
-        for _k, header in columns:
-            table.add_column(Text(header))
-        for r in rows:
-            table.add_row(*(Text("" if r.get(k) is None else str(r.get(k))) for k in keys))
-        Console().print(table)
-    if note:
-        typer.echo(note, err=fmt != "table")
 
 
 def _order_id(session, number: str) -> int:
@@ -146,7 +100,7 @@ def register(app: typer.Typer) -> None:
         search: Annotated[str, typer.Option("--search", help="Order number, phone, last 4 digits, name, pinyin "
                                                              "initials, unit (3-2-1201) or words.")] = "",
         limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="Rows to print.")] = 50,
-        fmt: ListFormat = None,
+        fmt: FormatOption = None,
         full: FullOption = False,
         as_: AsOnlyOption = None,
         db: DbOption = None,
@@ -245,8 +199,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
             return
         if fmt != "table":
-            fail(_("--format: choose one of: {choices}").format(choices="table, json"))
-        emit([{"field": label, "value": value} for _key, label, value in fields], [("field", ""), ("value", "")],
+            fail(_("--format: choose one of: {choices}").format(choices="table, json"))  # one order: no tsv/csv
+        emit([{"field": label, "value": value} for _key, label, value in fields], [("field", " "), ("value", " ")],
              "table", title=detail.number)
         if detail.quote.lines:
             emit([{"item": line.name, "qty": line.quantity,
@@ -470,7 +424,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         department: Annotated[str | None, typer.Option("--department", help="Only this department.")] = None,
         all_: Annotated[bool, typer.Option("--all", help="Include those taken off the roster.")] = False,
-        fmt: ListFormat = None,
+        fmt: FormatOption = None,
         db: DbOption = None,
     ) -> None:
         """List the roster."""
@@ -500,17 +454,11 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Add a technician to the roster (managers; written to the roster file in the config directory)."""
-        from datetime import date
-
+        from csdesk.cli.parse import day
         from csdesk.services.database import write_session
         from csdesk.services.technicians import add_technician
 
-        hired = None
-        if hire_date:
-            try:
-                hired = date.fromisoformat(hire_date.strip())
-            except ValueError:
-                fail(_("--hire-date: not a date {value!r}; use YYYY-MM-DD").format(value=hire_date[:40]))
+        hired = day(hire_date or None, "--hire-date")
         engine = open_db(ctx, db)
         actor = authenticated(engine, as_)
         with _desk_errors(), write_session(engine) as session:

@@ -123,10 +123,6 @@ def show_when(value: datetime | None) -> str:
     return fmt(value, "%Y-%m-%d %H:%M") if value else ""
 
 
-def _one_line(value: str) -> str:
-    return re.sub(r"\s+", " ", (value or "").replace("\n", " ")).strip()
-
-
 @dataclass(frozen=True)
 class _Checked:
     customer_id: int | None
@@ -176,11 +172,9 @@ def check(session: Session, form: OrderForm, *, at: datetime | None = None,
 
     at = at or utcnow()
     errors: dict[str, str] = {}
-    name = _one_line(form.name)
-    if len(name) > NAME_LIMIT:
-        errors["name"] = _("At most {limit} characters (this has {n}).").format(limit=NAME_LIMIT, n=len(name))
+    name = svc.clean(form.name, NAME_LIMIT, "name", "name", errors)
     phone = ""
-    raw_phone = _one_line(form.phone)
+    raw_phone = svc.clean(form.phone, 64, "name", "phone", errors)
     if keep_phone is not None and raw_phone in (mask(keep_phone), keep_phone):
         phone = keep_phone
     elif raw_phone:
@@ -188,31 +182,24 @@ def check(session: Session, form: OrderForm, *, at: datetime | None = None,
             phone = parse_phone(raw_phone).number
         except PhoneError as exc:
             errors["phone"] = str(exc)
-    if not phone and not name and not form.customer_id and "phone" not in errors:
+    if not phone and not name and not form.customer_id and not {"phone", "name"} & errors.keys():
         errors["name"] = _("Enter the customer's name or phone number.")
-    building, unit, room = (_one_line(form.building).upper(), _one_line(form.unit), _one_line(form.room))
+    building = svc.clean(form.building, PART_LIMIT, "name", "building", errors).upper()
+    unit = svc.clean(form.unit, PART_LIMIT, "name", "unit", errors)
+    room = svc.clean(form.room, PART_LIMIT, "name", "room", errors)
     if building and not unit and not room and parse_unit(building):  # "3-2-1201" typed in the building field
         building, unit, room = parse_unit(building)
-    for key, value in (("building", building), ("unit", unit), ("room", room)):
-        if len(value) > PART_LIMIT:
-            errors[key] = _("At most {limit} characters (this has {n}).").format(limit=PART_LIMIT, n=len(value))
-    if room and not building:
+    if room and not building and "building" not in errors:
         errors["building"] = _("Enter the building of the room.")
-    if (building or unit) and not room:
+    if (building or unit) and not room and "room" not in errors:
         errors["room"] = _("Enter the room number.")
-    address = _one_line(form.address)
-    if len(address) > ADDRESS_LIMIT:
-        errors["address"] = _("At most {limit} characters (this has {n}).").format(limit=ADDRESS_LIMIT,
-                                                                                  n=len(address))
+    address = svc.clean(form.address, ADDRESS_LIMIT, "name", "address", errors)
     key = unit_key(building, unit, room) if room else ""
     if require_place and not key and not address and not {"building", "room", "address"} & errors.keys():
         errors["address"] = _("Give the unit (building, entrance, room) or the address where the work is.")
-    description = (form.description or "").replace("\r\n", "\n").strip()
-    if not description:
+    description = svc.clean(form.description, svc.DESCRIPTION_LIMIT, "block", "description", errors)
+    if not description and "description" not in errors:
         errors["description"] = _("Write what is to be done.")
-    elif len(description) > svc.DESCRIPTION_LIMIT:
-        errors["description"] = _("At most {limit} characters (this has {n}).").format(
-            limit=svc.DESCRIPTION_LIMIT, n=len(description))
 
     cats = categories(session)
     category = subtype = ""
@@ -257,7 +244,7 @@ def check(session: Session, form: OrderForm, *, at: datetime | None = None,
     except ValueError as exc:
         errors["appointment"] = str(exc)
     technician_id = None
-    raw_tech = (form.technician or "").strip()
+    raw_tech = svc.clean(form.technician, 64, "name", "technician", errors)
     if raw_tech and keep_technician is not None and raw_tech == str(keep_technician):
         technician_id = keep_technician
     elif raw_tech and department:
@@ -279,10 +266,12 @@ def check(session: Session, form: OrderForm, *, at: datetime | None = None,
             errors["deadline"] = str(exc)
     if errors:
         raise Invalid(errors)
+    reason = svc.clean(form.deadline_reason, svc.REASON_LIMIT, "line", "deadline_reason", errors)
+    if errors:
+        raise Invalid(errors)
     return _Checked(form.customer_id, name, phone, key, address, building, unit, room,
                     description, category, subtype, urgency, department, appointment, technician_id,
-                    bool(form.paid), fees, bool(form.price_told and form.paid), deadline,
-                    form.deadline_reason.strip())
+                    bool(form.paid), fees, bool(form.price_told and form.paid), deadline, reason)
 
 
 def _customer(session: Session, actor: Actor, c: _Checked, at: datetime) -> tuple[int | None, str]:

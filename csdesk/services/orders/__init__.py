@@ -55,6 +55,7 @@ from csdesk.services.orders.core import (
     _event,
     _load,
     acting,
+    clean,
     complete,
     escalate_overdue,
     fee_text,
@@ -75,7 +76,7 @@ from csdesk.services.orders.detail import (
 __all__ = [
     "APPOINTMENT_GRACE", "CLOSED_STATUSES", "DESCRIPTION_LIMIT", "EXPLANATION_LIMIT", "KEEP", "NOTE_LIMIT",
     "REASON_LIMIT", "Completion", "DispatchStats", "EventLine", "FeeRequest", "OrderChanges", "OrderDetail",
-    "OrderInfo", "OrderSpec", "_event", "_load", "acknowledge_explanation", "acting", "add_note",
+    "OrderInfo", "OrderSpec", "_event", "_load", "acknowledge_explanation", "acting", "add_note", "clean",
     "change_deadline", "complete", "dispatch_stats", "escalate_overdue", "explain_overdue", "fee_text",
     "get_order", "may_change_deadline", "move", "open_order", "order_detail", "quote_of", "update_order",
 ]

@@ -28,6 +28,7 @@ from csdesk.services.orders.core import (
     EXPLANATION_LIMIT,
     KEEP,
     NOTE_LIMIT,
+    REASON_LIMIT,
     FeeRequest,
     OrderInfo,
     _check_category,
@@ -39,6 +40,7 @@ from csdesk.services.orders.core import (
     _initials,
     _load,
     _technician,
+    clean,
     fee_text,
     quote_of,
 )
@@ -111,13 +113,10 @@ def update_order(session: Session, actor: Actor, order_id: int, changes: OrderCh
         if want(name):
             details[name] = [getattr(order, name), getattr(c, name)]
     if want("description"):
-        text = (c.description or "").strip()
-        if not text:
+        text = clean(c.description, DESCRIPTION_LIMIT, "block", "description", errors)
+        if not text and "description" not in errors:
             errors["description"] = _("Write what is to be done.")
-        elif len(text) > DESCRIPTION_LIMIT:
-            errors["description"] = _("At most {limit} characters (this has {n}).").format(
-                limit=DESCRIPTION_LIMIT, n=len(text))
-        elif text != order.description:
+        elif text and text != order.description:
             details["description"] = [order.description, text]
     department = c.department if c.department is not KEEP else order.department
     if "department" in details:
@@ -236,11 +235,12 @@ def add_note(session: Session, actor: Actor, order_id: int, text: str, *, at: da
     require(actor, Act.RECORD)
     order = _load(session, order_id)
     acting(session, actor, at)
-    text = (text or "").strip()
-    if not text:
-        raise Invalid({"note": _("Write the note.")})
-    if len(text) > NOTE_LIMIT:
-        raise Invalid({"note": _("At most {limit} characters (this has {n}).").format(limit=NOTE_LIMIT, n=len(text))})
+    errors: dict[str, str] = {}
+    text = clean(text, NOTE_LIMIT, "block", "note", errors)
+    if not text and not errors:
+        errors["note"] = _("Write the note.")
+    if errors:
+        raise Invalid(errors)
     _event(session, order, actor, at, kind="note", note=text)
     session.flush()
     return _info(order)
@@ -265,15 +265,13 @@ def explain_overdue(session: Session, actor: Actor, order_id: int, explanation: 
     if order.explanation_ack_at is not None:
         raise Conflict(_("The supervisor has acknowledged the explanation of {number} already.").format(
             number=order.number))
-    errors = {}
-    explanation, plan = (explanation or "").strip(), (plan or "").strip()
+    errors: dict[str, str] = {}
+    explanation = clean(explanation, EXPLANATION_LIMIT, "block", "explanation", errors)
+    plan = clean(plan, EXPLANATION_LIMIT, "block", "plan", errors)
     for key, value, missing in (("explanation", explanation, _("Explain why the deadline was missed.")),
                                 ("plan", plan, _("Say how and by when it will be caught up."))):
-        if not value:
+        if not value and key not in errors:
             errors[key] = missing
-        elif len(value) > EXPLANATION_LIMIT:
-            errors[key] = _("At most {limit} characters (this has {n}).").format(limit=EXPLANATION_LIMIT,
-                                                                                n=len(value))
     if errors:
         raise Invalid(errors)
     late = at > order.overdue_escalated_at + OVERDUE_EXPLAIN_WITHIN
@@ -296,14 +294,18 @@ def acknowledge_explanation(session: Session, actor: Actor, order_id: int, note:
         raise Conflict(_("Order {number} has no explanation to acknowledge yet.").format(number=order.number))
     if order.explanation_ack_at is not None:
         raise Conflict(_("The explanation of {number} is acknowledged already.").format(number=order.number))
+    errors: dict[str, str] = {}
+    note = clean(note, REASON_LIMIT, "line", "note", errors)
+    if errors:
+        raise Invalid(errors)
     order.explanation_ack_at, order.explanation_ack_by_id = at, actor.id
     for esc in session.exec(select(Escalation).where(Escalation.work_order_id == order.id,
                                                      Escalation.reason == EscalationReason.OVERDUE.value,
                                                      col(Escalation.acknowledged_at).is_(None))):
         esc.acknowledged_at, esc.acknowledged_by_id = at, actor.id
-        esc.note = (note or "").strip()[:500]
+        esc.note = note
     _event(session, order, actor, at, kind="acknowledged",
-           note=_("explanation acknowledged") + (f": {note.strip()}" if note and note.strip() else ""))
+           note=_("explanation acknowledged") + (f": {note}" if note else ""))
     session.flush()
     return _info(order)
 

@@ -47,6 +47,7 @@ REASON_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
 NOTE_LIMIT = 500
 EXPLANATION_LIMIT = 1000
+COMPLETION_LIMIT = 2000
 APPOINTMENT_GRACE = timedelta(minutes=5)  # an appointment "now" typed a moment ago is not in the past
 CLOSED_STATUSES = (OrderStatus.CLOSED, OrderStatus.CANCELLED)
 
@@ -234,12 +235,22 @@ def _technician(session: Session, technician_id: int | None, department: str,
     return tech
 
 
+def clean(value: str | None, limit: int, kind: str, key: str, errors: dict[str, str]) -> str:
+    """A text field through the input hygiene (:func:`csdesk.domain.text.clean_text`); its message
+    goes to ``errors[key]``."""
+    from csdesk.domain.text import TextError, clean_text
+
+    try:
+        return clean_text(value, limit, kind=kind)
+    except TextError as exc:
+        errors[key] = str(exc)
+        return ""
+
+
 def _check_reason(reason: str, errors: dict[str, str], key: str = "deadline_reason") -> str:
-    reason = (reason or "").strip()
-    if not reason:
+    reason = clean(reason, REASON_LIMIT, "line", key, errors)
+    if not reason and key not in errors:
         errors[key] = _("Give the reason.")
-    elif len(reason) > REASON_LIMIT:
-        errors[key] = _("At most {limit} characters (this has {n}).").format(limit=REASON_LIMIT, n=len(reason))
     return reason
 
 
@@ -270,12 +281,9 @@ def open_order(session: Session, actor: Actor, spec: OrderSpec, *, at: datetime 
     at = at or utcnow()
     acting(session, actor, at)
     errors: dict[str, str] = {}
-    description = (spec.description or "").strip()
-    if not description:
+    description = clean(spec.description, DESCRIPTION_LIMIT, "block", "description", errors)
+    if not description and "description" not in errors:
         errors["description"] = _("Write what is to be done.")
-    elif len(description) > DESCRIPTION_LIMIT:
-        errors["description"] = _("At most {limit} characters (this has {n}).").format(
-            limit=DESCRIPTION_LIMIT, n=len(description))
     urgency = Urgency(spec.urgency)
     _check_department(session, spec.department, errors)
     tech = _technician(session, spec.technician_id, spec.department, errors)
@@ -353,12 +361,12 @@ def move(session: Session, actor: Actor, order_id: int, target: OrderStatus | st
             number=order.number, state=current.label, target=target.label))
     if target is OrderStatus.DONE:
         raise Invalid({"satisfaction": _("Record the completion (result and satisfaction) to finish the order.")})
-    reason = (reason or "").strip()
-    if target in REASON_REQUIRED and not reason:
-        raise Invalid({"reason": _("Give the reason.")})
-    if len(reason) > REASON_LIMIT:
-        raise Invalid({"reason": _("At most {limit} characters (this has {n}).").format(limit=REASON_LIMIT,
-                                                                                      n=len(reason))})
+    errors: dict[str, str] = {}
+    reason = clean(reason, REASON_LIMIT, "line", "reason", errors)
+    if target in REASON_REQUIRED and not reason and not errors:
+        errors["reason"] = _("Give the reason.")
+    if errors:
+        raise Invalid(errors)
     changes: dict[str, list] = {"status": [current.value, target.value]}
     if current is OrderStatus.ON_HOLD and order.held_since is not None:
         moved = resumed_deadline(order.deadline_at, order.held_since, at)
@@ -407,10 +415,14 @@ def complete(session: Session, actor: Actor, order_id: int, done: Completion, *,
     if not can_move(current, OrderStatus.DONE):
         raise Conflict(_("Order {number} is {state}: it cannot be moved to {target}.").format(
             number=order.number, state=current.label, target=OrderStatus.DONE.label))
-    errors = {}
+    errors: dict[str, str] = {}
     if done.satisfaction is None or not 1 <= done.satisfaction <= 5:
         errors["satisfaction"] = _("Give the customer's satisfaction, 1 to 5.")
-    if not done.result.strip():
+    result = clean(done.result, COMPLETION_LIMIT, "block", "result", errors)
+    materials = clean(done.materials, COMPLETION_LIMIT, "block", "materials", errors)
+    opinion = clean(done.opinion, COMPLETION_LIMIT, "block", "opinion", errors)
+    completed_by = clean(done.completed_by, 64, "name", "completed_by", errors)
+    if not result and "result" not in errors:
         errors["result"] = _("Write the result.")
     if done.fee_charged_fen is not None and done.fee_charged_fen < 0:
         errors["fee_charged"] = _("A fee is not negative.")
@@ -418,13 +430,13 @@ def complete(session: Session, actor: Actor, order_id: int, done: Completion, *,
         raise Invalid(errors)
     order.status = OrderStatus.DONE.value
     order.completed_at = at
-    order.result = done.result.strip()
-    order.materials = done.materials.strip()
+    order.result = result
+    order.materials = materials
     order.fee_charged_fen = done.fee_charged_fen
     order.signed = done.signed
-    order.customer_opinion = done.opinion.strip()
+    order.customer_opinion = opinion
     order.satisfaction = done.satisfaction
-    order.completed_by = done.completed_by.strip() or order.assignee
+    order.completed_by = completed_by or order.assignee
     _event(session, order, actor, at, from_status=current.value, to_status=OrderStatus.DONE.value,
            note=_("satisfaction {n}").format(n=done.satisfaction),
            changes={"status": [current.value, OrderStatus.DONE.value], "satisfaction": [None, done.satisfaction]})
