@@ -219,6 +219,7 @@ class CsdeskApp(App):
         """
         if not self.is_running or self.heap_frozen:
             return
+        compat.settle_built_screens(self)  # their first switch then skips a full stylesheet refresh
         gc.collect()
         gc.freeze()
         self.heap_frozen = True

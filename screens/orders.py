@@ -41,6 +41,7 @@ from screens.widgets import DeskFooter, DeskHeader
 POLL_SECONDS = 1.0
 PRINT_WARM_AFTER = 5.0  # s after F3 is built: reportlab and its Chinese font loaded in a quiet moment
 DETAIL_DELAY = 0.05
+DETAIL_EVERY = 15  # ticks between redraws of the order pane's countdown (the list's runs every second)
 NARROW = 100  # below this width the order pane hides itself (i brings it back)
 COL_DUE, COL_FLAGS = 0, 5
 _LANDING: dict[int, int] = {}  # app id -> order to open in the form (from intake)
@@ -108,7 +109,7 @@ def flags(row, at: datetime) -> tuple[str, Style | None]:
 
 
 class OrdersScreen(WorkerErrors, Screen):
-    PAGE_SIZE = 100
+    PAGE_SIZE = 100  # rows held by the table when there are no settings; else ``page_size`` of the settings
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
         Binding("n", "new", _("New order"), id="orders.new"),
@@ -183,6 +184,7 @@ class OrdersScreen(WorkerErrors, Screen):
         self._detail_wanted: int | None = None
         self._side_shown: bool | None = None  # None: by the width
         self._busy = False
+        self._ticks = 0
 
     @property
     def full_phones(self) -> bool:
@@ -193,6 +195,11 @@ class OrdersScreen(WorkerErrors, Screen):
     @property
     def agent(self):
         return self.app.agent
+
+    @property
+    def page_size(self) -> int:
+        """Rows per page: ``page_size`` of the settings (as the visit log)."""
+        return getattr(getattr(self.app, "settings", None), "page_size", None) or self.PAGE_SIZE
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -278,7 +285,7 @@ class OrdersScreen(WorkerErrors, Screen):
 
                 extra["version"] = latest_version(session)
             full = self.full_phones
-            n = self.PAGE_SIZE
+            n = self.page_size
             if where == "prev" and cursor is not None:
                 page = ol.page_before(session, q, cursor, limit=n, full_phones=full)
             elif where == "last":
@@ -289,7 +296,7 @@ class OrdersScreen(WorkerErrors, Screen):
                 page = ol.page_after(session, q, cursor, limit=n, full_phones=full)
             else:
                 page = ol.page_after(session, q, None, limit=n, full_phones=full)
-            if q.owner_id is not None:
+            if q.owner_id is not None and where in ("first", "refresh"):  # not on every page move
                 extra["tally"] = ol.tally(session, q.owner_id, at=q.at)
         self.post_message(self.PageLoaded(seq, page, where, keep_id, extra))
 
@@ -465,7 +472,8 @@ class OrdersScreen(WorkerErrors, Screen):
                     table.tones[i], table.flag_tones[i] = tone, flag_tone
                 table.update_cell(str(r.id), COL_DUE, due)
                 table.update_cell(str(r.id), COL_FLAGS, flag)
-        if self.detail is not None:
+        self._ticks += 1
+        if self.detail is not None and self._ticks % DETAIL_EVERY == 0:
             self._show_detail(self.detail)
 
     def _poll_now(self) -> None:
@@ -577,9 +585,9 @@ class OrdersScreen(WorkerErrors, Screen):
         due = d.due(at)
         left = int((d.deadline_at - at).total_seconds())
         deadline = fmt(d.deadline_at, "%m-%d %H:%M")
-        if due is not None:
-            deadline += "  " + (_("overdue {span}").format(span=fmt_span(-left)) if left < 0
-                                else _("in {span}").format(span=fmt_span(left)))
+        if due is not None:  # to the minute: the pane is redrawn every few seconds, the list every second
+            deadline += "  " + (_("overdue {span}").format(span=_hm(-left)) if left < 0
+                                else _("in {span}").format(span=_hm(left)))
         elif d.held_since is not None:
             deadline += "  " + _("held since {when}: the clock stops").format(when=fmt(d.held_since, "%m-%d %H:%M"))
         late = d.dispatch_late(at)
@@ -1036,6 +1044,12 @@ class OrdersScreen(WorkerErrors, Screen):
         if request.path is not None:
             text += f" → {request.path}"
         self.post_message(self.Done(text, order_id))
+
+
+def _hm(seconds: int) -> str:
+    """``5400`` -> ``1:30`` (hours and minutes)."""
+    hours, minutes = divmod(max(0, int(seconds)) // 60, 60)
+    return f"{hours}:{minutes:02d}"
 
 
 def _explain_within():
