@@ -250,6 +250,12 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
                    "fees": fee_schedule(session)}
             form = form_for(session, self.order_id) if self.order_id is not None else None
             staff = roster(session)
+            if form is not None and form.technician.isdigit() and int(form.technician) not in {t.id for t in staff}:
+                from csdesk.services.technicians import get_technician
+
+                left = get_technician(session, int(form.technician))  # off the roster since: still this order's
+                if left is not None:
+                    staff.append(left)
             draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
             number = ""
             if self.order_id is not None:

@@ -72,6 +72,14 @@ class OrdersTable(PageTable):
         tones = self.tones if column == COL_DUE else self.flag_tones
         return tones[row] if 0 <= row < len(tones) else None
 
+    def set_ticking(self, values: list[tuple[str, str]]) -> None:
+        """The countdown and flags of every row at once (one fit, one repaint a second, not two hundred)."""
+        rows = self._rows
+        for row, (due, flag) in zip(rows, values, strict=False):
+            row[COL_DUE], row[COL_FLAGS] = due, flag
+        self._fit(rows)
+        self.refresh()
+
 
 def countdown(row, at: datetime) -> tuple[str, Style | None]:
     """The due column: time left (amber when due soon), time over (red), or the state when the clock stops."""
@@ -463,15 +471,17 @@ class OrdersScreen(WorkerErrors, Screen):
         if page is None or not page.rows:
             return
         table = self.query_one(OrdersTable)
+        if table.row_count != len(page.rows):
+            return
         at = utcnow()
-        with self.app.batch_update():
-            for i, r in enumerate(page.rows):
-                due, tone = countdown(r, at)
-                flag, flag_tone = flags(r, at)
-                if i < len(table.tones):
-                    table.tones[i], table.flag_tones[i] = tone, flag_tone
-                table.update_cell(str(r.id), COL_DUE, due)
-                table.update_cell(str(r.id), COL_FLAGS, flag)
+        values = []
+        for i, r in enumerate(page.rows):
+            due, tone = countdown(r, at)
+            flag, flag_tone = flags(r, at)
+            if i < len(table.tones):
+                table.tones[i], table.flag_tones[i] = tone, flag_tone
+            values.append((due, flag))
+        table.set_ticking(values)
         self._ticks += 1
         if self.detail is not None and self._ticks % DETAIL_EVERY == 0:
             self._show_detail(self.detail)
