@@ -39,7 +39,6 @@ from screens.queue import fmt_span
 from screens.widgets import DeskFooter, DeskHeader
 
 POLL_SECONDS = 1.0
-PRINT_WARM_AFTER = 5.0  # s after F3 is built: reportlab and its Chinese font loaded in a quiet moment
 DETAIL_DELAY = 0.05
 DETAIL_EVERY = 15  # ticks between redraws of the order pane's countdown (the list's runs every second)
 NARROW = 100  # below this width the order pane hides itself (i brings it back)
@@ -241,7 +240,6 @@ class OrdersScreen(WorkerErrors, Screen):
         if self.page is not None:
             self._fill(self.page, "first", None)
         self.set_interval(POLL_SECONDS, self._tick)
-        self.set_timer(PRINT_WARM_AFTER, self._warm_printing)
         self._check_landing()
 
     def on_screen_resume(self) -> None:
@@ -988,14 +986,6 @@ class OrdersScreen(WorkerErrors, Screen):
         self.query_one("#ord-status", Static).set_class(True, "-error")
 
     # ------------------------------------------------------------------ printing
-    @work(thread=True, exclusive=True, group="orders-print-warm", exit_on_error=False)
-    def _warm_printing(self) -> None:
-        """Import reportlab and register its CID font ahead of the first `p` (about 0.2 s of imports):
-        the first slip then takes what every later one takes."""
-        from csdesk.services.slip import warm_up
-
-        warm_up()
-
     def action_print(self) -> None:
         from csdesk.services import slip as sl
         from screens.order_dialogs import PrintScreen

@@ -321,12 +321,6 @@ def _pdf_font() -> str:
     return PDF_FONT
 
 
-def warm_up() -> None:
-    """Load what the first PDF would load (reportlab, the CID font): the console calls it when idle."""
-    _pdf_font()
-    import reportlab.pdfgen.canvas  # noqa: F401
-
-
 def _pdf_wrap(text: str, width: float, size: float) -> list[str]:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
