@@ -243,9 +243,13 @@ class OrdersScreen(WorkerErrors, Screen):
         self._check_landing()
 
     def on_screen_resume(self) -> None:
+        if not self._shown():  # Textual resumes a screen it builds behind the current one too
+            return
         self._check_landing()
         if self.page is not None:
             self._poll_now()
+        if self.detail is None and self._detail_wanted is not None:
+            self._load_detail(self._detail_wanted)
 
     def on_resize(self, _event) -> None:
         self._apply_side()
@@ -458,7 +462,7 @@ class OrdersScreen(WorkerErrors, Screen):
 
     # ------------------------------------------------------------------ the clock and the change feed
     def _tick(self) -> None:
-        if self not in self.app.screen_stack:  # another screen's mode is on the terminal
+        if not self._shown():  # another screen's mode is on the terminal
             return
         self._update_countdowns()
         if not self._polling and self.page is not None:
@@ -536,8 +540,11 @@ class OrdersScreen(WorkerErrors, Screen):
 
     def _detail_due(self) -> None:
         self._detail_timer = None
-        if self._detail_wanted is not None:
+        if self._detail_wanted is not None and self._shown():  # built in the warm-up: read when shown
             self._load_detail(self._detail_wanted)
+
+    def _shown(self) -> bool:
+        return self in self.app.screen_stack
 
     def selected_id(self) -> int | None:
         table = self.query_one(OrdersTable)
