@@ -421,14 +421,16 @@ class OrdersScreen(WorkerErrors, Screen):
             text.append(f" {i} ", style="bold reverse" if chosen else "bold")
             text.append(name, style="bold reverse" if chosen else "")
         t = self.tally
-        if t is not None and (t.mine_due_soon or t.mine_overdue or t.escalated_owed):
+        if t is not None and (t.mine_due_soon or t.mine_overdue or t.escalated_owed or t.dispatch_late):
             text.append("   ")
             if t.mine_overdue:
                 text.append(_("{n} overdue").format(n=t.mine_overdue) + " ", style="bold red")
             if t.mine_due_soon:
                 text.append(_("{n} due soon").format(n=t.mine_due_soon) + " ", style="bold yellow")
             if t.escalated_owed:
-                text.append(_("{n} explanations owed").format(n=t.escalated_owed), style="bold red")
+                text.append(_("{n} explanations owed").format(n=t.escalated_owed) + " ", style="bold red")
+            if t.dispatch_late:
+                text.append(_("{n} not dispatched within 5 min").format(n=t.dispatch_late), style="bold yellow")
         self.query_one("#ord-tabs", Static).update(text)
 
     def _show_status(self) -> None:

@@ -158,6 +158,7 @@ def test_the_world_has_overdue_escalated_due_soon_and_held_orders(world):
     assert tally.mine == len(mine)
     assert tally.mine_overdue == sum(1 for r in mine if r.due(at) is DueState.OVERDUE)
     assert tally.escalated_owed > 0
+    assert tally.dispatch_late == sum(1 for r in mine if r.dispatched_at is None and r.dispatch_late(at)) > 0
 
 
 @pytest.mark.parametrize(("search", "check"), [

@@ -436,21 +436,25 @@ class Tally:
     mine_due_soon: int
     mine_overdue: int
     escalated_owed: int  # explanations owed (the owner's, in "mine")
+    dispatch_late: int = 0  # mine still waiting for dispatch more than 5 minutes after the call
 
 
 def tally(session: Session, owner_id: int, *, at: datetime | None = None) -> Tally:
-    """My open orders, how many are due soon and overdue, explanations I owe (one index read)."""
+    """My open orders, how many are due soon and overdue, explanations I owe, and how many wait for
+    dispatch past the 5 minutes (one index read)."""
     at = at or utcnow()
     rows = session.connection().exec_driver_sql(
         "SELECT w.status, w.created_at, w.deadline_at, w.overdue_escalated_at, w.explained_at, "
-        "w.explanation_ack_at FROM workorder AS w INDEXED BY ix_workorder_open_owner "
-        f"WHERE {_OPEN} AND w.owner_id = ? LIMIT 5000", (owner_id,)).fetchall()
-    soon = overdue = owed = 0
-    for status, created, deadline, escalated, explained, acked in rows:
+        "w.explanation_ack_at, w.received_at, w.dispatched_at FROM workorder AS w "
+        f"INDEXED BY ix_workorder_open_owner WHERE {_OPEN} AND w.owner_id = ? LIMIT 5000", (owner_id,)).fetchall()
+    soon = overdue = owed = late = 0
+    for status, created, deadline, escalated, explained, acked, received, dispatched in rows:
+        if dispatched is None and dispatch_late(_ts(received) or _ts(created), None, at):
+            late += 1
         if status != OrderStatus.ON_HOLD.value:
             state = due_state(_ts(created), _ts(deadline), at)
             soon += state is DueState.DUE_SOON
             overdue += state is DueState.OVERDUE
         owed += explanation_state(_ts(escalated), _ts(explained), _ts(acked), at) in (
             ExplanationState.OWED, ExplanationState.LATE)
-    return Tally(len(rows), soon, overdue, owed)
+    return Tally(len(rows), soon, overdue, owed, late)
