@@ -32,6 +32,8 @@ from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
 
 IDLE_CHECK_SECONDS = 5.0  # how often the idle lock looks at the clock
+TICK_SECONDS = 60.0  # how often the console runs the desk's timed rules (csdesk.services.tick)
+FIRST_TICK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ class DeskMode:
     name: str
     module: str
     cls: str
-    key: str
+    key: str  # the app-level key ("" for none: reached from the command palette and the overview)
     title: str  # msgid
     warm: bool = False  # build it in idle time after login, so its first F-key shows it ready
+    home_key: str = ""  # its key on the overview, for a mode with no app-level key
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -59,6 +62,9 @@ DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders"), warm=True),
     DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
+    # F6/F7 belong to TextArea, F8/F9 to intake: these two are reached from the palette and the overview
+    DeskMode("complaints", "screens.complaints", "ComplaintsScreen", "", N_("Complaints"), home_key="c"),
+    DeskMode("visits", "screens.visits", "VisitsScreen", "", N_("Return visits"), home_key="v"),
 )
 
 
@@ -68,13 +74,13 @@ class CsdeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         *[Binding(m.key, f"goto('{m.name}')", _(m.title), id=f"goto.{m.name}", priority=True)
-          for m in DESK_MODES],
+          for m in DESK_MODES if m.key],
         Binding("ctrl+l", "lock", _("Lock"), id="app.lock"),
     ]
 
     def __init__(self, db: str | None = None, agent: str | None = None, screen: str | None = None,
                  phone: str | None = None, demo: bool = False, engine: Any = None,
-                 warm_up: bool = True) -> None:
+                 warm_up: bool = True, timed_rules: bool = True) -> None:
         super().__init__()
         self.db = db
         self.engine = engine
@@ -91,6 +97,9 @@ class CsdeskApp(App):
         self.heap_frozen = False
         self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
         self._idle_timer = None
+        self._tick_timer = None
+        self.last_tick = None
+        self.timed_rules = timed_rules  # tests run the tick themselves (run_tick), on their own clock
 
     # ----------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -105,16 +114,24 @@ class CsdeskApp(App):
 
     @work(thread=True, exclusive=True, group="db-open", exit_on_error=False)
     def _open_database(self) -> None:
-        # anything unexpected goes to the error policy (worker_failed), then to the login screen
+        from csdesk.config import ConfigProblem, load_settings
+
         try:
-            from csdesk.config import load_settings
+            settings = load_settings()
+        except ConfigProblem as exc:  # no console on a configuration it cannot follow: one line, exit 2
+            from rich.text import Text
+
+            self.call_from_thread(self.exit, None, 2, Text(f"csdesk: {exc}"))
+            return
+        self.settings = settings
+        try:
             from csdesk.services.accounts import count_agents
             from csdesk.services.database import CONSOLE_CACHE_KIB, DatabaseProblem, open_database, read_session
             from csdesk.services.reference import shifts
 
-            settings = load_settings()
-            self.settings = settings
-            engine = self.engine or open_database(self.db or settings.db, cache_kib=CONSOLE_CACHE_KIB)
+            db = self.db or settings.db
+            # Only the first start on the default path makes a database: a path given is never created.
+            engine = self.engine or open_database(db, create=db is None, cache_kib=CONSOLE_CACHE_KIB)
             with read_session(engine) as session:
                 has_accounts = count_agents(session) > 0
                 shift_list = shifts(session)
@@ -185,6 +202,9 @@ class CsdeskApp(App):
         self.last_input = now()
         if self._idle_timer is None:
             self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        if self._tick_timer is None and self.timed_rules:  # the desk's timed rules, whoever else runs them
+            self._tick_timer = self.set_interval(TICK_SECONDS, self.run_tick)
+            self.set_timer(FIRST_TICK_SECONDS, self.run_tick)
         if self.warm_up:
             self.set_timer(0.3, self._warm_up_modes)
         else:
@@ -235,6 +255,16 @@ class CsdeskApp(App):
             self.last_input = now()  # a key or the mouse: someone is at the desk
         await super().on_event(event)
 
+    @work(thread=True, exclusive=True, group="tick", exit_on_error=False)
+    def run_tick(self) -> None:
+        """Run the desk's timed rules once (overdue orders escalate once, …): csdesk.services.tick."""
+        from csdesk.services.tick import run_tick
+
+        if self.engine is None or self.agent is None:
+            return
+        with self.db_write() as session:
+            self.last_tick = run_tick(session)
+
     def lock_after_minutes(self) -> int:
         """``lock_after_minutes`` of the settings (0: never)."""
         return getattr(self.settings, "lock_after_minutes", 0) if self.settings is not None else 0
@@ -245,7 +275,7 @@ class CsdeskApp(App):
         if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
             return
         if now() - self.last_input >= timedelta(minutes=minutes):
-            self.action_lock()
+            self.lock(_("idle for {n} min").format(n=minutes))
 
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:
@@ -284,7 +314,22 @@ class CsdeskApp(App):
     def action_lock(self) -> None:
         if self.agent is None or isinstance(self.screen, LockScreen):
             return
+        self.lock("Ctrl+L")
+
+    def lock(self, how: str) -> None:
+        """Cover the console with the lock screen (Ctrl+L or idle) and record it."""
+        if self.agent is None or isinstance(self.screen, LockScreen):
+            return
         self.push_screen(LockScreen())
+        self._record_lock(self.agent, how)
+
+    @work(thread=True, group="lock-record", exit_on_error=False)
+    def _record_lock(self, agent, how: str) -> None:
+        """Locking the screen is recorded (who, when, how); unlocking is recorded by the password check."""
+        from csdesk.services.accounts import lock_screen
+
+        with self.db_write() as session:
+            lock_screen(session, agent, how)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -292,8 +337,9 @@ class CsdeskApp(App):
             return
         for mode in DESK_MODES:
             if mode.name in self.modes_ready:
+                key = mode.key.upper() or _("overview, {key}").format(key=mode.home_key)
                 yield SystemCommand(_(mode.title), _("Open the {screen} screen ({key})").format(
-                    screen=_(mode.title), key=mode.key.upper()), lambda m=mode.name: self.action_goto(m))
+                    screen=_(mode.title), key=key), lambda m=mode.name: self.action_goto(m))
         yield SystemCommand(_("Lock the screen"), _("Lock the console until your password is entered (Ctrl+L)"),
                             self.action_lock)
         # every key of ours on the screen the agent is on (and its focused widget): the same actions, by

@@ -28,6 +28,7 @@ from screens.page_table import PageTable
 from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
 
 POLL_SECONDS = 1.0
+REGISTER_ENTITIES = ("contact", "workorder", "complaint", "callback")  # what a register row shows
 DETAIL_DELAY = 0.05
 SUMMARY_WIDTH = 20  # the least the summary column gets; it takes what the others leave
 
@@ -129,7 +130,6 @@ class LogScreen(WorkerErrors, Screen):
         self.revealed: dict[int, str] = {}
         self.detail = None
         self._seq = 0
-        self._watch = None
         self._data_version: int | None = None
         self._polling = False
         self.page_loading = False
@@ -188,14 +188,6 @@ class LogScreen(WorkerErrors, Screen):
         if self.reg_page is not None:  # arrived before the mount finished? (never, but be sure)
             self._fill(self.reg_page, "first", None)
         self.set_interval(POLL_SECONDS, self._tick)
-
-    def on_unmount(self) -> None:
-        if self._watch is not None:
-            try:
-                self._watch.close()
-            except Exception:
-                pass
-            self._watch = None
 
     def on_screen_resume(self) -> None:
         if self.reg_page is not None:
@@ -700,19 +692,20 @@ class LogScreen(WorkerErrors, Screen):
         self._polling = True
         self._poll()
 
-    @work(thread=True, exclusive=True, group="log-poll")
+    @work(thread=True, exclusive=True, group="log-poll", exit_on_error=False)
     def _poll(self) -> None:
+        """Ask the change feed (csdesk.services.changes) whether contacts were written since the last look."""
+        from csdesk.services.changes import changes_since, latest_version
+
         changed = False
         try:
-            if self._watch is None:
-                self._watch = self.app.engine.raw_connection()
-            cur = self._watch.cursor()
-            version = cur.execute("PRAGMA data_version").fetchone()[0]
-            cur.close()
-            changed = self._data_version is not None and version != self._data_version
-            self._data_version = version
-        except Exception:
-            self._watch = None
+            with self.app.db_read() as session:
+                if self._data_version is None:
+                    self._data_version = latest_version(session)
+                else:
+                    batch = changes_since(session, self._data_version, entities=REGISTER_ENTITIES)
+                    self._data_version = batch.version
+                    changed = bool(batch.changes)
         finally:
             self._polling = False
         if changed:

@@ -125,13 +125,14 @@ class LoginScreen(WorkerErrors, Screen):
         from csdesk.services.accounts import LoginFailed, authenticate
         from csdesk.services.database import write_session
 
-        try:
-            with write_session(self.app.engine) as session:
+        with write_session(self.app.engine) as session:
+            try:
                 agent = authenticate(session, staff_no, password)
-        except LoginFailed as exc:
-            self.post_message(LoginResult(None, str(exc)))
-            return
-        self.post_message(LoginResult(agent))
+            except LoginFailed as exc:  # caught inside the transaction: the failed attempt is kept
+                failure = str(exc)
+            else:
+                failure = None
+        self.post_message(LoginResult(None, failure) if failure is not None else LoginResult(agent))
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _create_first(self, staff_no: str, name: str, password: str) -> None:
@@ -185,13 +186,14 @@ class LockScreen(WorkerErrors, ModalScreen[bool]):
         from csdesk.services.accounts import LoginFailed, authenticate
         from csdesk.services.database import write_session
 
-        try:
-            with write_session(self.app.engine) as session:
+        with write_session(self.app.engine) as session:
+            try:
                 authenticate(session, self.app.agent.staff_no, password, purpose="unlock")
-        except LoginFailed as exc:
-            self.post_message(LoginResult(None, str(exc)))
-            return
-        self.post_message(LoginResult(self.app.agent))
+            except LoginFailed as exc:  # caught inside the transaction: the failed attempt is kept
+                failure = str(exc)
+            else:
+                failure = None
+        self.post_message(LoginResult(None, failure) if failure is not None else LoginResult(self.app.agent))
 
     def worker_error(self, worker, line: str) -> None:
         self.query_one("#lock-error", Static).update(line)

@@ -25,9 +25,10 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
     monkeypatch.delenv("CSDESK_DB", raising=False)
     monkeypatch.setenv("CSDESK_LANG", "en")  # tests read English messages unless they ask for Chinese
-    from csdesk.clock import _zone
+    from csdesk.clock import _zone, set_zone
     from csdesk.i18n import set_language
 
+    set_zone()  # forget a zone installed by an earlier test's settings: CSDESK_TIMEZONE again
     _zone.cache_clear()
     set_language("en")
     yield
@@ -145,6 +146,7 @@ def make_app(db_path, agents):
 
     def make(**kwargs):
         kwargs.setdefault("warm_up", False)  # keep each test's console to the screens it uses
+        kwargs.setdefault("timed_rules", False)  # a test runs the tick itself when it is the subject
         return CsdeskApp(db=str(db_path), **kwargs)
 
     return make

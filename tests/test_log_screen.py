@@ -312,7 +312,7 @@ async def test_live_refresh_from_another_connection_keeps_the_selection(make_app
         table = screen.query_one(RegisterTable)
         table.move_cursor(row=1)
         await wait_for(pilot, lambda: screen.selected_id() == data["lisi"])
-        await pilot.pause(1.2)  # the watcher has its first data_version
+        await wait_for(pilot, lambda: screen._data_version is not None)  # the feed's first version is known
         other = make_engine(str(db_path))  # another terminal
         with write_session(other) as s:
             s.add(make_contact("CT20261122-0001", local(2026, 11, 22, 9, 0), agents["1001"].id, "1001",

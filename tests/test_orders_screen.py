@@ -31,7 +31,8 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def clock():
+def clock(monkeypatch):
+    monkeypatch.setenv("CSDESK_LOCK_AFTER_MINUTES", "0")  # hours pass on this clock: no idle lock in between
     c = FakeClock(T0)
     set_clock(c)
     yield c

@@ -1,7 +1,7 @@
 """orders: technician roster, fee lines, technician/price-told/explanation/print columns, list indexes, order search
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 19:00:00
 
 New tables (technician, workorderfee) and columns added in place (ALTER TABLE
@@ -16,8 +16,8 @@ import csdesk.store.models
 from csdesk.store import order_index
 from csdesk.store.models import OPEN_ORDER_SQL
 
-revision = '0004'
-down_revision = '0003'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
