@@ -154,9 +154,11 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
             super().__init__()
             self.errors, self.message = errors, message
 
-    def __init__(self, order_id: int | None = None, *, received_at=None, prefill: dict | None = None) -> None:
+    def __init__(self, order_id: int | None = None, *, received_at=None, prefill: dict | None = None,
+                 note: str = "") -> None:
         super().__init__()
         self.order_id = order_id
+        self.note = note  # shown on opening (intake's "saved …" when it lands here)
         self.received_at = received_at or utcnow()
         self.prefill = prefill or {}
         self.customer_id: int | None = None
@@ -215,7 +217,7 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
                     yield _field(_("Fee items (Enter or + adds, - takes away)"), FeePicker(id="of-fees"), "fees")
                     yield Static("", id="of-quote", markup=False)
                     yield Checkbox(_("The customer was told the price"), id="of-told")
-                yield Static("", id="of-status", markup=False)
+            yield Static("", id="of-status", markup=False)  # below the fields: always in sight
 
     def on_mount(self) -> None:
         self.query_one("#of-description", TextArea).show_line_numbers = False
@@ -228,6 +230,8 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
             deadline.placeholder = _("from the urgency")
         self.set_interval(1.0, self._tick)
         self._tick()
+        if self.note:
+            self.status(self.note + "  ·  " + _("Add the appointment, technician and fees, or Esc."))
         self._load()
         self.query_one("#of-phone", Input).focus()
 

@@ -43,16 +43,17 @@ DETAIL_DELAY = 0.05
 DETAIL_EVERY = 15  # ticks between redraws of the order pane's countdown (the list's runs every second)
 NARROW = 100  # below this width the order pane hides itself (i brings it back)
 COL_DUE, COL_FLAGS = 0, 5
-_LANDING: dict[int, int] = {}  # app id -> order to open in the form (from intake)
+_LANDING: dict[int, tuple[int, str]] = {}  # app id -> (order to open in the form, intake's note)
 
 _RED = Style(color="red", bold=True)
 _AMBER = Style(color="yellow", bold=True)
 _DIM = Style(dim=True)
 
 
-def land_on_order(app, order_id: int) -> None:
-    """Switch to F3 with the form of ``order_id`` open (intake's "work order" outcome lands here)."""
-    _LANDING[id(app)] = order_id
+def land_on_order(app, order_id: int, note: str = "") -> None:
+    """Switch to F3 with the form of ``order_id`` open (intake's "work order" outcome lands here);
+    ``note`` (what intake said it saved) is shown on the form."""
+    _LANDING[id(app)] = (order_id, note)
     app.switch_mode("orders")
 
 
@@ -259,10 +260,10 @@ class OrdersScreen(WorkerErrors, Screen):
         side.display = self.size.width >= NARROW if self._side_shown is None else self._side_shown
 
     def _check_landing(self) -> None:
-        order_id = _LANDING.pop(id(self.app), None)
-        if order_id is not None:
+        landing = _LANDING.pop(id(self.app), None)
+        if landing is not None:
             self.message_text = ""
-            self.open_form(order_id, landed=True)
+            self.open_form(landing[0], landed=True, note=landing[1])
 
     # ------------------------------------------------------------------ pages
     def _load(self, where: str, keep_id: int | None = None) -> None:
@@ -732,7 +733,7 @@ class OrdersScreen(WorkerErrors, Screen):
             return
         self.open_form(order_id)
 
-    def open_form(self, order_id: int | None, *, landed: bool = False) -> None:
+    def open_form(self, order_id: int | None, *, landed: bool = False, note: str = "") -> None:
         from screens.order_form import OrderFormScreen
 
         def closed(info) -> None:
@@ -746,7 +747,7 @@ class OrdersScreen(WorkerErrors, Screen):
             self._load("refresh" if self.page and self.page.rows else "first", keep_id=info.id)
             self._load_detail(info.id)
 
-        self.app.push_screen(OrderFormScreen(order_id), closed)
+        self.app.push_screen(OrderFormScreen(order_id, note=note), closed)
         if landed:
             self._set_message(_("The intake is saved: add the appointment, technician and fees, or Esc."))
 
