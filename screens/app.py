@@ -59,7 +59,7 @@ class DeskMode:
 DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
     DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log"), warm=True),
-    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
+    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders"), warm=True),
     DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
     # F6/F7 belong to TextArea, F8/F9 to intake: these two are reached from the palette and the overview
@@ -239,6 +239,7 @@ class CsdeskApp(App):
         """
         if not self.is_running or self.heap_frozen:
             return
+        compat.settle_built_screens(self)  # their first switch then skips a full stylesheet refresh
         gc.collect()
         gc.freeze()
         self.heap_frozen = True

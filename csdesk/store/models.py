@@ -104,6 +104,27 @@ class FeeItem(SQLModel, table=True):
     active: bool = True
 
 
+class Technician(SQLModel, table=True):
+    """A technician on a department's roster (``data/technicians.toml``, kept by the manager).
+
+    Work orders name the technician who goes; the hire date makes "new staff"
+    derivable for the return-visit rules.  Rows no longer in the file are kept,
+    inactive, so old orders still name their technician.
+    """
+
+    __table_args__ = (Index("ix_technician_department", "department_code", "active"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=32)
+    phone: str = Field(default="", max_length=32)
+    department_code: str = Field(max_length=32)
+    hire_date: date | None = None
+    skills: str = Field(default="", max_length=100)
+    active: bool = True
+    sort: int = 0
+
+
 # --------------------------------------------------------------------------- people
 
 
@@ -214,12 +235,37 @@ class Contact(SQLModel, table=True):
 # --------------------------------------------------------------------------- work orders
 
 
+OPEN_ORDER_SQL = "status IN ('open', 'dispatched', 'in_progress', 'on_hold')"
+"""The open statuses as SQL, spelled once: the partial indexes below and the list's
+queries (:mod:`csdesk.services.order_list`) must say it identically for SQLite to
+use those indexes.  ``tests/test_order_list.py`` checks it against the rules."""
+
+
 class WorkOrder(SQLModel, table=True):
-    """A service record / work order (服务记录表 / 工单)."""
+    """A service record / work order (服务记录表 / 工单).
+
+    The list views read one page at a time through partial indexes over the open
+    orders (by owner, by department, by deadline), the done orders by completion
+    time and all orders by creation time; searches by phone, last four digits
+    and unit have indexes of their own, text, names and pinyin initials go
+    through the ``workorder_fts`` index (:mod:`csdesk.store.order_index`).
+    """
 
     __table_args__ = (
         Index("ix_workorder_status_deadline", "status", "deadline_at"),
         Index("ix_workorder_customer", "customer_id", "created_at"),
+        Index("ix_workorder_created", "created_at", "id"),
+        Index("ix_workorder_open_owner", "owner_id", "deadline_at", "id", sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_open_department", "department", "deadline_at", "id",
+              sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_open_deadline", "deadline_at", "id", sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_escalated", "deadline_at", "id",
+              sqlite_where=text(f"overdue_escalated_at IS NOT NULL AND {OPEN_ORDER_SQL}")),
+        Index("ix_workorder_held", "deadline_at", "id", sqlite_where=text("status = 'on_hold'")),
+        Index("ix_workorder_done", "completed_at", "id", sqlite_where=text("status = 'done'")),
+        Index("ix_workorder_phone", "phone", "created_at"),
+        Index("ix_workorder_phone_last4", text("substr(phone, -4)")),
+        Index("ix_workorder_unit", "unit_key", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -260,6 +306,40 @@ class WorkOrder(SQLModel, table=True):
     completed_by: str = Field(default="", max_length=64)  # technician who did the work
     overdue_escalated_at: datetime | None = TS()
     copies_printed: int = 0
+    # -- added by migration 0006 (the F3 screen)
+    received_at: datetime | None = TS()  # the call that asked for it (the 5-minute rule); None: created_at
+    name_initials: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    technician_id: int | None = Field(default=None, foreign_key="technician.id")  # ``assignee`` holds the name
+    price_told: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})  # the customer was told the quote
+    explanation: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # owed once overdue
+    catch_up_plan: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    explained_at: datetime | None = TS()
+    explained_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    explanation_ack_at: datetime | None = TS()  # the supervisor's acknowledgement
+    explanation_ack_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    print_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # prints and reprints
+    printed_at: datetime | None = TS()
+
+
+class WorkOrderFee(SQLModel, table=True):
+    """A fee line of a paid order: the schedule's item as quoted (price at quoting time).
+
+    ``price_fen`` None: "price on inspection" (the technician prices it on site).
+    Names and units are copied from the schedule so that a later change of the
+    schedule does not change what the customer was told.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="workorder.id", index=True)
+    code: str = Field(max_length=32)
+    name_zh: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    unit_zh: str = Field(default="次", max_length=16)
+    unit_en: str = Field(default="job", max_length=16)
+    price_fen: int | None = None  # per unit
+    quantity: int = 1
+    note: str = Field(default="", max_length=200)
+    sort: int = 0
 
 
 # The month's completed orders for the return-visit draw (migration 0005): the draw reads only this index.
