@@ -39,3 +39,6 @@ def register(app: typer.Typer) -> None:
         with write_session(engine) as session:
             result = run_tick(session, at=when)
         typer.echo(_("Escalated {n} overdue orders.").format(n=len(result.overdue_orders)))
+        if result.unacknowledged_handovers:
+            typer.echo(_("Escalated {n} handovers with items not acknowledged in time.").format(
+                n=len(result.unacknowledged_handovers)))

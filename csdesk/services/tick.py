@@ -2,7 +2,8 @@
 
 ``csdesk tick`` (for cron) and every console (on a timer) run :func:`run_tick`;
 each step is idempotent, so several consoles and cron together do each thing
-once: an overdue order escalates once.
+once: an overdue order escalates once; handover items not acknowledged 30
+minutes after their shift started escalate to the supervisor once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from csdesk.clock import now
 from csdesk.domain.actor import SYSTEM
+from csdesk.services.handover import escalate_unacknowledged
 from csdesk.services.orders import escalate_overdue
 
 
@@ -21,13 +23,15 @@ from csdesk.services.orders import escalate_overdue
 class TickResult:
     at: datetime
     overdue_orders: tuple[int, ...] = ()
+    unacknowledged_handovers: tuple[int, ...] = ()
 
     @property
     def anything(self) -> bool:
-        return bool(self.overdue_orders)
+        return bool(self.overdue_orders or self.unacknowledged_handovers)
 
 
 def run_tick(session: Session, *, at: datetime | None = None) -> TickResult:
     """Run every timed rule once, in the caller's write session."""
     at = at or now()
-    return TickResult(at, tuple(escalate_overdue(session, at=at, actor=SYSTEM)))
+    return TickResult(at, tuple(escalate_overdue(session, at=at, actor=SYSTEM)),
+                      tuple(escalate_unacknowledged(session, at=at, actor=SYSTEM)))
