@@ -47,10 +47,10 @@ class Matter(StrEnum):
 
 
 _MATTER_LABELS = {
-    Matter.ORDER: N_("work order"),
+    Matter.ORDER: N_("Work order"),
     Matter.CALLBACK: N_("call-back"),
     Matter.ESCALATION: N_("escalation"),
-    Matter.COMPLAINT: N_("complaint"),
+    Matter.COMPLAINT: N_("Complaint"),
 }
 
 
