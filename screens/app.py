@@ -51,7 +51,7 @@ DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
     DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log"), warm=True),
     DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
-    DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
+    DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover"), warm=True),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
 )
 
@@ -147,6 +147,9 @@ class CsdeskApp(App):
                                  if m in self.modes_ready), None)
         self.switch_mode(target)  # the login screen stays behind, in the default mode
         self.refresh_bindings()
+        from screens.handover_watch import after_login
+
+        after_login(self)  # a waiting handover opens first; the 30-minute reminder
         if self.warm_up:
             self.set_timer(0.3, self._warm_up_modes)
         else:

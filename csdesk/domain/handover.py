@@ -74,7 +74,7 @@ _GROUP_LABELS = {
     Group.OVERDUE: N_("Overdue"),
     Group.DUE_SOON: N_("Due soon"),
     Group.SUPERVISOR: N_("Waiting for the supervisor"),
-    Group.OPEN: N_("Open"),
+    Group.OPEN: N_("Following up"),
     Group.FREE: N_("Customers, prospects and other notes"),
 }
 GROUP_ORDER = {g: i for i, g in enumerate(Group)}
@@ -165,16 +165,20 @@ def escalation_due(to_start_at: datetime | None, at: datetime, *, received: bool
 
 def group_of(matter: Matter | str, *, at: datetime, deadline_at: datetime | None = None,
              created_at: datetime | None = None, waiting_for_supervisor: bool = False) -> Group:
-    """The urgency group of an open matter at ``at``."""
-    matter = Matter(matter)
+    """The urgency group of an open matter at ``at``.
+
+    Called for every matter of a page (thousands at a busy desk): plain
+    comparisons, no conversions.
+    """
     if deadline_at is not None and at >= deadline_at:
         return Group.OVERDUE
-    if matter is Matter.ORDER and deadline_at is not None and created_at is not None:
-        if due_state(created_at, deadline_at, at) is DueState.DUE_SOON:
+    if matter == Matter.ORDER:
+        if deadline_at is not None and created_at is not None and \
+                due_state(created_at, deadline_at, at) is DueState.DUE_SOON:
             return Group.DUE_SOON
-    elif matter is Matter.CALLBACK and deadline_at is not None and deadline_at - at <= CALLBACK_DUE_SOON:
+    elif matter == Matter.CALLBACK and deadline_at is not None and deadline_at - at <= CALLBACK_DUE_SOON:
         return Group.DUE_SOON
-    if waiting_for_supervisor or matter in (Matter.ESCALATION, Matter.COMPLAINT):
+    if waiting_for_supervisor or matter == Matter.ESCALATION or matter == Matter.COMPLAINT:
         return Group.SUPERVISOR
     return Group.OPEN
 
@@ -188,11 +192,15 @@ def shown_group(group: Group | str, do_first: bool, free: bool = False) -> Group
     return Group(group) if group else Group.OPEN
 
 
+_INF = float("inf")
+
+
 def sort_key(group: Group | str, do_first: bool, free: bool, urgency: str, deadline_at: datetime | None,
              sort: int = 0) -> tuple:
-    shown = shown_group(group, do_first, free)
+    """Do first, then the urgency groups, then critical before urgent before normal, nearest deadline first."""
+    shown = Group.DO_FIRST if do_first else (Group.FREE if free else (group or Group.OPEN))
     return (GROUP_ORDER[shown], URGENCY_RANK.get(urgency or "", 3),
-            deadline_at.timestamp() if deadline_at is not None else float("inf"), sort)
+            deadline_at.timestamp() if deadline_at is not None else _INF, sort)
 
 
 # --------------------------------------------------------------------------- passing matters on
