@@ -26,7 +26,7 @@ def config_file() -> Path:
 
 
 def default_db_path() -> Path:
-    return data_dir() / "csdesk.store.engine"
+    return data_dir() / "csdesk.db"
 
 
 def demo_db_path() -> Path:

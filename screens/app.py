@@ -14,18 +14,26 @@ import importlib.util
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from csdesk.clock import now
 from csdesk.i18n import N_, _
+from screens import compat, errors
 from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
+
+IDLE_CHECK_SECONDS = 5.0  # how often the idle lock looks at the clock
+TICK_SECONDS = 60.0  # how often the console runs the desk's timed rules (csdesk.services.tick)
+FIRST_TICK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,10 @@ class CsdeskApp(App):
         self.warm_up = warm_up
         self.warm_up_done = False
         self.heap_frozen = False
+        self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
+        self._idle_timer = None
+        self._tick_timer = None
+        self.last_tick = None
 
     # ----------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -95,8 +107,9 @@ class CsdeskApp(App):
         # worker's imports would otherwise compete with the first paint for the GIL.
         self.call_after_refresh(self._open_database)
 
-    @work(thread=True, exclusive=True, group="db-open")
+    @work(thread=True, exclusive=True, group="db-open", exit_on_error=False)
     def _open_database(self) -> None:
+        # anything unexpected goes to the error policy (worker_failed), then to the login screen
         try:
             from csdesk.config import load_settings
             from csdesk.services.accounts import count_agents
@@ -112,10 +125,36 @@ class CsdeskApp(App):
         except DatabaseProblem as exc:
             self.post_message(DatabaseFailed(str(exc)))
             return
-        except Exception as exc:
-            self.post_message(DatabaseFailed(_("cannot open the database: {error}").format(error=exc)))
-            return
         self.post_message(DatabaseReady(engine, has_accounts, shift_list))
+
+    # ----------------------------------------------------------------- the one error policy for workers
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:  # the App's own workers; screens forward theirs (errors.WorkerErrors)
+            self.worker_failed(event.worker)
+
+    def worker_failed(self, worker: Worker) -> None:
+        """A thread worker raised: log the traceback, show one line, keep the console and the form.
+
+        The only handler of failed workers (``screens/errors.py`` describes the policy).
+        """
+        error = worker.error
+        if error is None:
+            return
+        line = errors.one_line(error, errors.record(error, errors.describe(worker)))
+        node = worker.node
+        show = getattr(node, "worker_error", None)
+        if show is not None and (node is self or node.is_attached):
+            show(worker, line)
+        else:  # its screen is gone: the line still reaches the agent
+            self.notify(line, severity="error", markup=False, timeout=10)
+
+    def worker_error(self, worker: Worker, line: str) -> None:
+        """The App's own workers: opening the database is told on the login screen."""
+        login = self._login_screen()
+        if worker.group == "db-open" and login is not None:
+            login.database_failed(line)
+        else:
+            self.notify(line, severity="error", markup=False, timeout=10)
 
     def on_database_ready(self, message: DatabaseReady) -> None:
         self.engine = message.engine
@@ -147,6 +186,12 @@ class CsdeskApp(App):
                                  if m in self.modes_ready), None)
         self.switch_mode(target)  # the login screen stays behind, in the default mode
         self.refresh_bindings()
+        self.last_input = now()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        if self._tick_timer is None:  # the desk's timed rules, whoever else runs them (csdesk tick)
+            self._tick_timer = self.set_interval(TICK_SECONDS, self.run_tick)
+            self.set_timer(FIRST_TICK_SECONDS, self.run_tick)
         from screens.handover_watch import after_login
 
         after_login(self)  # a waiting handover opens first; the 30-minute reminder
@@ -166,10 +211,9 @@ class CsdeskApp(App):
         """
         if not self.is_running:  # the console is closing
             return
-        stacks = self._screen_stacks  # Textual keeps built modes here
         for mode in DESK_MODES:
-            if mode.warm and mode.name in self.modes_ready and mode.name not in stacks:
-                self._init_mode(mode.name)
+            if mode.warm and mode.name in self.modes_ready and not compat.mode_is_built(self, mode.name):
+                compat.build_mode(self, mode.name)
         self.warm_up_done = True
         self.set_timer(1.0, self._settle_heap)
 
@@ -193,6 +237,34 @@ class CsdeskApp(App):
         if self.heap_frozen:  # the console is closing: what it held may be collected again
             gc.unfreeze()
             self.heap_frozen = False
+
+    # ----------------------------------------------------------------- the idle lock
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
+            self.last_input = now()  # a key or the mouse: someone is at the desk
+        await super().on_event(event)
+
+    @work(thread=True, exclusive=True, group="tick", exit_on_error=False)
+    def run_tick(self) -> None:
+        """Run the desk's timed rules once (overdue orders escalate once, …): csdesk.services.tick."""
+        from csdesk.services.tick import run_tick
+
+        if self.engine is None or self.agent is None:
+            return
+        with self.db_write() as session:
+            self.last_tick = run_tick(session)
+
+    def lock_after_minutes(self) -> int:
+        """``lock_after_minutes`` of the settings (0: never)."""
+        return getattr(self.settings, "lock_after_minutes", 0) if self.settings is not None else 0
+
+    def lock_if_idle(self) -> None:
+        """Lock the console once nobody has touched a key or the mouse for ``lock_after_minutes``."""
+        minutes = self.lock_after_minutes()
+        if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
+            return
+        if now() - self.last_input >= timedelta(minutes=minutes):
+            self.lock(_("idle for {n} min").format(n=minutes))
 
     # ----------------------------------------------------------------- helpers for screens
     def db_read(self) -> AbstractContextManager:
@@ -231,7 +303,22 @@ class CsdeskApp(App):
     def action_lock(self) -> None:
         if self.agent is None or isinstance(self.screen, LockScreen):
             return
+        self.lock("Ctrl+L")
+
+    def lock(self, how: str) -> None:
+        """Cover the console with the lock screen (Ctrl+L or idle) and record it."""
+        if self.agent is None or isinstance(self.screen, LockScreen):
+            return
         self.push_screen(LockScreen())
+        self._record_lock(self.agent, how)
+
+    @work(thread=True, group="lock-record", exit_on_error=False)
+    def _record_lock(self, agent, how: str) -> None:
+        """Locking the screen is recorded (who, when, how); unlocking is recorded by the password check."""
+        from csdesk.services.accounts import lock_screen
+
+        with self.db_write() as session:
+            lock_screen(session, agent, how)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

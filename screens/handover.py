@@ -42,6 +42,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.page_table import PageTable
 from screens.widgets import DeskFooter, DeskHeader
 
@@ -117,7 +118,7 @@ class ReviewTable(PageTable):
     """The review's list of pages."""
 
 
-class HandoverScreen(Screen):
+class HandoverScreen(WorkerErrors, Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
         Binding("w", "view('write')", _("My handover"), id="handover.write"),
@@ -302,6 +303,7 @@ class HandoverScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ho-load", exit_on_error=False)
     def _load_page(self, seq: int, view: str, index: int, page_id: int | None) -> None:
+        from csdesk.domain.errors import DeskError
         from csdesk.services import handover as ho
         from csdesk.services.changes import latest_version
         from csdesk.services.drafts import load_draft
@@ -325,7 +327,7 @@ class HandoverScreen(Screen):
                     page = ho.get_page(session, self.agent, page_id)
                 if not self._draft_offered:
                     draft = load_draft(session, self.agent.id, DRAFT_KIND)
-        except Exception as exc:  # a one-line message on the status line, never a traceback
+        except DeskError as exc:  # expected (a page gone meanwhile …); anything else: the error policy
             self.post_message(self.PageLoaded(seq, view, None, [], None, None, str(exc)))
             return
         self.post_message(self.PageLoaded(seq, view, page, pending, reminder, version, draft=draft))
@@ -639,11 +641,8 @@ class HandoverScreen(Screen):
         try:
             with self.app.db_write() as session:
                 result = work_fn(session)
-        except DeskError as exc:
+        except DeskError as exc:  # refused, invalid, changed meanwhile: the dialog opens again with the text
             self.post_message(self.Written("", str(exc), focus, retry))
-            return
-        except Exception as exc:
-            self.post_message(self.Written("", _("Could not save: {error}").format(error=exc), focus, retry))
             return
         message = done(result) if callable(done) else done
         self.post_message(self.Written(message, "", focus, None, follow))
@@ -1034,6 +1033,7 @@ class HandoverScreen(Screen):
     # ------------------------------------------------------------------ the review
     @work(thread=True, exclusive=True, group="ho-review", exit_on_error=False)
     def _load_review(self, seq: int, query, need_choices: bool) -> None:
+        from csdesk.domain.errors import DeskError
         from csdesk.services import handover as ho
         from csdesk.services.changes import latest_version
         from csdesk.services.register import agent_choices
@@ -1046,7 +1046,7 @@ class HandoverScreen(Screen):
                 if need_choices:
                     choices = {"shift": ho.shift_choices(session),
                                "agent": [(str(a.id), f"{a.staff_no} {a.name}") for a in agent_choices(session)]}
-        except Exception as exc:
+        except DeskError as exc:
             self.post_message(self.ReviewLoaded(seq, [], None, None, str(exc)))
             return
         self.post_message(self.ReviewLoaded(seq, rows, choices, version))
@@ -1183,6 +1183,18 @@ class HandoverScreen(Screen):
     def action_refresh(self) -> None:
         self.message_text = ""
         self.reload()
+
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy, screens/errors.py): the line on the status line, the screen usable.
+
+        What was being typed is still in its draft: the dialog comes back with it at the next try.
+        """
+        if worker.group in ("ho-load", "ho-review"):
+            self.busy = False
+        elif worker.group == "ho-poll":
+            self._polling = False
+        self.app.bell()
+        self._set_message(line)
 
     # ------------------------------------------------------------------ live: what others write
     def _poll(self) -> None:

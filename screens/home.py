@@ -13,10 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.widgets import DeskFooter, DeskHeader
 
 
-class HomeScreen(Screen):
+class HomeScreen(WorkerErrors, Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [Binding("r", "reload", _("Refresh"), id="home.refresh")]
 
@@ -29,7 +30,7 @@ class HomeScreen(Screen):
         yield DeskHeader()
         with Vertical(id="home-body"):
             yield Static("", id="home-welcome")
-            yield Static(_("Loading today's figures…"), id="home-figures")
+            yield Static(_("Loading today's figures…"), id="home-figures", markup=False)
             yield Static("", id="home-keys")
         yield DeskFooter()
 
@@ -51,13 +52,16 @@ class HomeScreen(Screen):
     def action_reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="home-figures", exit_on_error=False)
     def _load(self) -> None:
         from csdesk.services.reports import desk_summary
 
         with self.app.db_read() as session:
             summary = desk_summary(session, self.app.agent.id)
         self.post_message(self.Loaded(summary))
+
+    def worker_error(self, worker, line: str) -> None:
+        self.query_one("#home-figures", Static).update(line)  # r tries again
 
     def on_home_screen_loaded(self, message: Loaded) -> None:
         s = message.summary

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import InvalidQueryFormat, NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -28,6 +29,7 @@ from textual.widgets.option_list import Option
 from csdesk.clock import fmt
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _, current_language
+from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
 from screens.queue import QueuePanel, fmt_span, mask_phone
 from screens.widgets import DeskFooter, DeskHeader
@@ -106,10 +108,9 @@ class DraftFound(Message):
 
 
 class QueueLoaded(Message):
-    def __init__(self, items: list, message: str = "") -> None:
+    def __init__(self, items: list) -> None:
         super().__init__()
         self.items = items
-        self.message = message
 
 
 class QueueActionDone(Message):
@@ -135,7 +136,7 @@ def _field(label: str, widget: Widget, name: str, classes: str = "field") -> Ver
                     id=f"{name}-field", classes=classes)
 
 
-class IntakeScreen(Screen):
+class IntakeScreen(WorkerErrors, Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     AUTO_FOCUS = "#phone"
     BINDINGS = [
@@ -262,14 +263,10 @@ class IntakeScreen(Screen):
         from csdesk.services.intake import load_scripts
         from csdesk.services.reference import categories, departments
 
-        try:
-            with self.app.db_read() as session:
-                cats = categories(session)
-                deps = departments(session)
-            scripts = load_scripts()
-        except Exception as exc:
-            self.app.call_from_thread(self.status, _("Cannot load the categories: {error}").format(error=exc), True)
-            return
+        with self.app.db_read() as session:
+            cats = categories(session)
+            deps = departments(session)
+        scripts = load_scripts()
         self.post_message(ReferenceLoaded(cats, deps, scripts))
 
     def on_reference_loaded(self, message: ReferenceLoaded) -> None:
@@ -797,23 +794,20 @@ class IntakeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="intake-save", exit_on_error=False)
     def _save(self, form) -> None:
+        from csdesk.domain.errors import DeskError, Invalid
         from csdesk.services.drafts import discard_draft
         from csdesk.services.intake import IntakeInvalid, record_contact
 
+        # expected refusals become messages at the fields; anything else goes to the error policy
         try:
             with self.app.db_write() as session:
                 saved = record_contact(session, form, self.app.agent, settings=self.app.settings)
                 discard_draft(session, self.app.agent.id, DRAFT_KIND)
-        except IntakeInvalid as exc:
+        except (IntakeInvalid, Invalid) as exc:
             self.post_message(SaveFailed(exc.errors))
             return
-        except Exception as exc:
-            from csdesk.domain.errors import DeskError
-
-            if isinstance(exc, DeskError):
-                self.post_message(SaveFailed(None, str(exc)))
-            else:
-                self.post_message(SaveFailed(None, _("Not saved: {error}").format(error=exc)))
+        except DeskError as exc:  # refused, gone, already closed: one line, the form kept
+            self.post_message(SaveFailed(None, str(exc)))
             return
         self.post_message(Saved(saved))
 
@@ -870,6 +864,15 @@ class IntakeScreen(Screen):
         self.notify(summary, title=_("Saved"), timeout=6)
         self.refresh_queue()
 
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the status line, the form as it was."""
+        if worker.group == "intake-save":
+            self.saving = False  # Ctrl+S tries again
+        elif worker.group == "intake-draft-load":
+            self._draft_checked = True  # as with no draft: what is typed now is kept as the draft
+            self._schedule_draft()
+        self.status(line, error=True)
+
     def status(self, text: str, error: bool = False) -> None:
         self._show("#form-status", text)
         self.query_one("#form-status", Static).set_class(error, "-error")
@@ -877,7 +880,7 @@ class IntakeScreen(Screen):
     def show_error(self, name: str, text: str) -> None:
         try:
             widget = self.query_one(f"#{name}-error", Static)
-        except Exception:
+        except (NoMatches, InvalidQueryFormat):  # not a field of this form
             self.status(text, error=True)
             return
         widget.update(text)
@@ -889,7 +892,7 @@ class IntakeScreen(Screen):
             return
         try:
             widget = self.query_one(f"#{name}-error", Static)
-        except Exception:
+        except (NoMatches, InvalidQueryFormat):  # not a field of this form
             return
         if widget.display:
             widget.update("")
@@ -975,14 +978,11 @@ class IntakeScreen(Screen):
     def _save_draft(self, payload: dict | None) -> None:
         from csdesk.services.drafts import discard_draft, save_draft
 
-        try:
-            with self.app.db_write() as session:
-                if payload is None:
-                    discard_draft(session, self.app.agent.id, DRAFT_KIND)
-                else:
-                    save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
-        except Exception as exc:
-            self.app.call_from_thread(self.status, _("Draft not saved: {error}").format(error=exc), True)
+        with self.app.db_write() as session:
+            if payload is None:
+                discard_draft(session, self.app.agent.id, DRAFT_KIND)
+            else:
+                save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
 
     @work(thread=True, group="intake-draft-discard", exit_on_error=False)
     def _discard_draft(self) -> None:
@@ -995,11 +995,8 @@ class IntakeScreen(Screen):
     def _load_draft(self) -> None:
         from csdesk.services.drafts import load_draft
 
-        try:
-            with self.app.db_read() as session:
-                draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
-        except Exception:
-            draft = None
+        with self.app.db_read() as session:
+            draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
         self.post_message(DraftFound(draft))
 
     def on_draft_found(self, message: DraftFound) -> None:
@@ -1076,18 +1073,12 @@ class IntakeScreen(Screen):
     def _load_queue(self) -> None:
         from csdesk.services.callbacks import my_queue
 
-        try:
-            with self.app.db_read() as session:
-                items = my_queue(session, self.app.agent)
-        except Exception as exc:
-            self.post_message(QueueLoaded([], str(exc)))
-            return
+        with self.app.db_read() as session:
+            items = my_queue(session, self.app.agent)
         self.post_message(QueueLoaded(items))
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         self.query_one(QueuePanel).set_items(message.items, utcnow())
-        if message.message:
-            self.status(message.message, error=True)
 
     def on_queue_panel_chosen(self, message: QueuePanel.Chosen) -> None:
         item = message.item

@@ -21,7 +21,8 @@ class DeskInput(Input):
     """An Input that keeps every pasted line (joined by spaces) instead of only the first,
     so nothing pasted is silently lost; the service then checks the length."""
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        # prevent_default: Input's own paste handler (first line only) does not run
         if event.text:
             text = " ".join(part for part in event.text.splitlines() if part.strip())
             selection = self.selection

@@ -23,10 +23,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.page_table import PageTable
 from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
 
 POLL_SECONDS = 1.0
+REGISTER_ENTITIES = ("contact", "workorder", "complaint", "callback")  # what a register row shows
 DETAIL_DELAY = 0.05
 SUMMARY_WIDTH = 20  # the least the summary column gets; it takes what the others leave
 
@@ -53,8 +55,8 @@ class RegisterTable(PageTable):
     """The register's page: one page of contacts; at its edges it asks the screen for the next one."""
 
 
-class LogScreen(Screen):
-    PAGE_SIZE = 100  # rows held by the table
+class LogScreen(WorkerErrors, Screen):
+    PAGE_SIZE = 100  # rows held by the table when there are no settings; else ``page_size`` of the settings
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [
         Binding("slash", "focus_search", _("Search"), id="log.search"),
@@ -76,10 +78,10 @@ class LogScreen(Screen):
     # ------------------------------------------------------------------ messages
     class PageLoaded(Message):
         def __init__(self, seq: int, page, where: str, keep_id: int | None, offset: int | None,
-                     categories: dict | None, error: str = "") -> None:
+                     categories: dict | None) -> None:
             super().__init__()
             self.seq, self.page, self.where, self.keep_id = seq, page, where, keep_id
-            self.row_offset, self.categories, self.error = offset, categories, error
+            self.row_offset, self.categories = offset, categories
 
     class CountLoaded(Message):
         def __init__(self, seq: int, total: int | None, offset: int | None) -> None:
@@ -128,7 +130,6 @@ class LogScreen(Screen):
         self.revealed: dict[int, str] = {}
         self.detail = None
         self._seq = 0
-        self._watch = None
         self._data_version: int | None = None
         self._polling = False
         self.page_loading = False
@@ -138,6 +139,12 @@ class LogScreen(Screen):
         self._detail_timer = None
         self._links_shown: tuple = ()
         self._refresh_pending = False
+
+    @property
+    def page_size(self) -> int:
+        """Rows per page: ``page_size`` of the settings."""
+        settings = getattr(self.app, "settings", None)
+        return getattr(settings, "page_size", None) or self.PAGE_SIZE
 
     @property
     def full_phones(self) -> bool:
@@ -162,7 +169,7 @@ class LogScreen(Screen):
                     yield Static(_("Select a contact to see it in full."), id="log-detail-body")
                 yield Horizontal(id="log-links")
         with Horizontal(id="log-bottom"):
-            yield Static("", id="log-status")
+            yield Static("", id="log-status", markup=False)
             # the export's ProgressBar is mounted when an export starts: its widget
             # classes' CSS would otherwise be parsed on the way to the first paint
         yield DeskFooter()
@@ -181,14 +188,6 @@ class LogScreen(Screen):
         if self.reg_page is not None:  # arrived before the mount finished? (never, but be sure)
             self._fill(self.reg_page, "first", None)
         self.set_interval(POLL_SECONDS, self._tick)
-
-    def on_unmount(self) -> None:
-        if self._watch is not None:
-            try:
-                self._watch.close()
-            except Exception:
-                pass
-            self._watch = None
 
     def on_screen_resume(self) -> None:
         if self.reg_page is not None:
@@ -213,30 +212,26 @@ class LogScreen(Screen):
             offset = 0
         self._fetch_page(self._seq, self.query_model, where, cursor, keep_id, offset)
 
-    @work(thread=True, exclusive=True, group="log-page")
+    @work(thread=True, exclusive=True, group="log-page", exit_on_error=False)
     def _fetch_page(self, seq: int, q, where: str, cursor, keep_id, offset) -> None:
         from csdesk.services import register as reg
 
         categories = None
-        try:
-            with self.app.db_read() as session:
-                if self.categories is None:
-                    categories = reg._category_names(session)
-                full = self.full_phones
-                n = self.PAGE_SIZE
-                if where == "prev" and cursor is not None:
-                    page = reg.page_before(session, q, cursor, limit=n, full_phones=full)
-                elif where == "last":
-                    page = reg.page_before(session, q, None, limit=n, full_phones=full)
-                elif where == "refresh" and cursor is not None:
-                    page = reg.page_around(session, q, cursor, limit=n, full_phones=full)
-                elif where == "next" and cursor is not None:
-                    page = reg.page_after(session, q, cursor, limit=n, full_phones=full)
-                else:
-                    page = reg.page_after(session, q, None, limit=n, full_phones=full)
-        except Exception as exc:
-            self.post_message(self.PageLoaded(seq, None, where, keep_id, offset, categories, str(exc)))
-            return
+        with self.app.db_read() as session:
+            if self.categories is None:
+                categories = reg._category_names(session)
+            full = self.full_phones
+            n = self.page_size
+            if where == "prev" and cursor is not None:
+                page = reg.page_before(session, q, cursor, limit=n, full_phones=full)
+            elif where == "last":
+                page = reg.page_before(session, q, None, limit=n, full_phones=full)
+            elif where == "refresh" and cursor is not None:
+                page = reg.page_around(session, q, cursor, limit=n, full_phones=full)
+            elif where == "next" and cursor is not None:
+                page = reg.page_after(session, q, cursor, limit=n, full_phones=full)
+            else:
+                page = reg.page_after(session, q, None, limit=n, full_phones=full)
         self.post_message(self.PageLoaded(seq, page, where, keep_id, offset, categories))
 
     def on_log_screen_page_loaded(self, message: PageLoaded) -> None:
@@ -249,9 +244,6 @@ class LogScreen(Screen):
         if self._refresh_pending:
             self._refresh_pending = False
             self.call_later(self.action_refresh)
-        if message.error:
-            self._set_message(_("Could not read the register: {error}").format(error=message.error))
-            return
         page = message.page
         where = message.where
         if where in ("next", "prev") and not page.rows:
@@ -318,16 +310,13 @@ class LogScreen(Screen):
         table.move_cursor(row=target, animate=False)
 
     # ------------------------------------------------------------------ counts and status
-    @work(thread=True, exclusive=True, group="log-count")
+    @work(thread=True, exclusive=True, group="log-count", exit_on_error=False)
     def _count(self, seq: int, q, first_cursor, need_total: bool) -> None:
         from csdesk.services import register as reg
 
-        try:
-            with self.app.db_read() as session:
-                offset = reg.count_newer(session, q, first_cursor) if first_cursor is not None else None
-                total = reg.count(session, q) if need_total else None
-        except Exception:
-            return
+        with self.app.db_read() as session:
+            offset = reg.count_newer(session, q, first_cursor) if first_cursor is not None else None
+            total = reg.count(session, q) if need_total else None
         self.post_message(self.CountLoaded(seq, total, offset))
 
     def on_log_screen_count_loaded(self, message: CountLoaded) -> None:
@@ -414,7 +403,7 @@ class LogScreen(Screen):
         key = table.row_key_at(table.cursor_row)
         return int(key) if key is not None else None
 
-    @work(thread=True, exclusive=True, group="log-detail")
+    @work(thread=True, exclusive=True, group="log-detail", exit_on_error=False)
     def _load_detail(self, contact_id: int) -> None:
         from csdesk.services import register as reg
 
@@ -515,7 +504,7 @@ class LogScreen(Screen):
                                           [(f"{link.kind}-{link.id}", link.label) for link in d.links],
                                           allow_any=False), picked)
 
-    @work(thread=True, exclusive=True, group="log-record")
+    @work(thread=True, exclusive=True, group="log-record", exit_on_error=False)
     def _load_record(self, kind: str, record_id: int) -> None:
         from csdesk.services import register as reg
 
@@ -612,7 +601,7 @@ class LogScreen(Screen):
         else:
             self._load_choices(kind)
 
-    @work(thread=True, exclusive=True, group="log-choices")
+    @work(thread=True, exclusive=True, group="log-choices", exit_on_error=False)
     def _load_choices(self, kind: str) -> None:
         from csdesk.services import register as reg
         from csdesk.services.reference import categories
@@ -680,16 +669,12 @@ class LogScreen(Screen):
             _("Show the full phone number of contact {number}? This is recorded with your staff number "
               "and the time.").format(number=number), _("Reveal")), answered)
 
-    @work(thread=True, exclusive=True, group="log-reveal")
+    @work(thread=True, exclusive=True, group="log-reveal", exit_on_error=False)
     def _reveal(self, contact_id: int) -> None:
         from csdesk.services import register as reg
 
-        try:
-            with self.app.db_write() as session:
-                phone = reg.reveal_phone(session, contact_id, self.app.agent)
-        except Exception as exc:
-            self.post_message(self.ExportProgress(0, None, error=str(exc)))
-            return
+        with self.app.db_write() as session:
+            phone = reg.reveal_phone(session, contact_id, self.app.agent)
         self.post_message(self.Revealed(contact_id, phone))
 
     def on_log_screen_revealed(self, message: Revealed) -> None:
@@ -707,19 +692,20 @@ class LogScreen(Screen):
         self._polling = True
         self._poll()
 
-    @work(thread=True, exclusive=True, group="log-poll")
+    @work(thread=True, exclusive=True, group="log-poll", exit_on_error=False)
     def _poll(self) -> None:
+        """Ask the change feed (csdesk.services.changes) whether contacts were written since the last look."""
+        from csdesk.services.changes import changes_since, latest_version
+
         changed = False
         try:
-            if self._watch is None:
-                self._watch = self.app.engine.raw_connection()
-            cur = self._watch.cursor()
-            version = cur.execute("PRAGMA data_version").fetchone()[0]
-            cur.close()
-            changed = self._data_version is not None and version != self._data_version
-            self._data_version = version
-        except Exception:
-            self._watch = None
+            with self.app.db_read() as session:
+                if self._data_version is None:
+                    self._data_version = latest_version(session)
+                else:
+                    batch = changes_since(session, self._data_version, entities=REGISTER_ENTITIES)
+                    self._data_version = batch.version
+                    changed = bool(batch.changes)
         finally:
             self._polling = False
         if changed:
@@ -735,7 +721,24 @@ class LogScreen(Screen):
         self.total = None
         self._load("refresh", keep_id=self.selected_id())
 
+    # ------------------------------------------------------------------ failed workers
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line in the status, the screen usable."""
+        if worker.group == "log-page":
+            self.page_loading = False  # paging and Ctrl+R try again
+            if self._refresh_pending:
+                self._refresh_pending = False
+                self.call_later(self.action_refresh)
+        elif worker.group == "log-export":
+            self._export_ended()
+        self._set_message(line)
+
     # ------------------------------------------------------------------ export
+    def _export_ended(self) -> None:
+        self.exporting = False
+        for bar in self.query("#log-progress"):
+            bar.display = False
+
     def action_export(self) -> None:
         if self.exporting:
             return
@@ -761,13 +764,13 @@ class LogScreen(Screen):
         self._set_message(_("Exporting…"))
         self._export(request, self.query_model)
 
-    @work(thread=True, exclusive=True, group="log-export")
+    @work(thread=True, exclusive=True, group="log-export", exit_on_error=False)
     def _export(self, request, q) -> None:
         from csdesk.services import export as ex
         from csdesk.services import register as reg
 
         full = self.full_phones
-        try:
+        try:  # a file that cannot be written is the agent's to fix: said in the status line
             with self.app.db_read() as session:
                 total = reg.count(session, q)
                 self.post_message(self.ExportProgress(0, total))
@@ -777,21 +780,18 @@ class LogScreen(Screen):
                                   progress=lambda n: self.post_message(self.ExportProgress(n, total)))
             with self.app.db_write() as session:
                 reg.record_export(session, self.app.agent, q, result.rows, request.fmt, str(request.path))
-        except Exception as exc:
+        except OSError as exc:
             self.post_message(self.ExportProgress(0, None, finished=True, error=str(exc)))
             return
         self.post_message(self.ExportProgress(result.rows, result.rows, finished=True, path=str(result.path)))
 
     def on_log_screen_export_progress(self, message: ExportProgress) -> None:
-        bar = self.query_one("#log-progress", ProgressBar)
-        if message.error and not message.finished:
-            self._set_message(message.error)
-            return
-        if message.total is not None:
+        bars = self.query("#log-progress")
+        bar = bars.first(ProgressBar) if bars else None
+        if bar is not None and message.total is not None:
             bar.update(total=max(message.total, 1), progress=message.done)
         if message.finished:
-            self.exporting = False
-            bar.display = False
+            self._export_ended()
             if message.error:
                 self._set_message(_("Export failed: {error}").format(error=message.error))
             else:

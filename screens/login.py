@@ -14,11 +14,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from csdesk.i18n import _
+from screens.errors import WorkerErrors
 from screens.messages import LoginResult
 from screens.widgets import DeskFooter
 
 
-class LoginScreen(Screen):
+class LoginScreen(WorkerErrors, Screen):
     # login.tcss is the App's own stylesheet (screens/app.py): a screen's CSS_PATH
     # is parsed when the screen is pushed, re-parsing the whole stylesheet
     # between start-up and the first paint.
@@ -35,7 +36,7 @@ class LoginScreen(Screen):
         with Center(id="login-center"):
             with Vertical(id="login-box"):
                 yield Static(_("csdesk · service desk console"), id="login-title")
-                yield Static(_("Opening the database…"), id="login-status")
+                yield Static(_("Opening the database…"), id="login-status", markup=False)
                 yield Label(_("Staff no."), id="staff-no-label")
                 yield Input(self._staff_no, placeholder=_("e.g. 1001"), id="staff-no", max_length=16)
                 yield Label(_("Name"), id="name-label", classes="first-only")
@@ -44,7 +45,7 @@ class LoginScreen(Screen):
                 yield Input(password=True, id="password", max_length=128)
                 yield Label(_("Repeat the password"), id="confirm-label", classes="first-only")
                 yield Input(password=True, id="confirm", max_length=128, classes="first-only")
-                yield Static("", id="login-error")
+                yield Static("", id="login-error", markup=False)
                 yield Button(_("Log in"), id="login-button", variant="primary")
                 if self._demo:
                     yield Static(_("Demo accounts: 1001 agent, 2001 supervisor, 9001 manager; password: demo"),
@@ -119,20 +120,21 @@ class LoginScreen(Screen):
             error.update(_("Checking…"))
             self._login(staff_no, password)
 
-    @work(thread=True, exclusive=True, group="login")
+    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _login(self, staff_no: str, password: str) -> None:
         from csdesk.services.accounts import LoginFailed, authenticate
         from csdesk.services.database import write_session
 
-        try:
-            with write_session(self.app.engine) as session:
+        with write_session(self.app.engine) as session:
+            try:
                 agent = authenticate(session, staff_no, password)
-        except LoginFailed as exc:
-            self.post_message(LoginResult(None, str(exc)))
-            return
-        self.post_message(LoginResult(agent))
+            except LoginFailed as exc:  # caught inside the transaction: the failed attempt is kept
+                failure = str(exc)
+            else:
+                failure = None
+        self.post_message(LoginResult(None, failure) if failure is not None else LoginResult(agent))
 
-    @work(thread=True, exclusive=True, group="login")
+    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _create_first(self, staff_no: str, name: str, password: str) -> None:
         from csdesk.domain import Role
         from csdesk.services.accounts import AccountError, add_agent, count_agents
@@ -148,6 +150,11 @@ class LoginScreen(Screen):
             return
         self.post_message(LoginResult(agent))
 
+    def worker_error(self, worker, line: str) -> None:
+        """A login that failed unexpectedly: the line, and the button back; both fields keep what was typed."""
+        self.query_one("#login-error", Static).update(line)
+        self.query_one("#login-button", Button).disabled = self.app.engine is None
+
     def on_login_result(self, message: LoginResult) -> None:
         if message.agent is None:
             self.show_error(message.error)
@@ -155,7 +162,7 @@ class LoginScreen(Screen):
             self.app.logged_in(message.agent)
 
 
-class LockScreen(ModalScreen[bool]):
+class LockScreen(WorkerErrors, ModalScreen[bool]):
     """The screen lock: the agent left the desk; only their password opens it again."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="lock.quit")]
@@ -167,25 +174,29 @@ class LockScreen(ModalScreen[bool]):
             yield Static(_("Locked: {name} ({staff_no})").format(name=agent.name, staff_no=agent.staff_no),
                          id="lock-title")
             yield Input(password=True, placeholder=_("Password"), id="unlock-password")
-            yield Static("", id="lock-error")
+            yield Static("", id="lock-error", markup=False)
         yield DeskFooter()
 
     @on(Input.Submitted)
     def _unlock(self, event: Input.Submitted) -> None:
         self._check(event.value)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def _check(self, password: str) -> None:
         from csdesk.services.accounts import LoginFailed, authenticate
         from csdesk.services.database import write_session
 
-        try:
-            with write_session(self.app.engine) as session:
+        with write_session(self.app.engine) as session:
+            try:
                 authenticate(session, self.app.agent.staff_no, password, purpose="unlock")
-        except LoginFailed as exc:
-            self.post_message(LoginResult(None, str(exc)))
-            return
-        self.post_message(LoginResult(self.app.agent))
+            except LoginFailed as exc:  # caught inside the transaction: the failed attempt is kept
+                failure = str(exc)
+            else:
+                failure = None
+        self.post_message(LoginResult(None, failure) if failure is not None else LoginResult(self.app.agent))
+
+    def worker_error(self, worker, line: str) -> None:
+        self.query_one("#lock-error", Static).update(line)
 
     def on_login_result(self, message: LoginResult) -> None:
         if message.agent is None:

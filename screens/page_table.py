@@ -191,7 +191,9 @@ class PageTable(Widget, can_focus=True):
         self.refresh()
 
     # ------------------------------------------------------------------ keys and mouse
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # keys it takes stop here (prevent_default: Textual's own key handling does not run);
+        # any other key goes on to Widget's handler and the screen's bindings
         if event.key in ("left", "right"):
             event.stop()
             event.prevent_default()
@@ -200,7 +202,6 @@ class PageTable(Widget, can_focus=True):
         step = {"down": 1, "up": -1, "pagedown": self._visible_rows, "pageup": -self._visible_rows}.get(event.key)
         where = {"home": "first", "ctrl+home": "first", "end": "last", "ctrl+end": "last"}.get(event.key)
         if step is None and where is None:
-            await super()._on_key(event)
             return
         event.stop()
         event.prevent_default()

@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
 from csdesk.i18n import _
+from screens import compat
 
 
 class DeskHeader(Horizontal):
@@ -84,23 +85,10 @@ class DeskFooter(Footer):
         self.drop_dead_watchers()
 
     def drop_dead_watchers(self) -> None:
-        for entries in getattr(self, "__watchers", {}).values():
-            entries[:] = [(node, callback) for node, callback in entries
-                          if node is self or (node.is_attached and not node._closing)]
+        compat.drop_dead_watchers(self)
         forget_removed_widgets()
 
 
 def forget_removed_widgets() -> None:
-    """Let go of the render caches of widgets that have been removed.
-
-    Textual memoises ``StylesCache.get_inner_outer`` with ``lru_cache(1024)``
-    on the method, so the cache holds the ``StylesCache`` of the last 1,024
-    widgets drawn, with every line each one rendered, long after the widget is
-    gone.  Widgets that come and go (the footer's keys at every focus change,
-    the detail pane's link buttons) filled it with dead ones: some 7 MB over an
-    hour of the register.  The cache only saves building two ``Style`` objects.
-    """
-    from textual._styles_cache import StylesCache
-
-    StylesCache.get_inner_outer.cache_clear()
-
+    """Let go of the render caches of widgets that have been removed (see :func:`compat.clear_render_caches`)."""
+    compat.clear_render_caches()

@@ -20,6 +20,7 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # the console's log (screens/errors.py)
     monkeypatch.setenv("CSDESK_CONFIG", str(home / "config" / "csdesk" / "config.toml"))
     monkeypatch.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
     monkeypatch.delenv("CSDESK_DB", raising=False)

@@ -95,9 +95,9 @@ def test_account_changes_need_a_manager_and_the_right_password(dbfile):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["agent", "add", "1001", "--name", "x", "--role", "boss", "--password", "demo-pass1"], "unknown value 'boss'"),
+    (["agent", "add", "1001", "--name", "x", "--role", "boss", "--password", "demo-pass1"], 'unknown value "boss"'),
     (["agent", "add", "1001", "--name", "x", "--hire-date", "yesterday", "--password", "demo-pass1"],
-     "Invalid isoformat"),
+     "--hire-date: not a date"),
     (["agent", "add", "1 1", "--name", "x", "--password", "demo-pass1"], "staff number is 2 to 16"),
     (["agent", "add", "1002", "--name", "x", "--password", "short"], "at least 8"),
     (["agent", "passwd", "4040", "--password", "demo-pass1"], "No agent with staff number 4040"),

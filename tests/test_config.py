@@ -42,7 +42,7 @@ def test_database_location(tmp_path):
     import os
     from pathlib import Path
 
-    assert default_db_path() == Path(os.environ["XDG_DATA_HOME"]) / "csdesk" / "csdesk.store.engine"
+    assert default_db_path() == Path(os.environ["XDG_DATA_HOME"]) / "csdesk" / "csdesk.db"
     assert db_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     assert db_url("postgresql+psycopg://desk@db/csdesk") == "postgresql+psycopg://desk@db/csdesk"
     assert (reference_data_dir() / "categories.toml").is_file()

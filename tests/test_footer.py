@@ -7,8 +7,8 @@ import gc
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input
-from textual.widgets._footer import FooterKey
 
+from screens.compat import footer_key_class
 from screens.widgets import DeskFooter
 
 
@@ -33,8 +33,8 @@ async def _focus_back_and_forth(footer: type[Footer]) -> tuple[int, int]:
             await pilot.pause()
         await pilot.pause(0.1)
         gc.collect()
-        shown = len(app.query(FooterKey))
-        watchers = len(getattr(app.query_one(Footer), "__watchers", {}).get("compact", []))
+        shown = len(app.query(footer_key_class()))
+        watchers = len(getattr(app.query_one(Footer), "__watchers", {}).get("compact", []))  # what compat.drop_dead_watchers prunes
     return shown, watchers
 
 

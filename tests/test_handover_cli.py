@@ -135,9 +135,19 @@ def test_review_opens_the_console_on_the_review(night_db, monkeypatch):
 def test_problems_list_and_add(night_db):
     added = run("problems", "add", "--db", str(night_db), "--kind", "建议", "对讲机应配备用电池", "--as", "1001")
     assert added.exit_code == 0 and "Logged idea" in added.output
-    result = run("problems", "list", "--week", "--date", "2026-11-21", "--db", str(night_db), "--as", "2001")
+    result = run("problems", "list", "--week", "--date", "2026-11-21", "--db", str(night_db), "--as", "2001",
+                 "--format", "table")
     assert result.exit_code == 0, result.output
     assert "夜班门岗对讲机没电" in result.output and "2026-11-16" in result.output and "1001" in result.output
+    tsv = run("problems", "list", "--week", "--date", "2026-11-21", "--db", str(night_db), "--as", "2001")
+    lines = tsv.output.splitlines()
+    assert lines[0] == "at\tstaff_no\tname\tkind\ttext" and lines[1].endswith("\tproblem\t夜班门岗对讲机没电")
+    tally = run("problems", "tally", "--date", "2026-11-21", "--db", str(night_db), "--as", "2001", "--format", "json")
+    import json
+
+    rows = [json.loads(line) for line in tally.output.strip().strip("[]").splitlines() if line.strip(" ,")]
+    assert {"staff_no": "1001", "name": "张敏", "problems": 1, "ideas": 0, "contacts": 2, "customers": 2,
+            "converted": 0} in rows
     bad = run("problems", "add", "--db", str(night_db), "--kind", "rant", "x", "--as", "1001")
     assert bad.exit_code != 0 and bad.output.startswith("csdesk: ")
     assert date(2026, 11, 21).weekday() == 5

@@ -96,10 +96,13 @@ async def open_f4(pilot, staff_no="1001", view="write", *, switch: bool = True) 
     """Log in, go to F4 (the console may be there already: a waiting handover opens first) and to ``view``."""
     await login(pilot, staff_no)
     app = pilot.app
-    if not isinstance(app.screen, HandoverScreen):
+    def handover() -> HandoverScreen | None:  # a dialog (a draft offered back) may already be over it
+        return next((s for s in reversed(app.screen_stack) if isinstance(s, HandoverScreen)), None)
+
+    if handover() is None:
         await pilot.press("f4")
-    await wait_for(pilot, lambda: isinstance(app.screen, HandoverScreen) and not app.screen.busy)
-    screen = app.screen
+    await wait_for(pilot, lambda: handover() is not None and not handover().busy)
+    screen = handover()
     if switch and screen.view != view:
         await pilot.press({"write": "w", "receive": "i", "review": "v"}[view])
     await wait_for(pilot, lambda: screen.view == view and not screen.busy

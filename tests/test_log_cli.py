@@ -21,7 +21,8 @@ def cli_db(engine, db_path):
 def run(*args: str):
     from csdesk.cli import app
 
-    result = CliRunner().invoke(app, ["--lang", "en", *args], env={"COLUMNS": "250"})
+    result = CliRunner().invoke(app, ["--lang", "en", *args], env={"COLUMNS": "250", "CSDESK_PASSWORD": "demo",
+                                                                   "CSDESK_AGENT": "1001"})
     return result
 
 
@@ -62,7 +63,7 @@ def test_full_numbers_need_a_supervisor_account_and_are_audited(cli_db, engine):
     from csdesk.store.models import AuditLog
 
     db = cli_db[0]
-    r = run("log", "search", "张三", "--db", db, "--full")
+    r = run("log", "search", "张三", "--db", db, "--full", "--agent", "")
     assert r.exit_code == 2 and "--full needs --agent" in r.output
     r = run("log", "search", "张三", "--db", db, "--full", "--agent", "1001")
     assert r.exit_code == 2 and "may not see full phone numbers" in r.output
@@ -71,7 +72,7 @@ def test_full_numbers_need_a_supervisor_account_and_are_audited(cli_db, engine):
     r = run("log", "search", "张三", "--db", db, "--agent", "2001")  # no --full: masked still
     assert "138****8000" in r.output
     with read_session(engine) as s:
-        audit = s.exec(select(AuditLog).where(AuditLog.action == "reveal_phone_cli")).all()
+        audit = s.exec(select(AuditLog).where(AuditLog.action == "full_phones")).all()
         assert len(audit) == 1 and audit[0].agent_id == cli_db[1]["2001"].id
 
 

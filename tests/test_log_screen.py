@@ -67,36 +67,36 @@ async def test_first_page_newest_first_masked_with_position(make_app, data):
 
 
 async def test_paging_past_either_end(make_app, engine, agents, data, monkeypatch):
-    monkeypatch.setattr(LogScreen, "PAGE_SIZE", 10)
-    add_filler(engine, agents, 20)
+    monkeypatch.setenv("CSDESK_PAGE_SIZE", "20")  # page_size in the settings: rows per page
+    add_filler(engine, agents, 45)
     app = make_app(screen="log")
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_log(pilot)
         await settle(pilot, screen)
         table = screen.query_one(RegisterTable)
         first_page = table_ids(screen)
-        assert table.row_count == 10 and status(screen) == "rows 1–10 of 25"
-        table.move_cursor(row=9)
+        assert table.row_count == 20 and status(screen) == "rows 1–20 of 50"
+        table.move_cursor(row=19)
         await pilot.press("down")  # past the bottom: the next page, cursor on its first row
         await wait_for(pilot, lambda: table_ids(screen) != first_page and not screen.page_loading)
         await settle(pilot, screen)
-        assert status(screen) == "rows 11–20 of 25"
+        assert status(screen) == "rows 21–40 of 50"
         assert table.cursor_row == 0
         second = table_ids(screen)
         await pilot.press("down", "down")
         await pilot.press("pagedown", "pagedown")  # to the bottom, then the last page
         await wait_for(pilot, lambda: table_ids(screen) != second and not screen.page_loading)
-        assert table.row_count == 5 and status(screen).startswith("rows 21–25 of 25")
+        assert table.row_count == 10 and status(screen).startswith("rows 41–50 of 50")
         table.move_cursor(row=0)
         await pilot.press("up")  # past the top: the previous page, cursor on its last row
         await wait_for(pilot, lambda: table_ids(screen) == second and not screen.page_loading)
-        assert table.cursor_row == 9 and status(screen) == "rows 11–20 of 25"
+        assert table.cursor_row == 19 and status(screen) == "rows 21–40 of 50"
         await pilot.press("ctrl+home")
         await wait_for(pilot, lambda: table_ids(screen) == first_page)
         await pilot.press("ctrl+end")
         await wait_for(pilot, lambda: table_ids(screen) != first_page and not screen.page_loading)
         await settle(pilot, screen)
-        assert status(screen) == "rows 16–25 of 25"
+        assert status(screen) == "rows 31–50 of 50"
 
 
 async def pick(pilot, screen, key: str, option_id: str) -> None:
@@ -312,7 +312,7 @@ async def test_live_refresh_from_another_connection_keeps_the_selection(make_app
         table = screen.query_one(RegisterTable)
         table.move_cursor(row=1)
         await wait_for(pilot, lambda: screen.selected_id() == data["lisi"])
-        await pilot.pause(1.2)  # the watcher has its first data_version
+        await wait_for(pilot, lambda: screen._data_version is not None)  # the feed's first version is known
         other = make_engine(str(db_path))  # another terminal
         with write_session(other) as s:
             s.add(make_contact("CT20261122-0001", local(2026, 11, 22, 9, 0), agents["1001"].id, "1001",

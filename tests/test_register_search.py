@@ -354,6 +354,7 @@ def test_detail_has_steps_and_links(engine, qa, fresh):
 def test_export_rows_and_files(ro, known, tmp_path):
     from openpyxl import load_workbook
 
+    from csdesk.domain.text import csv_safe
     from csdesk.services import export as ex
 
     q = reg.Query(start=local(2026, 11, 1), end=local(2026, 12, 1))
@@ -367,7 +368,10 @@ def test_export_rows_and_files(ro, known, tmp_path):
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert back[0] == list(reg.export_headers()) and [tuple(r) for r in back[1:]] == rows
+    assert back[0] == list(reg.export_headers())
+    # cells a spreadsheet would run as a formula (+44… here) carry a leading quote in CSV
+    assert [tuple(r) for r in back[1:]] == [tuple(csv_safe(v) for v in r) for r in rows]
+    assert "'+44****0000" in [r[4] for r in back[1:]]
     assert csv_res.rows == xlsx_res.rows == 4
     ws = load_workbook(tmp_path / "r.xlsx").active
     values = list(ws.values)

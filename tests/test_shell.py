@@ -162,6 +162,42 @@ async def test_lock_screen_needs_the_agents_password(make_app):
         app.screen.query_one("#unlock-password", Input).value = "demo"
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, LockScreen))
+    # lock, the failed unlock and the unlock are in the audit log, under the agent
+    import sqlite3
+
+    rows = sqlite3.connect(app.db).execute(
+        "SELECT action, detail FROM auditlog WHERE staff_no = '1001' AND action IN "
+        "('lock', 'unlock', 'login_failed') ORDER BY id").fetchall()
+    assert rows == [("lock", "Ctrl+L"), ("login_failed", "unlock: wrong password (1 in a row)"), ("unlock", "unlock")]
+
+
+async def test_the_console_runs_the_timed_rules(make_app, engine, agents):
+    """An overdue order escalates once from a console's timer, with no csdesk tick running."""
+
+    from csdesk.clock import FakeClock, local, set_clock
+    from csdesk.domain import Urgency
+    from csdesk.services.orders import OrderSpec, open_order
+    from csdesk.store.engine import write_session
+
+    clock = FakeClock(local(2026, 11, 23, 9, 0))
+    set_clock(clock)
+    try:
+        with write_session(engine) as s:
+            order = open_order(s, agents["1001"], OrderSpec(description="电梯异响", urgency=Urgency.URGENT))
+        clock.advance(hours=2, minutes=1)
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await login(pilot)
+            app.run_tick()
+            await wait_for(pilot, lambda: app.last_tick is not None)
+            assert app.last_tick.overdue_orders == (order.id,)
+            clock.advance(minutes=1)
+            first = app.last_tick
+            app.run_tick()
+            await wait_for(pilot, lambda: app.last_tick is not first)
+            assert app.last_tick.overdue_orders == ()
+    finally:
+        set_clock(None)
 
 
 async def test_overview_shows_todays_figures(make_app, engine, agents):

@@ -7,13 +7,13 @@ changes one's own password, or (a manager) anyone's.
 """
 
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.output import FormatOption
 from csdesk.i18n import _
 
 StaffNoArgument = Annotated[str, typer.Argument(help="Staff number (工号).")]
@@ -35,9 +35,11 @@ def _new_password(password: str | None) -> str:
 
 
 def _account_or_fail(engine, staff_no: str):
+    from csdesk.cli import parse
     from csdesk.services.accounts import AccountError, require_account
     from csdesk.services.database import read_session
 
+    staff_no = parse.text(staff_no, _("staff number"), kind="name", limit=16)
     with read_session(engine) as session:
         try:
             return require_account(session, staff_no)
@@ -73,14 +75,17 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Add an account (a manager's act)."""
+        from csdesk.cli import parse
         from csdesk.domain import Role
         from csdesk.services.accounts import AccountError, add_agent, check_account_fields
 
+        staff_no = parse.text(staff_no, _("staff number"), kind="name", limit=16)
+        name = parse.text(name, "--name", kind="name", limit=32)
+        parsed_role = parse.choice(Role, role, "--role")
+        hired = parse.day(hire_date, "--hire-date")
         try:
-            parsed_role = Role.parse(role)
-            hired = date.fromisoformat(hire_date) if hire_date else None
             check_account_fields(staff_no, name)
-        except (ValueError, AccountError) as exc:
+        except AccountError as exc:
             fail(str(exc))
         engine = open_db(ctx, db)
         actor = authenticated(engine, as_)
@@ -90,23 +95,21 @@ def register(app: typer.Typer) -> None:
             role=agent.role.label, staff_no=agent.staff_no, name=agent.name))
 
     @agent_app.command("list")
-    def list_(ctx: typer.Context, db: DbOption = None) -> None:
-        """List accounts."""
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
+    def list_(ctx: typer.Context, db: DbOption = None, fmt_name: FormatOption = None) -> None:
+        """List accounts (a table on a terminal, TSV when piped)."""
         from csdesk.services.accounts import list_agents
         from csdesk.services.database import read_session
 
         engine = open_db(ctx, db)
         with read_session(engine) as session:
             agents = list_agents(session)
-        table = Table(_("Staff no."), _("Name"), _("Role"), _("Active"), _("Hired"))
-        for a in agents:
-            table.add_row(Text(a.staff_no), Text(a.name), a.role.label, _("yes") if a.active else _("no"),
-                          a.hire_date.isoformat() if a.hire_date else "")
-        Console().print(table)
+        from csdesk.cli.output import Column, emit
+
+        rows = ((a.staff_no, a.name, a.role.label, _("yes") if a.active else _("no"),
+                 a.hire_date.isoformat() if a.hire_date else "") for a in agents)
+        emit(rows, [Column("staff_no", _("Staff no."), fixed=True), Column("name", _("Name")),
+                    Column("role", _("Role")), Column("active", _("Active")), Column("hired", _("Hired"))],
+             fmt_name)
 
     @agent_app.command("passwd")
     def passwd(
@@ -135,13 +138,11 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Change an account's role (a manager's act)."""
+        from csdesk.cli import parse
         from csdesk.domain import Role
         from csdesk.services.accounts import set_role
 
-        try:
-            parsed = Role.parse(role)
-        except ValueError as exc:
-            fail(str(exc))
+        parsed = parse.choice(Role, role, "ROLE")
         engine = open_db(ctx, db)
         target = _account_or_fail(engine, staff_no)
         actor = authenticated(engine, as_)

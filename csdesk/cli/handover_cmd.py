@@ -10,30 +10,24 @@
 
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated, identified
 from csdesk.cli.common import DbOption, fail, open_db, resolve_db
+from csdesk.cli.output import FormatOption
 from csdesk.i18n import _
 
 DateOption = Annotated[str | None, typer.Option("--date", help="The day (YYYY-MM-DD, local time; default today).")]
 
 
 def _day(value: str | None, option: str = "--date") -> date:
+    """``--date``, read as every command reads a day; today (local) when not given."""
+    from csdesk.cli import parse
     from csdesk.clock import local_tz, now
 
-    if value is None:
-        return now().astimezone(local_tz()).date()
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        day = None
-    if day is None or not 1900 <= day.year <= 2100:
-        fail(_("{option}: not a date {value!r}; use YYYY-MM-DD").format(option=option, value=value[:40]))
-    return day
+    return parse.day(value, option) or now().astimezone(local_tz()).date()
 
 
 def _render(doc) -> None:
@@ -41,9 +35,13 @@ def _render(doc) -> None:
     from rich.console import Console, Group
     from rich.panel import Panel
     from rich.table import Table
-    from rich.text import Text
+    from rich.text import Text as RichText
 
+    from csdesk.domain.text import printable
     from csdesk.services import handover_doc as hd
+
+    def Text(value, **kw):  # stored words are shown, never obeyed: controls escaped, never markup
+        return RichText(printable(value or "", keep="\n"), **kw)
 
     console = Console()
     console.print(Text(doc.title, style="bold"))
@@ -71,6 +69,19 @@ def _render(doc) -> None:
         console.print(Panel(Group(*parts), title=Text(f"{page.author_staff_no} {page.author_name}")))
 
 
+def _tally(summary, fmt) -> None:
+    from csdesk.cli.output import Column, emit
+
+    emit([(a.staff_no, a.name, a.problems, a.ideas, a.contacts, a.customers, a.converted) for a in summary.agents],
+         [Column("staff_no", _("Staff no."), fixed=True), Column("name", _("Name")),
+          Column("problems", _("Problems"), fixed=True, justify="right"),
+          Column("ideas", _("Ideas"), fixed=True, justify="right"),
+          Column("contacts", _("Contacts"), fixed=True, justify="right"),
+          Column("customers", _("Customers"), fixed=True, justify="right"),
+          Column("converted", _("Converted"), fixed=True, justify="right")],
+         fmt, title=_("Week {first} – {last}").format(first=summary.first, last=summary.last))
+
+
 def register(app: typer.Typer) -> None:
     handover = typer.Typer(help="The handover notebook: the supervisor's review, printed shifts.",
                            no_args_is_help=True, rich_markup_mode=None)
@@ -96,12 +107,13 @@ def register(app: typer.Typer) -> None:
         day: DateOption = None,
         shift: Annotated[str, typer.Option("--shift", help="Shift code: day, night, regular (or its name).")] = "night",
         fmt_name: Annotated[str | None, typer.Option("--format", help="md, html or pdf (needs -o).")] = None,
-        output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+        output: Annotated[str | None, typer.Option("-o", "--output", help="File to write.")] = None,
         full: Annotated[bool, typer.Option("--full", help="Full phone numbers (supervisors).")] = False,
         as_: AsOnlyOption = None,
         db: DbOption = None,
     ) -> None:
         """Print one shift's handover pages (a supervisor's act, with the password)."""
+        from csdesk.cli import parse
         from csdesk.domain.errors import DeskError
         from csdesk.services import handover as ho
         from csdesk.services import handover_doc as hd
@@ -109,6 +121,10 @@ def register(app: typer.Typer) -> None:
         from csdesk.services.database import read_session, write_session
 
         when = _day(day)
+        output = parse.path(output, "--output")
+        shift = parse.text(shift, "--shift", limit=32, required=True)
+        if fmt_name is not None:
+            fmt_name = fmt_name.strip().lower()
         if fmt_name is not None and fmt_name not in hd.FORMATS:
             fail(_("--format: choose one of: {choices}").format(choices=", ".join(hd.FORMATS)))
         if output is not None and fmt_name is None:
@@ -154,15 +170,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         week: Annotated[bool, typer.Option("--week", help="The whole week (Monday to Sunday) holding --date.")] = False,
         day: DateOption = None,
+        fmt: FormatOption = None,
         as_: AsOnlyOption = None,
         db: DbOption = None,
     ) -> None:
-        """The problem log with the week's tally per agent (everyone's for a supervisor)."""
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        from csdesk.clock import fmt
+        """The problem log (everyone's for a supervisor); with --week, the week's tally per agent above it."""
+        from csdesk.cli.output import Column, emit, resolve
+        from csdesk.clock import local_tz
         from csdesk.services import problems as pr
         from csdesk.services.database import read_session
 
@@ -177,20 +191,34 @@ def register(app: typer.Typer) -> None:
                 summary = None
                 first = last = when
                 entries = tuple(pr.entries(session, actor, when, when))
-        console = Console()
-        if summary is not None:
-            tally = Table(_("Staff no."), _("Name"), _("Problems"), _("Ideas"), _("Contacts"), _("Customers"),
-                          _("Converted"), title=_("Week {first} – {last}").format(first=first, last=last))
-            for a in summary.agents:
-                tally.add_row(Text(a.staff_no), Text(a.name), str(a.problems), str(a.ideas), str(a.contacts),
-                              str(a.customers), str(a.converted))
-            console.print(tally)
-        table = Table(_("Time"), _("Staff no."), _("Kind"), _("Text"), title=_("Problem log"))
-        for e in entries:
-            table.add_row(fmt(e.at, "%m-%d %H:%M"), Text(e.staff_no), e.kind_label, Text(e.text))
-        console.print(table)
-        if not entries:
-            console.print(_("Nothing logged from {first} to {last}.").format(first=first, last=last))
+        table = resolve(fmt) == "table"
+        if summary is not None and table:
+            _tally(summary, fmt)
+        columns = [Column("at", _("Time"), fixed=True), Column("staff_no", _("Staff no."), fixed=True),
+                   Column("name", _("Name")), Column("kind", _("Kind")), Column("text", _("Text"))]
+        emit([(e.at.astimezone(local_tz()), e.staff_no, e.name, e.kind_label if table else e.kind, e.text)
+              for e in entries], columns, fmt, title=_("Problem log"),
+             empty=_("Nothing logged from {first} to {last}.").format(first=first, last=last))
+
+    @problems.command("tally")
+    def tally(
+        ctx: typer.Context,
+        day: DateOption = None,
+        fmt: FormatOption = None,
+        as_: AsOnlyOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """The service tally (服务统计本) of the week holding --date, per agent: problems, ideas, contacts,
+        customers served and converted."""
+        from csdesk.services import problems as pr
+        from csdesk.services.database import read_session
+
+        when = _day(day)
+        engine = open_db(ctx, db)
+        actor = authenticated(engine, as_)
+        with read_session(engine) as session:
+            summary = pr.weekly_summary(session, actor, when)
+        _tally(summary, fmt)
 
     @problems.command("add")
     def add(

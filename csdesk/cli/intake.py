@@ -39,14 +39,35 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Record a contact (with its outcome) and print its number."""
-        from csdesk.domain.text import parse_unit
+        from csdesk.cli import parse
+        from csdesk.domain import Channel, Outcome, Urgency
+        from csdesk.domain.text import parse_unit, quote_input
+        from csdesk.services.intake import LIMITS
+
+        # every option through the shared argument parsing: one line and exit 2 before the database is opened
+        def text(value, option, field=None, kind="name", limit=64):
+            return parse.text(value, option, kind=kind, limit=LIMITS[field] if field else limit)
+
+        phone, name, address = text(phone, "--phone"), text(name, "--name", "name"), text(address, "--address", "address")
+        category, subtype, department = text(category, "--category"), text(subtype, "--subtype"), text(department, "--department")
+        summary = text(summary, "--summary", "summary", kind="block")
+        handling = text(handling, "--handling", "handling", kind="block")
+        referral_contact = text(referral_contact, "--referral-contact", "referral_contact")
+        promise = text(promise, "--promise", kind="line", limit=32)
+        reason = text(reason, "--reason", "escalation_reason", kind="line")
+        identity = text(identity, "--identity", "identity")
+        agent = text(agent, "--agent", limit=32)
+        channel_value = parse.choice(Channel, channel, "--channel").value
+        urgency_value = parse.choice(Urgency, urgency, "--urgency").value
+        outcome_value = parse.choice(Outcome, outcome, "--outcome").value if outcome else ""
 
         building = unit_part = room = ""
+        unit = text(unit, "--unit")
         if unit:
             parsed = parse_unit(unit)
             if parsed is None:
-                fail(_("--unit {value!r} is not a building-unit-room such as 3-2-1201; use --address for "
-                       "a free address").format(value=unit))
+                fail(_('--unit "{value}" is not a building-unit-room such as 3-2-1201; use --address for '
+                       "a free address").format(value=quote_input(unit)))
             building, unit_part, room = parsed
         if not agent:
             fail(_("give the agent's staff number: --agent STAFFNO (or CSDESK_AGENT)"))
@@ -58,11 +79,11 @@ def register(app: typer.Typer) -> None:
 
         engine = open_db(ctx, db)
         form = IntakeForm(
-            channel=channel, phone=phone or "", name=name or "", building=building, unit=unit_part, room=room,
-            address=address or "", category=category or "", subtype=subtype or "", urgency=urgency,
-            summary=summary or "", handling=handling or "", outcome=outcome or "", department=department or "",
-            referral_contact=referral_contact or "", promise=promise or "", escalation_reason=reason or "",
-            identity=identity or "")
+            channel=channel_value, phone=phone, name=name, building=building, unit=unit_part, room=room,
+            address=address, category=category, subtype=subtype, urgency=urgency_value,
+            summary=summary, handling=handling, outcome=outcome_value, department=department,
+            referral_contact=referral_contact, promise=promise, escalation_reason=reason,
+            identity=identity)
         try:
             settings = load_settings()
         except Exception as exc:
@@ -71,7 +92,7 @@ def register(app: typer.Typer) -> None:
             with write_session(engine) as session:
                 who = get_agent(session, agent)
                 if who is None or not who.active:
-                    fail(_("no active agent with staff number {staff_no}").format(staff_no=agent))
+                    fail(_("no active agent with staff number {staff_no}").format(staff_no=quote_input(agent)))
                 saved = record_contact(session, form, who, settings=settings)
         except IntakeInvalid as exc:
             options = {"escalation_reason": "reason", "callback_result": "result", "building": "unit",
@@ -81,5 +102,6 @@ def register(app: typer.Typer) -> None:
         except typer.Exit:
             raise
         except Exception as exc:
-            fail(_("not saved: {error}").format(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+            fail(_("not saved: {error}").format(
+                error=quote_input(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)))
         typer.echo(saved.number)

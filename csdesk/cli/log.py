@@ -10,14 +10,17 @@ written to the audit log under that account), it is not a security boundary.
 """
 
 
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from csdesk.cli.common import DbOption, fail, open_db
-from csdesk.i18n import _
+from csdesk.cli.output import Column, FormatOption, emit
+from csdesk.i18n import N_, _
+
+# csdesk.cli.parse and csdesk.domain.text are imported inside the commands (``--help`` stays light)
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local time).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")]
@@ -27,99 +30,131 @@ UrgencyOption = Annotated[str | None, typer.Option("--urgency", help="normal, ur
 OutcomeOption = Annotated[str | None, typer.Option("--outcome", help="resolved, work_order, referred, promised, escalated.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Only contacts taken by this staff number.")]
 OpenOption = Annotated[bool, typer.Option("--open", help="Only contacts still open.")]
-AgentOption = Annotated[str | None, typer.Option("--agent", envvar="CSDESK_AGENT",
-                                                 help="Your staff number (its role decides whether --full is allowed).")]
+AgentOption = Annotated[str | None, typer.Option("--agent", "--as", envvar="CSDESK_AGENT",
+                                                 help="Your staff number, for --full and exports (its password is "
+                                                      "asked, or CSDESK_PASSWORD).")]
 FullOption = Annotated[bool, typer.Option("--full", help="Show full phone numbers (supervisors and managers).")]
 
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        fail(_("{option}: not a date {value!r}; use YYYY-MM-DD").format(option=option, value=value))
+STAFF_NO_LIMIT = 32
 
 
-def _enum(enum_cls, value: str | None, option: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return enum_cls.parse(value).value
-    except ValueError as exc:
-        fail(f"{option}: {exc}")
+@dataclass(frozen=True)
+class Filters:
+    """The filters that need no database, parsed (before the database is opened)."""
+
+    search: str = ""
+    first: date | None = None
+    last: date | None = None
+    channel: str | None = None
+    urgency: str | None = None
+    outcome: str | None = None
 
 
-def build_query(session, *, search: str = "", date_from: str | None = None, date_to: str | None = None,
-                channel: str | None = None, category: str | None = None, urgency: str | None = None,
-                outcome: str | None = None, by: str | None = None, open_only: bool = False):
-    """A register Query from CLI options, or a one-line error."""
+def _value(enum_cls, value: str | None, option: str) -> str | None:
+    from csdesk.cli import parse
+
+    member = parse.choice(enum_cls, value, option)
+    return member.value if member is not None else None
+
+
+def parse_filters(*, search: str = "", date_from: str | None = None, date_to: str | None = None,
+                  channel: str | None = None, urgency: str | None = None, outcome: str | None = None,
+                  search_option: str = "QUERY") -> Filters:
+    """The options that need no database, or a one-line error."""
+    from csdesk.cli import parse
     from csdesk.domain import Channel, Outcome, Urgency
+    from csdesk.services.register import SEARCH_LIMIT
+
+    first, last = parse.day_range(date_from, date_to)
+    return Filters(search=parse.text(search, search_option, limit=SEARCH_LIMIT), first=first, last=last,
+                   channel=_value(Channel, channel, "--channel"), urgency=_value(Urgency, urgency, "--urgency"),
+                   outcome=_value(Outcome, outcome, "--outcome"))
+
+
+def build_query(session, filters: Filters, *, category: str | None = None, by: str | None = None,
+                open_only: bool = False):
+    """A register Query from the parsed filters and the options the database resolves, or a one-line error."""
+    from csdesk.cli import parse
+    from csdesk.domain.text import quote_input
     from csdesk.services import register as reg
     from csdesk.services.reference import categories
 
-    first, last = _date(date_from, "--from"), _date(date_to, "--to")
-    start = end = None
-    if first and last and last < first:
-        fail(_("--to {last} is before --from {first}").format(last=last, first=first))
-    if first or last:
-        start, end = reg.days_range(first or date(1970, 1, 1), last or date(9999, 12, 30))
-        if not first:
-            start = None
-        if not last:
-            end = None
+    start = reg.days_range(filters.first, filters.first)[0] if filters.first else None
+    end = reg.days_range(filters.last, filters.last)[1] if filters.last else None
     cat_code = None
     if category is not None:
-        wanted = category.strip()
+        wanted = parse.text(category, "--category", limit=64)
         for c in categories(session):
             if wanted in (c.code, c.name_zh) or wanted.lower() == c.name_en.lower():
                 cat_code = c.code
                 break
         if cat_code is None:
-            fail(_("--category: unknown category {value!r}").format(value=category))
+            fail(_('--category: unknown category "{value}"').format(value=quote_input(category)))
     agent_id = None
     agent_label = ""
     if by is not None:
-        found = reg.find_agent(session, by.strip())
+        staff_no = parse.text(by, "--by", kind="name", limit=STAFF_NO_LIMIT)
+        found = reg.find_agent(session, staff_no) if staff_no else None
         if found is None:
-            fail(_("--by: no account with staff number {staff_no!r}").format(staff_no=by))
+            fail(_('--by: no account with staff number "{staff_no}"').format(staff_no=quote_input(by)))
         agent_id, agent_label = found.id, found.staff_no
     return reg.Query(start=start, end=end, period="custom" if (start or end) else "",
-                     channel=_enum(Channel, channel, "--channel"), category=cat_code,
-                     urgency=_enum(Urgency, urgency, "--urgency"), outcome=_enum(Outcome, outcome, "--outcome"),
-                     agent_id=agent_id, agent_label=agent_label, open_only=open_only, search=search or "")
+                     channel=filters.channel, category=cat_code, urgency=filters.urgency, outcome=filters.outcome,
+                     agent_id=agent_id, agent_label=agent_label, open_only=open_only, search=filters.search)
 
 
-def _viewer(session, staff_no: str | None, full: bool):
-    """The account asking, and whether it may see full numbers; refuses --full otherwise."""
-    from sqlmodel import select
+def _viewer(engine, staff_no: str | None, full: bool, *, export: bool = False):
+    """Who is asking, and whether they see full numbers.
 
-    from csdesk.services.accounts import info
-    from csdesk.store.models import Agent
+    A masked search needs nobody; full numbers (``--full``) and exports need the
+    staff password of the account named by ``--agent``/``--as`` (``CSDESK_AGENT``,
+    ``CSDESK_PASSWORD`` for scripts), and full numbers need a supervisor or manager.
+    """
+    from csdesk.cli import parse
+    from csdesk.cli.auth import authenticated
+    from csdesk.domain.policy import Act, may
 
-    agent = None
-    if staff_no:
-        row = session.exec(select(Agent).where(Agent.staff_no == staff_no.strip())).first()
-        if row is None or not row.active:
-            fail(_("--agent: no active account with staff number {staff_no!r}").format(staff_no=staff_no))
-        agent = info(row)
-    if full:
-        if agent is None:
-            fail(_("--full needs --agent STAFFNO of a supervisor or manager"))
-        if not agent.is_supervisor:
-            fail(_("--full: account {staff_no} ({role}) may not see full phone numbers").format(
-                staff_no=agent.staff_no, role=agent.role.label))
-    return agent, bool(full and agent is not None and agent.is_supervisor)
+    wanted = parse.text(staff_no, "--agent", kind="name", limit=STAFF_NO_LIMIT) if staff_no else None
+    if not (full or export):
+        return None, False
+    if not wanted:
+        fail(_("--full needs --agent STAFFNO of a supervisor or manager") if full
+             else _("give your staff number: --as STAFFNO (or CSDESK_AGENT)"))
+    agent = authenticated(engine, wanted)
+    if full and not may(agent, Act.SEE_FULL_PHONE):
+        fail(_("--full: account {staff_no} ({role}) may not see full phone numbers").format(
+            staff_no=agent.staff_no, role=agent.role.label))
+    return agent, bool(full)
 
 
-def _audit(engine, agent, action: str, detail: str) -> None:
-    from csdesk.clock import now
-    from csdesk.store.engine import write_session
-    from csdesk.store.models import AuditLog
+def _audit(engine, agent, action: str, detail: str, *, rows: int = 0, full_phones: bool = False, q=None,
+           fmt: str = "", target: str = "") -> None:
+    """Commit the audit row of a full-number listing or an export in its own transaction (raises if
+    it cannot): an export is published only after this returns (see ``export`` below)."""
+    from csdesk.services import register as reg
+    from csdesk.services.database import write_session
 
     with write_session(engine) as session:
-        session.add(AuditLog(at=now(), agent_id=agent.id if agent else None, action=action,
-                             entity="contact", detail=detail))
+        if action == "export":
+            reg.record_export(session, agent, q, rows, fmt, target, full_phones=full_phones)
+        else:
+            reg.record_full_phones(session, agent, detail, rows)
+
+
+SEARCH_COLUMNS = (
+    Column("received", N_("Received")),
+    Column("number", N_("Number"), fixed=True),
+    Column("channel", N_("Channel")),
+    Column("customer", N_("Customer")),
+    Column("phone", N_("Phone"), fixed=True),
+    Column("unit", N_("Unit")),
+    Column("category", N_("Category")),
+    Column("urgency", N_("Urgency")),
+    Column("summary", N_("Summary"), cut=60),
+    Column("outcome", N_("Outcome")),
+    Column("agent", N_("Agent"), fixed=True),
+    Column("order", N_("Order"), fixed=True),
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -140,51 +175,43 @@ def register(app: typer.Typer) -> None:
         outcome: OutcomeOption = None,
         by: ByOption = None,
         open_only: OpenOption = False,
-        limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="Rows to print (newest first).")] = 50,
+        limit: Annotated[str | None, typer.Option("--limit", metavar="N", help="Rows to print, newest first (1 to 10000, default 50).")] = None,
         agent: AgentOption = None,
         full: FullOption = False,
+        fmt_name: FormatOption = None,
     ) -> None:
-        """Search the register and print the newest matches as a table."""
-        from rich.console import Console
-        from rich.table import Table
-
+        """Search the register and print the newest matches (a table on a terminal, TSV when piped)."""
+        from csdesk.cli import parse
         from csdesk.clock import fmt
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session
 
+        rows_wanted = parse.whole_number(limit, "--limit", 1, 10_000, default=50)
+        filters = parse_filters(search=query, date_from=date_from, date_to=date_to, channel=channel,
+                                urgency=urgency, outcome=outcome)
         engine = open_db(ctx, db)
+        viewer, full_phones = _viewer(engine, agent, full)
         with read_session(engine) as session:
-            q = build_query(session, search=query, date_from=date_from, date_to=date_to, channel=channel,
-                            category=category, urgency=urgency, outcome=outcome, by=by, open_only=open_only)
-            viewer, full_phones = _viewer(session, agent, full)
-            page = reg.page_after(session, q, None, limit=limit, full_phones=full_phones)
+            q = build_query(session, filters, category=category, by=by, open_only=open_only)
+            page = reg.page_after(session, q, None, limit=rows_wanted, full_phones=full_phones)
             total = reg.count(session, q) if page.rows else 0
             cats = reg._category_names(session)
         if full_phones:
-            _audit(engine, viewer, "reveal_phone_cli", f"log search {query!r}: {len(page.rows)} rows")
-        console = Console()
-        if not page.rows:
-            console.print(_("Nothing found."))
-            return
-        table = Table(title=_("Register: {what}").format(what=reg.describe(q, cats) or _("all contacts")))
-        for col, keep in ((_("Received"), True), (_("Number"), True), (_("Channel"), False),
-                          (_("Customer"), True), (_("Phone"), True), (_("Unit"), True), (_("Category"), False),
-                          (_("Urgency"), False), (_("Summary"), False), (_("Outcome"), False),
-                          (_("Agent"), True), (_("Order"), True)):
-            table.add_column(col, no_wrap=keep, overflow="ellipsis" if not keep else "fold")
-        for r in page.rows:
-            table.add_row(fmt(r.received_at, "%Y-%m-%d %H:%M"), r.number, reg._label("Channel", r.channel),
-                          r.customer_name, r.phone, r.unit, cats.get(r.category, r.category),
-                          reg._label("Urgency", r.urgency), r.summary[:60], reg._label("Outcome", r.outcome),
-                          r.agent_staff_no, r.work_order_number or r.complaint_number)
-        console.print(table)
-        console.print(_("{shown} of {total} matching contacts shown, newest first.").format(
-            shown=f"{len(page.rows):,}", total=f"{total:,}"))
+            _audit(engine, viewer, "full_phones", f"log search {q.search!r}", rows=len(page.rows))
+        rows = ((fmt(r.received_at, "%Y-%m-%d %H:%M:%S"), r.number, reg._label("Channel", r.channel),
+                 r.customer_name, r.phone, r.unit, cats.get(r.category, r.category),
+                 reg._label("Urgency", r.urgency), r.summary, reg._label("Outcome", r.outcome),
+                 r.agent_staff_no, r.work_order_number or r.complaint_number) for r in page.rows)
+        columns = [Column(c.key, _(c.header), c.fixed, c.cut) for c in SEARCH_COLUMNS]
+        emit(rows, columns, fmt_name,
+             title=_("Register: {what}").format(what=reg.describe(q, cats) or _("all contacts")),
+             note=_("{shown} of {total} matching contacts shown, newest first.").format(
+                 shown=f"{len(page.rows):,}", total=f"{total:,}"))
 
     @log.command("export")
     def export(
         ctx: typer.Context,
-        output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.csv or .xlsx).")],
+        output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="File to write (.csv or .xlsx).")],
         db: DbOption = None,
         date_from: FromOption = None,
         date_to: ToOption = None,
@@ -199,27 +226,47 @@ def register(app: typer.Typer) -> None:
         agent: AgentOption = None,
         full: FullOption = False,
     ) -> None:
-        """Export the register (a filter of it) to CSV (UTF-8 with BOM) or XLSX."""
+        """Export the register (a filter of it) to CSV (UTF-8 with BOM) or XLSX.
+
+        The file appears under its name only once the export is recorded in the audit log.
+        """
+        from csdesk.cli import parse
+        from csdesk.domain.text import printable, quote_input
         from csdesk.services import export as ex
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session
 
+        target = parse.path(output, "--output")
+        fmt_text = parse.text(fmt_name, "--format", kind="name", limit=16) if fmt_name is not None else None
         try:
-            fmt = ex.guess_format(output, fmt_name)
+            fmt = ex.guess_format(target, fmt_text)
         except ValueError as exc:
             fail(str(exc))
-        if not output.parent.exists():
-            fail(_("the folder {folder} does not exist").format(folder=output.parent))
+        filters = parse_filters(search=search_text, date_from=date_from, date_to=date_to, channel=channel,
+                                urgency=urgency, outcome=outcome, search_option="--search")
+        shown = quote_input(str(target), 80, tail=True)
+        try:
+            folder_ok = target.parent.is_dir()
+        except OSError:
+            folder_ok = False
+        if not folder_ok:
+            fail(_('the folder "{folder}" does not exist').format(folder=quote_input(str(target.parent), 80, tail=True)))
         engine = open_db(ctx, db)
-        with read_session(engine) as session:
-            q = build_query(session, search=search_text, date_from=date_from, date_to=date_to, channel=channel,
-                            category=category, urgency=urgency, outcome=outcome, by=by, open_only=open_only)
-            viewer, full_phones = _viewer(session, agent, full)
-            try:
-                result = ex.write(output, reg.export_headers(), reg.export_rows(session, q, full_phones=full_phones),
-                                  fmt=fmt, title=_("Register"))
-            except OSError as exc:
-                fail(_("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc))
-        _audit(engine, viewer, "export_register",
-               f"{result.rows} rows {fmt} {output} full={full_phones} {reg.describe(q)}")
-        typer.echo(_("Exported {n} rows to {path}").format(n=result.rows, path=output))
+        viewer, full_phones = _viewer(engine, agent, full, export=True)
+        try:
+            with ex.StagedExport(target, fmt) as staged:  # the .part goes if anything below fails
+                with read_session(engine) as session:
+                    q = build_query(session, filters, category=category, by=by, open_only=open_only)
+                    result = staged.write(reg.export_headers(),
+                                          reg.export_rows(session, q, full_phones=full_phones),
+                                          title=_("Register"))
+                # published only when the audit row is committed
+                try:
+                    _audit(engine, viewer, "export", "", rows=result.rows, full_phones=full_phones, q=q,
+                           fmt=str(fmt), target=str(target))
+                except Exception as exc:
+                    fail(_("nothing exported: the export could not be recorded in the audit log ({error})").format(
+                        error=quote_input(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 120)))
+        except OSError as exc:
+            fail(_('cannot write "{path}": {error}').format(path=shown, error=exc.strerror or exc))
+        typer.echo(_("Exported {n} rows to {path}").format(n=result.rows, path=printable(str(target))))

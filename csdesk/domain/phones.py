@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from csdesk.i18n import _
 
 _SEPARATORS = re.compile(r"[\s\-()（）.·—]+")
-_EXT = re.compile(r"(?:ext\.?|x|转|分机|#|,|，)\s*(\d{1,6})\s*$", re.IGNORECASE)
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_EXT = re.compile(r"^(0\d{2,3})[\s\-]+(\d{7,8})[\s\-]+(\d{1,6})$")
+_EXT = re.compile(r"(?:ext\.?|x|转|分机|#|,|，)\s*(\d{1,6})\s*$", re.IGNORECASE | re.ASCII)
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE_EXT = re.compile(r"^(0\d{2,3})[\s\-]+(\d{7,8})[\s\-]+(\d{1,6})$", re.ASCII)
+MAX_INPUT = 64  # characters: longer is not a phone number (and is not looked at)
 
 
 class PhoneError(ValueError):
@@ -60,9 +61,13 @@ def mask(number: str) -> str:
 
 def parse_phone(raw: str) -> Phone:
     """Parse what the agent typed; raise :class:`PhoneError` with a message for the field."""
-    text = (raw or "").strip()
+    from csdesk.domain.text import ascii_digits
+
+    text = ascii_digits((raw or "").strip()).strip()  # full-width digits typed with an IME
     if not text:
         raise PhoneError(_("Enter a phone number."))
+    if len(text) > MAX_INPUT:
+        raise PhoneError(_("Not a phone number we recognise."))
     ext = ""
     dashed = _LANDLINE_EXT.match(text)
     if dashed:  # 010-62345678-123
@@ -89,7 +94,7 @@ def parse_phone(raw: str) -> Phone:
             raise PhoneError(_("Not a valid international number."))
         return Phone(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ext,
                      "international")
-    if not compact.isdigit():
+    if not (compact.isascii() and compact.isdigit()):
         raise PhoneError(_("A phone number has digits only (and an optional extension)."))
     if compact.startswith("1"):
         if _MOBILE.match(compact):

@@ -199,7 +199,10 @@ class LoginFailed(DeskError):
 
 
 def authenticate(session: Session, staff_no: str, password: str, *, purpose: str = "login") -> Actor:
-    """Check a staff number and password; record the attempt (use a write session).
+    """Check a staff number and password; record the attempt.
+
+    Use a write session and catch :class:`LoginFailed` *inside* it, so that the
+    record of a failed attempt (and the lock after five) is committed.
 
     ``purpose``: what the check is for (``login``, ``unlock`` of the screen, ``cli``), kept in the audit row.
     """

@@ -9,16 +9,32 @@ the same rows on a 2-core machine (it builds a cell object per value), over the
 10 s budget; the tests read the files back with openpyxl.
 
 Text is written as text: a summary that starts with ``=`` or looks like a URL
-stays a string, never a formula or a link.
+stays a string, never a formula or a link.  In CSV, where the spreadsheet
+decides, a cell beginning with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
+leading ``'`` (formula injection, OWASP; :func:`csdesk.domain.text.csv_safe`).
+
+No export escapes the audit: the file is written as ``NAME.part`` (mode 0600)
+and only :meth:`StagedExport.publish` renames it to ``NAME``; the caller commits
+its audit row in between::
+
+    with StagedExport(path, fmt) as staged:       # an exception anywhere: the .part is removed
+        result = staged.write(headers, rows, title=...)
+        record_the_export(result)                 # commits the audit row, or raises
+    # leaving the block without an exception published the file
+
+or in one call, ``write(path, headers, rows, fmt=..., audit=record_the_export)``.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from csdesk.domain.text import csv_safe
 
 FORMATS = ("csv", "xlsx")
 PROGRESS_EVERY = 500
@@ -29,53 +45,111 @@ WIDTHS = (20, 20, 10, 12, 14, 14, 16, 16, 8, 40, 40, 30, 12, 8, 8, 18, 18)
 
 @dataclass(frozen=True)
 class ExportResult:
-    path: Path
+    path: Path  # the name the file is published under
     rows: int
     format: str
 
 
 def guess_format(path: str | Path, explicit: str | None = None) -> str:
     if explicit:
-        fmt = explicit.lower().lstrip(".")
+        fmt = explicit.lower().strip().lstrip(".")
     else:
         fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
+        from csdesk.domain.text import quote_input
         from csdesk.i18n import _
 
-        raise ValueError(_("unknown export format {fmt!r}; choose csv or xlsx").format(fmt=fmt))
+        raise ValueError(_('unknown export format "{fmt}"; choose csv or xlsx').format(fmt=quote_input(fmt)))
     return fmt
 
 
-def write(path: str | Path, headers: Iterable[str], rows: Iterable[tuple], *, fmt: str,
-          progress: Callable[[int], None] | None = None, title: str = "") -> ExportResult:
-    """Write ``rows`` to ``path``; ``progress(n)`` is called every few hundred rows.
+class StagedExport:
+    """An export written to ``NAME.part`` and published as ``NAME`` only when asked.
 
-    The file is written next to its final name and renamed at the end, so a
-    failed export never leaves half a file under the name asked for.
+    As a context manager: leaving the block with an exception removes the
+    ``.part``; leaving it normally publishes the file (if it was written).
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        if fmt == "csv":
-            n = _write_csv(tmp, headers, rows, progress)
-        else:
-            n = _write_xlsx(tmp, headers, rows, progress, title)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if progress:
-        progress(n)
-    return ExportResult(path, n, fmt)
+
+    def __init__(self, path: str | Path, fmt: str) -> None:
+        self.path = Path(path)
+        self.part = self.path.with_name(self.path.name + ".part")
+        self.format = fmt
+        self.result: ExportResult | None = None
+        self.published = False
+
+    def write(self, headers: Iterable[str], rows: Iterable[tuple], *,
+              progress: Callable[[int], None] | None = None, title: str = "") -> ExportResult:
+        """Write every row to the ``.part`` file; ``progress(n)`` every few hundred rows."""
+        try:
+            _create_private(self.part)
+            if self.format == "csv":
+                n = _write_csv(self.part, headers, rows, progress)
+            else:
+                n = _write_xlsx(self.part, headers, rows, progress, title)
+        except BaseException:
+            self.discard()
+            raise
+        if progress:
+            progress(n)
+        self.result = ExportResult(self.path, n, self.format)
+        return self.result
+
+    def publish(self) -> ExportResult:
+        """Rename ``NAME.part`` to ``NAME``: call it after the audit row is committed."""
+        if self.result is None:
+            raise RuntimeError("nothing written to publish")
+        try:
+            self.part.replace(self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self.published = True
+        return self.result
+
+    def discard(self) -> None:
+        self.part.unlink(missing_ok=True)
+
+    def __enter__(self) -> StagedExport:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.discard()
+        elif self.result is not None and not self.published:
+            self.publish()
+
+
+def write(path: str | Path, headers: Iterable[str], rows: Iterable[tuple], *, fmt: str,
+          progress: Callable[[int], None] | None = None, title: str = "",
+          audit: Callable[[ExportResult], None] | None = None) -> ExportResult:
+    """Write ``rows`` to ``path`` through ``NAME.part``; ``progress(n)`` every few hundred rows.
+
+    ``audit(result)`` runs after the rows are written and before the file is
+    published: it commits the export's audit row.  If it raises, the ``.part``
+    is removed and nothing is published.  (Without ``audit`` the file is
+    published at once: leave it out only where no audit applies.)
+    """
+    with StagedExport(path, fmt) as staged:
+        result = staged.write(headers, rows, progress=progress, title=title)
+        if audit is not None:
+            audit(result)
+    return result
+
+
+def _create_private(path: Path) -> None:
+    """Create (or empty) ``path`` readable by its owner only, before any row is in it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # an old .part keeps its mode through O_CREAT
 
 
 def _write_csv(path: Path, headers, rows, progress) -> int:
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(list(headers))
+        out.writerow([csv_safe(h) for h in headers])
         for row in rows:
-            out.writerow(row)
+            out.writerow([csv_safe(v) for v in row])
             n += 1
             if progress and n % PROGRESS_EVERY == 0:
                 progress(n)

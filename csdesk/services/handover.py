@@ -37,7 +37,6 @@ Reviewing (the supervisor)
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -79,7 +78,6 @@ _OPEN_ORDERS = tuple(s.value for s in OPEN_ORDER_STATUSES)
 _OPEN_ORDERS_SQL = ", ".join(f"'{s}'" for s in _OPEN_ORDERS)
 FREE_KINDS = (HandoverItemKind.CUSTOMER, HandoverItemKind.PROSPECT, HandoverItemKind.OTHER,
               HandoverItemKind.PRIORITY)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 # --------------------------------------------------------------------------- plain data
@@ -307,17 +305,19 @@ def _first_line(value: str | None, limit: int = 120) -> str:
     return line[:limit]
 
 
-def clean(value: str | None, limit: int, field_name: str, *, multi: bool = True, required: bool = False) -> str:
-    """Text as typed, trimmed; control and direction-override characters refused; ``limit`` characters."""
-    text = unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not multi:
-        text = " ".join(text.split())
-    if _CONTROL.search(text.replace("\n", "").replace("\t", " ")):
-        raise Invalid({field_name: _("The text holds control characters; type it again.")})
+def clean(value: str | None, limit: int, field_name: str, *, multi: bool = True, required: bool = False,
+          name: bool = False) -> str:
+    """Text as typed, through the desk's input hygiene (:func:`csdesk.domain.text.clean_text`):
+    ``multi`` keeps line breaks, ``name`` is a person's name; ``limit`` characters."""
+    from csdesk.domain.text import TextError, TextKind, clean_text
+
+    kind = TextKind.NAME if name else (TextKind.BLOCK if multi else TextKind.LINE)
+    try:
+        text = clean_text(value, limit, kind=kind)
+    except TextError as exc:
+        raise Invalid({field_name: str(exc)}) from None
     if required and not text:
         raise Invalid({field_name: _("Write something first.")})
-    if len(text) > limit:
-        raise Invalid({field_name: _("At most {limit} characters (this has {n}).").format(limit=limit, n=len(text))})
     return text
 
 
@@ -683,7 +683,7 @@ def _clean_free(item: FreeItem) -> FreeItem:
     for name, limit, multi in (("text", FREE_TEXT_LIMIT, True), ("customer_name", 64, False), ("phone", 32, False),
                                ("instruction", INSTRUCTION_LIMIT, True)):
         try:
-            values[name] = clean(getattr(item, name), limit, name, multi=multi)
+            values[name] = clean(getattr(item, name), limit, name, multi=multi, name=name == "customer_name")
         except Invalid as exc:
             errors.update(exc.errors)
     if not errors:

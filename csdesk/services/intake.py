@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +37,7 @@ from csdesk.domain import (
     Urgency,
 )
 from csdesk.domain.actor import Actor
+from csdesk.domain.errors import Invalid
 from csdesk.domain.policy import Act, require
 from csdesk.domain.rules import (
     OPEN_ORDER_STATUSES,
@@ -76,16 +76,26 @@ LIMITS = {
     "escalation_reason": 200,
     "identity": 32,
 }
+# How each text field is cleaned (csdesk.domain.text.clean_text): one line of letters and digits,
+# one line of free text (emoji allowed), or lines of free text.
+FIELD_KINDS = {
+    "name": "name",
+    "building": "name",
+    "unit": "name",
+    "room": "name",
+    "address": "name",
+    "summary": "block",
+    "handling": "block",
+    "referral_contact": "name",
+    "escalation_reason": "line",
+    "identity": "name",
+}
 MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
 
 
-class IntakeInvalid(ValueError):
+class IntakeInvalid(Invalid):
     """The form cannot be saved; ``errors`` maps field names to messages for the field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --------------------------------------------------------------------------- plain data
@@ -273,27 +283,30 @@ def _glob_escape(text: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[]" else ch for ch in text)
 
 
-_DIGITS = re.compile(r"^\+?\d+$")
+_DIGITS = re.compile(r"^\+?\d+$", re.ASCII)
 _SEP = re.compile(r"[\s\-()（）]+")
 _INITIALS = re.compile(r"^[A-Za-z]+$")
 
 
 def _is_emoji_or_control(ch: str) -> bool:
-    cat = unicodedata.category(ch)
-    if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-        return True
-    return cat == "So" and ord(ch) >= 0x2190  # pictographs, emoji, dingbats
+    from csdesk.domain.text import is_emoji_or_control
+
+    return is_emoji_or_control(ch)
 
 
 def _single_line(value: str) -> str:
-    """Pasted newlines and tabs in a one-line field become spaces."""
-    text = (value or "").replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return re.sub(r" {2,}", " ", text).strip()
+    """One line, through the input hygiene (:func:`csdesk.domain.text.clean_text`); never raises:
+    pasted newlines and tabs become spaces, control characters are dropped."""
+    from csdesk.domain.text import TextKind, clean_text
+
+    return clean_text(value, kind=TextKind.LINE, drop_unsafe=True)
 
 
 def _multi_line(value: str) -> str:
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    """Lines, through the input hygiene; never raises: control characters are dropped."""
+    from csdesk.domain.text import TextKind, clean_text
+
+    return clean_text(value, kind=TextKind.BLOCK, drop_unsafe=True)
 
 
 # --------------------------------------------------------------------------- recognition
@@ -395,7 +408,9 @@ def classify_query(query: str, *, exact: bool = True) -> tuple[str, str]:
 
     ``exact=False`` decides "a full number" by its shape alone, without phonenumbers
     (whose import the UI thread should not pay)."""
-    q = (query or "").strip()
+    from csdesk.domain.text import ascii_digits
+
+    q = ascii_digits(_single_line(query[:200] if query else ""))  # full-width digits and letters as ASCII
     if not q:
         return "none", ""
     compact = _SEP.sub("", q)
@@ -582,22 +597,27 @@ class Cleaned:
 
 
 def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_DEFAULT) -> datetime:
-    """``""`` -> default; ``"90"`` -> in 90 minutes; ``"16:30"`` -> today (or tomorrow) at 16:30 local."""
-    text = (text or "").strip()
+    """``""`` -> default; ``"90"`` -> in 90 minutes; ``"16:30"`` -> today (or tomorrow) at 16:30 local.
+
+    Full-width digits and colon (``１６：３０``, as typed with a Chinese IME) are read as ASCII.
+    Raises ValueError with a message for the field."""
+    from csdesk.domain.text import ascii_digits
+
+    text = ascii_digits(_single_line(text[:100] if text else ""))
     if not text:
         return at + default
-    if text.isdigit():
-        minutes = int(text)
+    if text.isascii() and text.isdigit():
+        minutes = int(text) if len(text) <= 6 else 0
         if not 1 <= minutes <= 7 * 24 * 60:
             raise ValueError(_("Give the minutes until the reply (1 to 10080)."))
         return at + timedelta(minutes=minutes)
-    m = re.match(r"^(\d{1,2})[:：](\d{2})$", text)
+    m = re.match(r"^(\d{1,2})\s*[:：]\s*(\d{2})$", text, re.ASCII)
     if m:
         hour, minute = int(m.group(1)), int(m.group(2))
         if hour > 23 or minute > 59:
             raise ValueError(_("Not a time of day: use HH:MM, e.g. 16:30."))
         local = to_local(at)
-        due = local.replace(hour=hour, minute=minute, second=0)
+        due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if due <= local:
             due += timedelta(days=1)
         return due.astimezone(at.tzinfo)
@@ -609,6 +629,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
              departments: list | None = None) -> Cleaned:
     """Check the whole form; raise :class:`IntakeInvalid` with a message per bad field."""
     from csdesk.domain.phones import PhoneError, parse_phone
+    from csdesk.domain.text import TextError, TextKind, ascii_digits, clean_text, is_blank, quote_input
 
     at = at or utcnow()
     errors: dict[str, str] = {}
@@ -621,8 +642,9 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
             return None
         try:
             return kind.parse(value)
-        except ValueError as exc:
-            errors[field_name] = str(exc)
+        except ValueError:
+            errors[field_name] = _('Unknown value "{value}"; choose one of: {choices}').format(
+                value=quote_input(value), choices=", ".join(m.value for m in kind))
             return None
 
     channel = enum("channel", Channel, form.channel, Channel.PHONE)
@@ -632,36 +654,39 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
         callback_result = enum("callback_result", CallbackResult, form.callback_result, CallbackResult.DONE)
     reached = callback_result in (None, CallbackResult.DONE)
 
-    def text_field(name: str, value: str, *, multi: bool = False, emoji_ok: bool = False) -> str:
-        text = _multi_line(value) if multi else _single_line(value)
-        limit = LIMITS[name]
-        if len(text) > limit:
-            errors[name] = _("At most {limit} characters (this has {n}).").format(limit=limit, n=len(text))
-        elif not emoji_ok and any(_is_emoji_or_control(ch) for ch in text):
-            errors[name] = _("Letters, digits and punctuation only (no emoji or control characters).")
-        return text
+    def text_field(name: str, value: str) -> str:
+        """The field through the input hygiene; a refusal is the field's message."""
+        kind = FIELD_KINDS[name]
+        if name in ("building", "unit", "room"):
+            value = ascii_digits(value)  # ３栋 is building 3
+        try:
+            return clean_text(value, LIMITS[name], kind=kind)
+        except TextError as exc:
+            errors[name] = str(exc)
+            return clean_text(value[: LIMITS[name] * 4] if value else "", kind=kind, drop_unsafe=True)
 
     name = text_field("name", form.name)
     building = text_field("building", form.building).upper()
     unit = text_field("unit", form.unit)
     room = text_field("room", form.room)
     address = text_field("address", form.address)
-    summary = text_field("summary", form.summary, multi=True, emoji_ok=True)
-    handling = text_field("handling", form.handling, multi=True, emoji_ok=True)
+    summary = text_field("summary", form.summary)
+    handling = text_field("handling", form.handling)
     referral_contact = text_field("referral_contact", form.referral_contact)
-    escalation_reason = text_field("escalation_reason", form.escalation_reason, emoji_ok=True)
+    escalation_reason = text_field("escalation_reason", form.escalation_reason)
     identity = text_field("identity", form.identity)
 
     phone = ext = ""
-    if (form.phone or "").strip():
+    if not is_blank(form.phone):
         try:
-            parsed = parse_phone(_single_line(form.phone))
+            parsed = parse_phone(clean_text(form.phone, 64, kind=TextKind.NAME))
             phone, ext = parsed.number, parsed.ext
-        except PhoneError as exc:
+        except (PhoneError, TextError) as exc:
             errors["phone"] = str(exc)
     elif channel in (Channel.PHONE, Channel.OUTBOUND) and not form.customer_id:
         errors["phone"] = _("Enter the caller's phone number.")
-    if not phone and not name and not form.customer_id and "phone" not in errors and channel is not None:
+    if (not phone and not name and not form.customer_id and "phone" not in errors and "name" not in errors
+            and channel is not None):
         errors["name"] = _("Enter the customer's name or phone number.")
 
     if room and not building:
@@ -675,20 +700,20 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
 
         categories = load_categories(session) if session is not None else []
     category = subtype = ""
-    raw_cat = (form.category or "").strip()
+    raw_cat = _single_line(form.category)
     if not raw_cat:
         errors["category"] = _("Choose the category.")
     else:
         found = _find_ref(categories, raw_cat)
         if found is None:
             tops = ", ".join(c.code for c in categories if not c.parent_code)
-            errors["category"] = _("Unknown category {value!r}; choose one of: {choices}").format(
-                value=raw_cat, choices=tops)
+            errors["category"] = _('Unknown category "{value}"; choose one of: {choices}').format(
+                value=quote_input(raw_cat), choices=tops)
         elif found.parent_code:
             category, subtype = found.parent_code, found.code
         else:
             category = found.code
-    raw_sub = (form.subtype or "").strip()
+    raw_sub = _single_line(form.subtype)
     if raw_sub and category:
         subs = [c for c in categories if c.parent_code == category]
         found = _find_ref(subs, raw_sub) or _find_ref(subs, f"{category}.{raw_sub}")
@@ -697,7 +722,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
         else:
             subtype = found.code
 
-    if reached and not _multi_line(form.summary) and "summary" not in errors:
+    if reached and not summary and "summary" not in errors:
         errors["summary"] = _("Write what the customer needs.")
 
     outcome = enum("outcome", Outcome, form.outcome) if form.outcome else None
@@ -713,7 +738,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
             from csdesk.services.reference import departments as load_departments
 
             departments = load_departments(session) if session is not None else []
-        raw = (form.department or "").strip()
+        raw = _single_line(form.department)
         if not raw and outcome is Outcome.WORK_ORDER:
             pass
         elif not raw:
@@ -721,7 +746,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
         else:
             dep = _find_ref(departments, raw)
             if dep is None:
-                errors["department"] = _("Unknown department {value!r}.").format(value=raw)
+                errors["department"] = _('Unknown department "{value}".').format(value=quote_input(raw))
             else:
                 department = dep.code
                 if outcome is Outcome.REFERRED and not referral_contact:

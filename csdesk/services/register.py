@@ -34,16 +34,16 @@ from csdesk.domain.actor import Actor
 from csdesk.domain.errors import NotFound
 from csdesk.domain.phones import PhoneError, mask, parse_phone
 from csdesk.domain.policy import Act, may, require
-from csdesk.domain.text import parse_unit, unit_key
+from csdesk.domain.text import TextKind, ascii_digits, clean_text, parse_unit, unit_key
 from csdesk.i18n import _
 from csdesk.services.audit import Action, record
 from csdesk.store import search_index as si
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200  # characters of the search box that are looked at
-_NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$")
-_PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$")
-_DIGITS = re.compile(r"\D")
+_NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$", re.ASCII)
+_PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$", re.ASCII)
+_DIGITS = re.compile(r"\D", re.ASCII)
 _INITIALS = re.compile(r"^[A-Za-z]{1,5}$")  # pinyin initials of a name: up to 5 letters
 
 
@@ -149,18 +149,20 @@ class SearchPlan:
 
 def interpret(search: str) -> SearchPlan:
     """Decide what the search box text is: number, phone, last four, unit, initials or text."""
-    raw = (search or "").strip()[:SEARCH_LIMIT]
+    # the input hygiene (csdesk.domain.text): control and bidi characters dropped, one line
+    raw = clean_text((search or "")[: SEARCH_LIMIT * 2], kind=TextKind.LINE, drop_unsafe=True)[:SEARCH_LIMIT]
     if not raw:
         return SearchPlan("none")
-    if _NUMBER.match(raw):
-        return SearchPlan("number", raw.upper())
-    if _PHONE_CHARS.match(raw):
-        digits = _DIGITS.sub("", raw)
-        if len(digits) == 4 and raw.strip().isdigit():
+    typed = ascii_digits(raw)  # digits typed full-width with a Chinese IME
+    if _NUMBER.match(typed):
+        return SearchPlan("number", typed.upper())
+    if _PHONE_CHARS.match(typed):
+        digits = _DIGITS.sub("", typed)
+        if len(digits) == 4 and typed.isdigit():
             return SearchPlan("last4", digits)
         if len(digits) >= 7:
             try:
-                return SearchPlan("phone", parse_phone(raw).number)
+                return SearchPlan("phone", parse_phone(typed).number)
             except PhoneError:
                 pass
     unit = parse_unit(raw)
@@ -237,12 +239,17 @@ def _bound(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Time keys fit SQLite's 64-bit integers from 1931 to 2068; a date bound beyond (the CLI takes
+# 1900-2100) is clamped: no contact is stored outside that range.
+_KEY_MAX = 2**63 - 1
+
+
 def _lo_key(start: datetime) -> int:
-    return si.time_floor(start)
+    return max(-_KEY_MAX, min(_KEY_MAX, si.time_floor(start)))
 
 
 def _hi_key(end: datetime) -> int:  # exclusive
-    return si.time_floor(end)
+    return max(-_KEY_MAX, min(_KEY_MAX, si.time_floor(end)))
 
 
 _COLS = (

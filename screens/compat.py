@@ -1,0 +1,93 @@
+"""Every use of a private Textual name in ``screens/``, in one place.
+
+Textual's private names change without notice between releases.  The console
+needs a few of them; each lives here in a small shim that says why it is needed
+and what breaks when Textual changes it, and ``tests/test_compat.py`` has a
+canary per name that fails on the first Textual release that changes it.  No
+other module of ``screens/`` touches a private Textual name (the canary suite
+checks that too).
+
+Written against textual 8.2.  Two earlier uses went public instead:
+
+- ``PageTable`` handled keys in an ``_on_key`` override calling
+  ``Widget._on_key``; it now uses the public ``on_key`` with ``prevent_default()``,
+  which keeps Textual's own key handler from running for the keys it takes.
+- ``DeskInput`` overrode ``Input._on_paste``; it now handles ``on_paste`` and
+  calls ``prevent_default()``, so ``Input``'s handler (first line only) does not run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
+
+
+def mode_is_built(app: App, mode: str) -> bool:
+    """Whether the screen of ``mode`` has been built (its stack holds a screen).
+
+    Uses ``App._screen_stacks`` (dict: mode name -> list of screens): Textual has
+    no public way to ask whether a mode's screen exists without switching to it.
+    If the name changes, the console's warm-up (``CsdeskApp._warm_up_modes``)
+    fails after login; the canary ``test_screen_stacks_hold_the_built_modes``
+    fails first.
+    """
+    return bool(app._screen_stacks.get(mode))
+
+
+def build_mode(app: App, mode: str) -> None:
+    """Build and mount the screen of ``mode`` without showing it.
+
+    Uses ``App._init_mode(mode)``: ``switch_mode`` would show it.  The warm-up
+    builds the visit log behind the first screen after login, so the first F2
+    shows a screen that is ready (about 200 ms of stylesheet work saved).  If it
+    changes, the warm-up breaks; canary ``test_init_mode_builds_without_switching``.
+    """
+    app._init_mode(mode)
+
+
+def drop_dead_watchers(node: DOMNode) -> None:
+    """Forget the watchers on ``node`` registered by nodes that are gone.
+
+    Textual keeps a node's reactive watchers in the instance attribute
+    ``"__watchers"`` (a dict: attribute name -> list of ``(watching node,
+    callback)``), and nothing removes the entries of a watching node that was
+    removed (Textualize/textual#6666): the footer's old keys stayed alive, about
+    1 MB over a stretch of work.  A watching node is dead once it is detached or
+    closing (``MessagePump._closing``).  If either name changes, the footer
+    leaks again (silently: ``getattr`` finds nothing); canaries
+    ``test_watchers_live_in_the_dunder_watchers_dict`` and
+    ``test_message_pumps_say_when_they_are_closing``.
+    """
+    watchers: dict[str, list[tuple[Any, Any]]] = getattr(node, "__watchers", {})
+    for entries in watchers.values():
+        entries[:] = [(watcher, callback) for watcher, callback in entries
+                      if watcher is node or (watcher.is_attached and not watcher._closing)]
+
+
+def clear_render_caches() -> None:
+    """Let go of the render caches of widgets that have been removed.
+
+    Textual memoises ``StylesCache.get_inner_outer`` (module ``textual._styles_cache``)
+    with ``lru_cache(1024)`` on the method, so the cache holds the ``StylesCache``
+    of the last 1,024 widgets drawn, with every line each one rendered, long after
+    the widget is gone: some 7 MB over an hour of the register.  The cache only
+    saves building two ``Style`` objects.  If the module, the class or the
+    ``lru_cache`` goes, this raises (the footer and the log's detail pane call
+    it); canary ``test_styles_cache_memoises_get_inner_outer``.
+    """
+    from textual._styles_cache import StylesCache
+
+    StylesCache.get_inner_outer.cache_clear()
+
+
+def footer_key_class() -> type:
+    """The widget class of one key on Textual's footer (``textual.widgets._footer.FooterKey``).
+
+    Only the footer leak test counts them; not exported by ``textual.widgets``.
+    """
+    from textual.widgets._footer import FooterKey
+
+    return FooterKey
