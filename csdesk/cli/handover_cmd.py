@@ -153,13 +153,21 @@ def register(app: typer.Typer) -> None:
             _render(doc)
             return
         try:
-            hd.write(doc, output, fmt_name)
+            part = hd.write_part(doc, output, fmt_name)
         except OSError as exc:
             fail(_("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc))
-        with write_session(engine) as session:
-            record(session, actor, Action.EXPORT, "handover", pages[0].id if pages else None,
-                   detail=f"handover {when} {code} {fmt_name} {output} pages={len(pages)} full={doc.full_phones}")
-        typer.echo(_("Wrote {n} handover pages to {path}").format(n=len(pages), path=output))
+        try:  # published only once the export is recorded
+            with write_session(engine) as session:
+                record(session, actor, Action.EXPORT, "handover", pages[0].id if pages else None,
+                       detail=f"handover {when} {code} {fmt_name} {output} pages={len(pages)} full={doc.full_phones}")
+            part.replace(output)
+        except Exception as exc:
+            part.unlink(missing_ok=True)
+            fail(_("nothing written: the export could not be recorded ({error})").format(
+                error=str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__))
+        from csdesk.domain.text import printable
+
+        typer.echo(_("Wrote {n} handover pages to {path}").format(n=len(pages), path=printable(str(output))))
 
     problems = typer.Typer(help="The problem log (问题登记本) and the service tally (服务统计本).",
                            no_args_is_help=True, rich_markup_mode=None)

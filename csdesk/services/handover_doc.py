@@ -203,18 +203,26 @@ def write_pdf(doc: Doc, path: Path) -> None:
     pdf.build(story)
 
 
-def write(doc: Doc, path: Path, fmt_name: str) -> None:
-    """Write ``doc`` as ``md``, ``html`` or ``pdf`` (via a temporary file, published when complete)."""
+def write_part(doc: Doc, path: Path, fmt_name: str) -> Path:
+    """Write ``doc`` as ``md``, ``html`` or ``pdf`` to ``NAME.part`` (created 0600) and return that path.
+
+    The caller publishes it (``part.replace(path)``) once the export is recorded in the audit log,
+    and removes it otherwise, as the register's exports do (:class:`csdesk.services.export.StagedExport`).
+    """
+    import os
+
     part = path.with_name(path.name + ".part")
+    os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
         if fmt_name == "pdf":
             write_pdf(doc, part)
         else:
             text = to_markdown(doc) if fmt_name == "md" else to_html(doc)
             part.write_text(text, encoding="utf-8")
-        part.replace(path)
-    finally:
+    except BaseException:
         part.unlink(missing_ok=True)
+        raise
+    return part
 
 
 FORMATS: Sequence[str] = ("md", "html", "pdf")
