@@ -151,6 +151,14 @@ def test_instructions_free_items_and_sign_off(engine, desk, shift_matters, clock
     assert {i.matter or i.kind for i in signed.items} == {"callback", "complaint", "prospect", "other"}
     assert next(i for i in signed.items if i.matter == "callback").instruction == "财务下周一开票"
     assert read(engine, ho.current_page, a).id == signed.id  # the page is now the signed one
+    # every item written has its audit row, as the store's hook writes them
+    with engine.connect() as conn:
+        audited = {r[0]: r for r in conn.exec_driver_sql(
+            "SELECT entity_id, action, staff_no, changes FROM auditlog WHERE entity = 'handoveritem' "
+            "AND action = 'create'")}
+    for item in signed.items:
+        _entity_id, action, staff_no, changes = audited[item.item_id]
+        assert (action, staff_no) == ("create", "1001") and '"handover_id"' in changes
     with pytest.raises(Conflict):
         write(engine, ho.sign_off, a)
 

@@ -785,6 +785,7 @@ def sign_off(session: Session, actor: Actor, at: datetime | None = None) -> Page
     assert live is not None
     rows = {(r.matter, r.matter_id if r.matter else r.id): r for r in session.exec(select(HandoverItem).where(
         HandoverItem.handover_id == page.id))}
+    fresh: list[dict] = []  # matters with no instruction yet: written in one statement below
     for sort, item in enumerate(live.items):
         values = {"sort": sort}
         if item.matter:
@@ -794,9 +795,8 @@ def sign_off(session: Session, actor: Actor, at: datetime | None = None) -> Page
                           last_update_at=item.last_update_at)
             row = rows.pop((item.matter, item.matter_id), None)
             if row is None:
-                row = HandoverItem(handover_id=page.id, matter=item.matter, matter_id=item.matter_id,
-                                   **_links(Matter(item.matter), item.matter_id), **values)
-                session.add(row)
+                fresh.append({"handover_id": page.id, "matter": item.matter, "matter_id": item.matter_id,
+                              **_links(Matter(item.matter), item.matter_id), **values})
                 continue
         else:
             row = rows.pop(("", item.item_id))
@@ -807,10 +807,46 @@ def sign_off(session: Session, actor: Actor, at: datetime | None = None) -> Page
         if matter:  # an instruction on a matter closed since: not carried
             session.delete(row)
     session.flush()
+    _insert_audited(session, actor, at, HandoverItem, fresh)
     page.submitted_at = at
     page.status = HandoverStatus.SUBMITTED.value
     session.flush()
     return get_page(session, actor, page.id)
+
+
+def _insert_audited(session: Session, actor: Actor, at: datetime, model, rows: list[dict]) -> list[int]:
+    """Insert many rows in one statement, each with its audit row as the store's hook would write it.
+
+    A busy desk's page carries thousands of matters: one ORM object and one
+    flush-time audit pass each took seconds; this takes a fraction of that and
+    leaves the same trail (``create`` of the table, the fields given).
+    """
+    import json
+
+    from sqlalchemy import insert
+
+    from csdesk.store.models import AuditLog
+
+    if not rows:
+        return []
+    table = model.__table__
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.default is not None and not callable(c.default.arg) and c.name != "id"}
+    names = [c.name for c in table.columns if c.name != "id"]
+    full = [{name: r.get(name, defaults.get(name)) for name in names} for r in rows]  # one shape for every row
+    result = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), full)
+    ids = [r[0] for r in result]
+
+    def plain(value):
+        return value.isoformat() if isinstance(value, datetime | date) else value
+
+    audit = [{"at": at, "agent_id": actor.id, "staff_no": actor.staff_no or "", "action": "create",
+              "entity": table.name, "entity_id": row_id, "detail": "",
+              "changes": json.dumps({k: [None, plain(v)] for k, v in r.items() if v is not None and v != ""},
+                                    ensure_ascii=False, sort_keys=True)}
+             for row_id, r in zip(ids, rows, strict=True)]
+    session.connection().execute(insert(AuditLog.__table__), audit)
+    return ids
 
 
 # --------------------------------------------------------------------------- reading a stored page
