@@ -1,7 +1,9 @@
 """Time for the desk: aware UTC inside, local time on screen.
 
-The local zone is the configured one (``timezone`` in the settings,
-``CSDESK_TIMEZONE``) or the machine's own.
+The local zone is the configured one or the machine's own: loading the
+settings (:func:`csdesk.config.load_settings`: ``timezone`` in the configuration,
+``CSDESK_TIMEZONE`` over it) installs it with :func:`set_zone`; before that, or
+without settings, ``CSDESK_TIMEZONE`` is read directly.
 """
 
 from __future__ import annotations
@@ -53,17 +55,42 @@ class FakeClock:
         self.at = at
 
 
+def zone_named(name: str) -> tzinfo:
+    """The IANA zone ``name`` (``Asia/Shanghai``); ValueError with a one-line reason if there is none."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):
+        from csdesk.i18n import _
+
+        raise ValueError(_("{name!r} is not a known time zone (an IANA name such as Asia/Shanghai)").format(
+            name=name[:40])) from None
+
+
 @lru_cache(maxsize=4)
 def _zone(name: str | None) -> tzinfo:
     if name:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
+        return zone_named(name)
     return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
 
 
+_UNSET = object()
+_installed: object = _UNSET  # the zone the settings chose (a name or None: the machine's), once loaded
+
+
+def set_zone(name: str | None | object = _UNSET) -> None:
+    """Install the desk's zone (an IANA name; None: the machine's own).  ``set_zone()``
+    forgets it, and ``CSDESK_TIMEZONE`` is read again (tests)."""
+    global _installed
+    if isinstance(name, str):
+        zone_named(name)  # refuse an unknown zone now, not at the first time shown
+    _installed = name
+
+
 def local_tz() -> tzinfo:
-    return _zone(os.environ.get("CSDESK_TIMEZONE") or None)
+    name = _installed if _installed is not _UNSET else os.environ.get("CSDESK_TIMEZONE") or None
+    return _zone(name)  # type: ignore[arg-type]
 
 
 def to_local(value: datetime | None) -> datetime | None:

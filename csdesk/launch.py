@@ -52,11 +52,46 @@ def launch_console(*, db: str | None, agent: str | None = None, screen: str | No
         print("csdesk: " + _("the console needs a terminal; use --no-tui or a subcommand in scripts"),
               file=sys.stderr)
         raise SystemExit(2)
+    problem = preflight(db)
+    if problem is not None:
+        print(f"csdesk: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     from screens.app import CsdeskApp
 
     app = CsdeskApp(db=db, agent=agent, screen=screen, phone=phone, demo=demo)
     app.start_view = view
     app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+def preflight(db: str | None) -> str | None:
+    """What the console refuses before Textual starts, as one line (None: go ahead).
+
+    Cheap checks only, about 15 ms (no pydantic, no SQLAlchemy, not even SQLite):
+    the configuration file is TOML and names a known time zone; the database named
+    (``--db``, ``CSDESK_DB`` or ``db`` in the configuration) is a usable path to a
+    SQLite file, or missing at the default location (the console's first start
+    creates it there, nowhere else).  What needs SQLite (another program's
+    database, a newer schema) is told on the login screen; values out of range
+    are found behind it too, and the console then closes with the same one line.
+    """
+    from csdesk.config import check_config_file
+    from csdesk.domain.errors import DeskError
+    from csdesk.store.dbfile import check_file, resolve_target
+
+    try:
+        configured = check_config_file().get("db")
+        target = resolve_target(db or (configured if isinstance(configured, str) else None))
+        exists = check_file(target).exists
+    except DeskError as exc:
+        return str(exc)
+    if not exists and not target.default:
+        from csdesk.i18n import _
+
+        return _("there is no csdesk database at {path}; check the path ('csdesk init' creates a database)").format(
+            path=target.shown)
+    return None
 
 
 def apply_language(cli_lang: str | None) -> str:
@@ -77,6 +112,9 @@ def open_console(options: dict[str, str | None]) -> None:
 
 
 def main() -> None:
+    from csdesk.paths import private_umask
+
+    private_umask()  # the database, its -wal/-shm, backups, exports, logs: the owner's alone
     options = plain_console_launch(sys.argv[1:])
     if options is not None:
         open_console(options)

@@ -109,16 +109,24 @@ class CsdeskApp(App):
 
     @work(thread=True, exclusive=True, group="db-open", exit_on_error=False)
     def _open_database(self) -> None:
-        # anything unexpected goes to the error policy (worker_failed), then to the login screen
+        from csdesk.config import ConfigProblem, load_settings
+
         try:
-            from csdesk.config import load_settings
+            settings = load_settings()
+        except ConfigProblem as exc:  # no console on a configuration it cannot follow: one line, exit 2
+            from rich.text import Text
+
+            self.call_from_thread(self.exit, None, 2, Text(f"csdesk: {exc}"))
+            return
+        self.settings = settings
+        try:
             from csdesk.services.accounts import count_agents
             from csdesk.services.database import CONSOLE_CACHE_KIB, DatabaseProblem, open_database, read_session
             from csdesk.services.reference import shifts
 
-            settings = load_settings()
-            self.settings = settings
-            engine = self.engine or open_database(self.db or settings.db, cache_kib=CONSOLE_CACHE_KIB)
+            db = self.db or settings.db
+            # Only the first start on the default path makes a database: a path given is never created.
+            engine = self.engine or open_database(db, create=db is None, cache_kib=CONSOLE_CACHE_KIB)
             with read_session(engine) as session:
                 has_accounts = count_agents(session) > 0
                 shift_list = shifts(session)

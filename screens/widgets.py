@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
+from csdesk.clock import fmt, now
 from csdesk.i18n import _
 from screens import compat
 
@@ -46,8 +45,9 @@ class DeskHeader(Horizontal):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        self.query_one("#hdr-clock", Static).update(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S"))
-        if datetime.now().second == 0:
+        at = now()  # the desk's clock, shown in the desk's zone (the timezone setting)
+        self.query_one("#hdr-clock", Static).update(fmt(at))
+        if at.second == 0:
             self._show_shift()
 
     def refresh_info(self) -> None:

@@ -25,9 +25,10 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CSDESK_TIMEZONE", "Asia/Shanghai")
     monkeypatch.delenv("CSDESK_DB", raising=False)
     monkeypatch.setenv("CSDESK_LANG", "en")  # tests read English messages unless they ask for Chinese
-    from csdesk.clock import _zone
+    from csdesk.clock import _zone, set_zone
     from csdesk.i18n import set_language
 
+    set_zone()  # forget a zone installed by an earlier test's settings: CSDESK_TIMEZONE again
     _zone.cache_clear()
     set_language("en")
     yield

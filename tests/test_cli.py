@@ -135,7 +135,13 @@ def test_db_check_and_upgrade_refuse_what_is_not_ours(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_db_upgrade_creates_and_reports(dbfile):
+def test_db_upgrade_reports_and_never_creates(dbfile):
+    from pathlib import Path
+
+    missing = run("db", "upgrade", "--db", dbfile)
+    assert missing.exit_code != 0 and "no csdesk database" in missing.output
+    assert not Path(dbfile).exists()  # a mistyped path creates nothing: 'init' makes databases
+    assert run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw").exit_code == 0
     result = run("db", "upgrade", "--db", dbfile)
     assert result.exit_code == 0 and "revision" in result.output
 

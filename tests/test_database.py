@@ -111,7 +111,7 @@ def test_a_fresh_database_is_created_at_the_newest_revision(tmp_path):
 
 def test_refuses_a_database_newer_than_the_app(engine):
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(DatabaseProblem, match="newer than this csdesk"):
         upgrade(engine)
 
@@ -173,3 +173,41 @@ def test_cli_help_imports_neither_textual_nor_sqlmodel():
     code = "import sys; import csdesk.cli; print('textual' in sys.modules, 'sqlmodel' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_checkpoint_cut_off_by_a_crash_is_not_taken_for_a_truncated_copy(db_path):
+    """A checkpoint writes page 1 (which gives the new size) before the pages that make the file
+    that long: cut off between the two, the file is shorter than its header says, and the WAL
+    beside it holds the rest.  That database is whole, and opens; the same file copied alone is
+    a truncated copy, and is refused."""
+    import shutil
+    import struct
+
+    con = sqlite3.connect(db_path, isolation_level=None)
+    con.execute("PRAGMA wal_autocheckpoint = 0")
+    con.execute("CREATE TABLE filler (x TEXT)")
+    con.executemany("INSERT INTO filler VALUES (?)", [("x" * 3000,) for _ in range(200)])
+    wal = db_path.with_name(db_path.name + "-wal").read_bytes()  # read while the writer still has it open
+    size_before = db_path.stat().st_size
+    page_size = struct.unpack(">I", wal[8:12])[0]
+    frame, page1 = 32, None
+    while frame + 24 + page_size <= len(wal):
+        if struct.unpack(">I", wal[frame:frame + 4])[0] == 1:
+            page1 = wal[frame + 24:frame + 24 + page_size]
+        frame += 24 + page_size
+    crashed = db_path.with_name("crashed.db")
+    shutil.copyfile(db_path, crashed)
+    (crashed.parent / "crashed.db-wal").write_bytes(wal)
+    con.close()
+    with open(crashed, "r+b") as fh:  # the checkpoint wrote page 1, then the process died
+        fh.write(page1)
+    assert struct.unpack(">I", page1[28:32])[0] * page_size > size_before
+    engine = open_database(str(crashed), create=False)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM filler").scalar() == 200
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()
+    alone = db_path.with_name("alone.db")
+    alone.write_bytes(page1 + db_path.read_bytes()[page_size:size_before])
+    with pytest.raises(DatabaseProblem, match="is truncated"):
+        open_database(str(alone), create=False)

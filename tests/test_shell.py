@@ -67,12 +67,14 @@ async def test_agent_prefill_moves_focus_to_the_password(make_app):
         assert app.agent.role.value == "supervisor"
 
 
-async def test_empty_database_offers_the_first_manager_account(empty_db_path):
+async def test_empty_database_offers_the_first_manager_account():
     import sqlite3
 
+    from csdesk.paths import default_db_path
     from screens.app import CsdeskApp
 
-    app = CsdeskApp(db=str(empty_db_path))
+    empty_db_path = default_db_path()  # only the first start on the default path makes a database
+    app = CsdeskApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None and app.screen.creating_first)
         await pilot.pause()  # the first-account fields are shown: let the layout move the button

@@ -50,9 +50,20 @@ def console(
 
 
 def _register_subcommands() -> None:
-    from csdesk.cli import accounts_cmd, audit_cmd, db_cmd, demo, handover_cmd, init_cmd, intake, log, tick_cmd
+    from csdesk.cli import (
+        accounts_cmd,
+        audit_cmd,
+        backup_cmd,
+        db_cmd,
+        demo,
+        handover_cmd,
+        init_cmd,
+        intake,
+        log,
+        tick_cmd,
+    )
 
-    for module in (init_cmd, accounts_cmd, db_cmd, demo, intake, log, audit_cmd, tick_cmd, handover_cmd):
+    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, audit_cmd, tick_cmd, handover_cmd):
         module.register(app)
 
 

@@ -3,7 +3,7 @@
 
 import typer
 
-from csdesk.cli.common import DbOption, fail, resolve_db
+from csdesk.cli.common import DbOption, fail, open_db, resolve_db, where
 from csdesk.i18n import _
 
 
@@ -13,42 +13,55 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command("upgrade")
     def upgrade_(ctx: typer.Context, db: DbOption = None) -> None:
-        """Apply migrations (creates the database if it does not exist)."""
-        from csdesk.store.engine import DatabaseProblem, make_engine, upgrade
+        """Apply migrations to an existing database ('csdesk init' creates one)."""
+        from csdesk.store.engine import schema_info
 
-        engine = make_engine(resolve_db(ctx, db))
-        try:
-            info = upgrade(engine)
-        except DatabaseProblem as exc:
-            fail(str(exc))
-        typer.echo(_("Database {url} is at schema revision {revision}.").format(url=engine.url, revision=info.revision))
+        engine = open_db(ctx, db)
+        info = schema_info(engine)
+        engine.dispose()
+        typer.echo(_("Database {path} is at schema revision {revision}.").format(
+            path=where(engine), revision=info.revision))
 
     @db_app.command("check")
     def check(ctx: typer.Context, db: DbOption = None) -> None:
-        """Print the schema revision and row counts."""
+        """Print the schema revision and row counts (reads only: nothing is written, no lock is taken)."""
         from rich.console import Console
         from rich.table import Table
 
-        from csdesk.paths import db_url, sqlite_path
-        from csdesk.store.engine import DatabaseProblem, SchemaState, make_engine, row_counts, schema_info
+        from csdesk.store.engine import (
+            DatabaseProblem,
+            SchemaState,
+            inspect_target,
+            open_readonly,
+            refuse_unusable,
+            resolve_target,
+            row_counts,
+        )
 
-        url = db_url(resolve_db(ctx, db))
-        path = sqlite_path(url)
-        if path is not None and not path.exists():
-            fail(_("no csdesk database at {path}; run 'csdesk init' or 'csdesk db upgrade'").format(path=path))
-        engine = make_engine(url)
         try:
-            info = schema_info(engine)
+            target = resolve_target(resolve_db(ctx, db))
+            info = inspect_target(target, write=False)
         except DatabaseProblem as exc:
             fail(str(exc))
-        if info.state is SchemaState.EMPTY:
-            fail(_("no csdesk database at {url}; run 'csdesk init' or 'csdesk db upgrade'").format(url=engine.url))
-        typer.echo(_("Database: {url}").format(url=engine.url))
+        if info.state in (SchemaState.MISSING, SchemaState.EMPTY):
+            fail(_("there is no csdesk database at {path}; check the path ('csdesk init' creates a database)")
+                 .format(path=target.shown))
+        try:
+            refuse_unusable(target, info)
+        except DatabaseProblem as exc:
+            fail(str(exc))
+        typer.echo(_("Database: {path}").format(path=target.path))
         typer.echo(_("Schema revision: {revision} (this csdesk: {head}, {state})").format(
             revision=info.revision, head=info.head, state=info.state.value))
-        if info.state in (SchemaState.FOREIGN, SchemaState.NEWER):
-            fail(_("this database cannot be used by this csdesk"))
+        try:
+            engine = open_readonly(target)
+            counts = row_counts(engine)
+            engine.dispose()
+        except DatabaseProblem as exc:
+            fail(str(exc))
+        except Exception as exc:  # damaged beyond the header: one line
+            fail(_("{path} cannot be read: {error}").format(path=target.shown, error=str(exc).splitlines()[0]))
         table = Table(_("Table"), _("Rows"))
-        for name, count in row_counts(engine).items():
+        for name, count in counts.items():
             table.add_row(name, f"{count:,}")
         Console().print(table)

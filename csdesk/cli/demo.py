@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli.common import DbOption, fail, state
+from csdesk.cli.common import DbOption, fail, settings, state
 from csdesk.i18n import _
 
 
@@ -29,11 +29,7 @@ def _whole_number(value: str, option: str, low: int, high: int) -> int:
 
 
 def _where(engine) -> str:
-    from csdesk.paths import sqlite_path
-
-    url = engine.url.render_as_string(hide_password=False)
-    path = sqlite_path(url)
-    return str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+    return str(engine.url.database)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,41 +52,54 @@ def register(app: typer.Typer) -> None:
         seed_value = None if seed is None else _whole_number(seed, "--seed", 0, 2**63 - 1)
 
         from csdesk.paths import demo_db_path
-        from csdesk.store.engine import DatabaseProblem, SchemaState, make_engine, open_database, schema_info
+        from csdesk.store.engine import (
+            DatabaseProblem,
+            SchemaState,
+            inspect_target,
+            open_database,
+            open_readonly,
+            refuse_unusable,
+            resolve_target,
+        )
 
-        target = db or state(ctx).db or str(demo_db_path())
+        settings(ctx)  # the configuration is checked (and its time zone installed) first
+        target_value = db or state(ctx).db or str(demo_db_path())
         try:
-            engine = make_engine(target)
-            info = schema_info(engine)
+            target = resolve_target(target_value)
+            info = inspect_target(target)
         except DatabaseProblem as exc:
             fail(str(exc))
-        except Exception as exc:  # not a path or URL we can open at all
-            fail(_("cannot open the database: {error}").format(error=exc))
         if info.state is SchemaState.FOREIGN:
             fail(_("{where} is not a csdesk database; demo data is not written into it").format(
-                where=_where(engine)))
-        if info.state is SchemaState.NEWER:
-            fail(_("the database schema (revision {revision}) is newer than this csdesk "
-                   "(revision {head}); upgrade csdesk before opening it").format(
-                revision=info.revision, head=info.head))
+                where=target.shown))
+        try:
+            refuse_unusable(target, info)
+        except DatabaseProblem as exc:
+            fail(str(exc))
 
-        found = demo_data.inspect_database(engine)
-        if found.kind == "real":
-            fail(_("{where} holds real records ({agents} accounts, {contacts} contacts); demo never writes "
-                   "into it. Leave out --db and CSDESK_DB to use the demo database.").format(
-                where=_where(engine), agents=found.agents, contacts=found.contacts))
-        generate = found.kind == "empty" or found.kind == "demo_incomplete" or reset
-        if found.kind == "demo_incomplete" and not reset:
-            typer.echo(_("The demo data there was never finished; generating it again."))
-        if found.kind in ("demo", "demo_incomplete") and generate:
+        generate = True
+        if info.state is not SchemaState.MISSING:
+            # Looked at read-only: demo never writes into real records.
+            engine = open_readonly(target)
             try:
-                demo_data.reset_database(engine)
-            except OSError as exc:
-                fail(_("cannot remove the old demo data: {error}").format(error=exc))
-        engine.dispose()  # the bulk load wants the file to itself
+                found = demo_data.inspect_database(engine)
+            finally:
+                engine.dispose()
+            if found.kind == "real":
+                fail(_("{where} holds real records ({agents} accounts, {contacts} contacts); demo never writes "
+                       "into it. Leave out --db and CSDESK_DB to use the demo database.").format(
+                    where=target.shown, agents=found.agents, contacts=found.contacts))
+            generate = found.kind == "empty" or found.kind == "demo_incomplete" or reset
+            if found.kind == "demo_incomplete" and not reset:
+                typer.echo(_("The demo data there was never finished; generating it again."))
+            if found.kind in ("demo", "demo_incomplete") and generate:
+                try:
+                    demo_data.reset_database(engine)
+                except OSError as exc:
+                    fail(_("cannot remove the old demo data: {error}").format(error=exc))
 
         try:
-            engine = open_database(target)
+            engine = open_database(target_value, create=True)
         except DatabaseProblem as exc:
             fail(str(exc))
         where = _where(engine)
@@ -128,4 +137,4 @@ def register(app: typer.Typer) -> None:
             return
         from csdesk.cli import launch_console
 
-        launch_console(db=target, demo=True)
+        launch_console(db=target_value, demo=True)

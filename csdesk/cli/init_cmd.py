@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.common import DbOption, fail, open_db, where
 from csdesk.i18n import _
 
 
@@ -23,10 +23,10 @@ def register(app: typer.Typer) -> None:
         from csdesk.services.accounts import AccountError, add_agent, count_agents
         from csdesk.store.engine import read_session, write_session
 
-        engine = open_db(ctx, db)
+        engine = open_db(ctx, db, create=True)
         with read_session(engine) as session:
             if count_agents(session):
-                typer.echo(_("The database is ready at {url}; it already has accounts.").format(url=engine.url))
+                typer.echo(_("The database is ready at {path}; it already has accounts.").format(path=where(engine)))
                 return
         try:
             staff_no = staff_no or typer.prompt(_("Staff number of the first manager"))
@@ -39,5 +39,5 @@ def register(app: typer.Typer) -> None:
                 agent = add_agent(session, None, staff_no, name, password, Role.MANAGER)
         except AccountError as exc:
             fail(str(exc))
-        typer.echo(_("Created the database at {url} and manager {staff_no} {name}.").format(
-            url=engine.url, staff_no=agent.staff_no, name=agent.name))
+        typer.echo(_("Created the database at {path} and manager {staff_no} {name}.").format(
+            path=where(engine), staff_no=agent.staff_no, name=agent.name))

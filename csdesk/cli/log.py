@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.common import DbOption, fail, read_db
 from csdesk.cli.output import Column, FormatOption, emit
 from csdesk.i18n import N_, _
 
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
         rows_wanted = parse.whole_number(limit, "--limit", 1, 10_000, default=50)
         filters = parse_filters(search=query, date_from=date_from, date_to=date_to, channel=channel,
                                 urgency=urgency, outcome=outcome)
-        engine = open_db(ctx, db)
+        engine = read_db(ctx, db)
         viewer, full_phones = _viewer(engine, agent, full)
         with read_session(engine) as session:
             q = build_query(session, filters, category=category, by=by, open_only=open_only)
@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
             folder_ok = False
         if not folder_ok:
             fail(_('the folder "{folder}" does not exist').format(folder=quote_input(str(target.parent), 80, tail=True)))
-        engine = open_db(ctx, db)
+        engine = read_db(ctx, db)
         viewer, full_phones = _viewer(engine, agent, full, export=True)
         try:
             with ex.StagedExport(target, fmt) as staged:  # the .part goes if anything below fails
