@@ -144,6 +144,8 @@ class HandoverScreen(WorkerErrors, Screen):
         Binding("c", "clear_filters", _("Clear filters"), id="handover.clear"),
         Binding("escape", "back", _("Back to the list"), id="handover.back"),
         Binding("p", "problem", _("Problem log"), id="handover.problem"),
+        Binding("u", "converted", _("Prospect converted"), id="handover.converted"),
+        Binding("y", "tally", _("Week's tally"), id="handover.tally"),
         Binding("ctrl+r", "refresh", _("Refresh"), id="handover.refresh"),
     ]
 
@@ -887,6 +889,51 @@ class HandoverScreen(WorkerErrors, Screen):
                 table.move_cursor(row=row)
                 table.focus()
                 return
+
+    def action_converted(self) -> None:
+        """The service tally's quick entry: the prospect of a contact became a customer."""
+        from screens.handover_dialogs import TextDialog
+
+        def saved(value: str | None) -> None:
+            if value is None:
+                return
+            from csdesk.services import problems
+
+            agent, number = self.agent, value.strip()
+            self._write(lambda s: problems.mark_converted(s, agent, number),
+                        _("Counted as converted: {number}.").format(number=number.upper()))
+
+        self.app.push_screen(TextDialog(_("A prospect became a customer"),
+                                        _("The contact number (CT…) of the call with that prospect; it counts in your "
+                                          "service tally."), "", limit=32), saved)
+
+    def action_tally(self) -> None:
+        self._load_tally(today())
+
+    @work(thread=True, exclusive=True, group="ho-tally", exit_on_error=False)
+    def _load_tally(self, day: date) -> None:
+        from csdesk.services import problems
+
+        with self.app.db_read() as session:
+            summary = problems.weekly_summary(session, self.agent, day)
+        self.app.call_from_thread(self._show_tally, summary)
+
+    def _show_tally(self, summary) -> None:
+        from rich.table import Table
+
+        from screens.handover_dialogs import InfoDialog
+
+        table = Table(_("Staff no."), _("Name"), _("Problems"), _("Ideas"), _("Contacts"), _("Customers"),
+                      _("Converted"), expand=True)
+        for a in summary.agents:
+            table.add_row(Text(a.staff_no), Text(a.name), str(a.problems), str(a.ideas), str(a.contacts),
+                          str(a.customers), str(a.converted))
+        entries = Text()
+        for e in summary.entries:
+            entries.append(f"{_fmt(e.at)} {e.staff_no} [{e.kind_label}] ", style="bold")
+            entries.append(e.text + "\n")
+        self.app.push_screen(InfoDialog(_("Week {first} – {last}").format(first=summary.first, last=summary.last),
+                                        table, entries or Text(_("Nothing logged this week."))))
 
     def action_problem(self) -> None:
         from screens.handover_dialogs import ProblemValues

@@ -321,6 +321,33 @@ class CheckDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class InfoDialog(ModalScreen[None]):
+    """Something to read (the week's tally and problem log); Escape or the button closes it."""
+
+    BINDINGS = [Binding("escape", "close", _("Close"), id="handover.info.close")]
+
+    def __init__(self, title: str, *parts) -> None:
+        super().__init__()
+        self.title_text, self.parts = title, parts
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical(classes="ho-dialog ho-wide"):
+            yield Label(self.title_text, classes="dlg-title")
+            with VerticalScroll(classes="dlg-scroll"):
+                for part in self.parts:
+                    yield Static(part)
+            yield Button(_("Close"), id="info-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#info-close", Button).focus()
+
+    @on(Button.Pressed, "#info-close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 @dataclass(frozen=True)
 class ProblemValues:
     kind: str  # problem or idea

@@ -148,6 +148,21 @@ def test_problems_list_and_add(night_db):
     rows = [json.loads(line) for line in tally.output.strip().strip("[]").splitlines() if line.strip(" ,")]
     assert {"staff_no": "1001", "name": "张敏", "problems": 1, "ideas": 0, "contacts": 2, "customers": 2,
             "converted": 0} in rows
+    from csdesk.store.engine import open_database
+
+    engine = open_database(str(night_db))
+    with engine.connect() as conn:
+        number = conn.exec_driver_sql("SELECT number FROM contact ORDER BY id LIMIT 1").scalar()
+    engine.dispose()
+    done = run("problems", "converted", number.lower(), "--db", str(night_db), "--as", "1001")
+    assert done.exit_code == 0 and f"Counted as converted: {number}" in done.output
+    tally = run("problems", "tally", "--date", "2026-11-21", "--db", str(night_db), "--as", "2001", "--format", "tsv")
+    header, *lines = tally.output.strip().splitlines()
+    by_agent = {r["staff_no"]: r for r in (dict(zip(header.split("\t"), line.split("\t"), strict=True))
+                                           for line in lines)}
+    assert by_agent["1001"]["converted"] == "1"
+    missing = run("problems", "converted", "CT20261121-9999", "--db", str(night_db), "--as", "1001")
+    assert missing.exit_code != 0 and missing.output.startswith("csdesk: ")
     bad = run("problems", "add", "--db", str(night_db), "--kind", "rant", "x", "--as", "1001")
     assert bad.exit_code != 0 and bad.output.startswith("csdesk: ")
     assert date(2026, 11, 21).weekday() == 5

@@ -351,3 +351,28 @@ async def test_it_fits_each_terminal_size(make_app, clock, size):
         assert dialog.region.right <= size[0] and dialog.region.bottom <= size[1]
         assert app.screen.query_one("#fi-first").region.height > 0
         await pilot.press("escape")
+
+
+async def test_the_problem_log_and_the_tally_from_f4(make_app, clock, engine):
+    app = make_app(screen="handover")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_f4(pilot)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ProblemDialog")
+        app.screen.query_one("#pb-text", Input).value = "门禁卡经常失灵"
+        await pilot.press("enter")
+        await wait_message(pilot, screen, "Logged problem")
+        with engine.connect() as conn:
+            number = conn.exec_driver_sql("SELECT number FROM contact WHERE agent_staff_no = '1001' "
+                                          "ORDER BY id LIMIT 1").scalar()
+        await pilot.press("u")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "TextDialog")
+        app.screen.query_one(Input).value = number
+        await pilot.press("enter")
+        await wait_message(pilot, screen, "Counted as converted")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "InfoDialog")
+        shown_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "门禁卡经常失灵" in shown_text and "2026-11-16" in shown_text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HandoverScreen))

@@ -228,6 +228,31 @@ def register(app: typer.Typer) -> None:
             summary = pr.weekly_summary(session, actor, when)
         _tally(summary, fmt)
 
+    @problems.command("converted")
+    def converted(
+        ctx: typer.Context,
+        number: Annotated[str, typer.Argument(help="The contact number (CT…) of the call with the prospect.")],
+        undo: Annotated[bool, typer.Option("--not", help="Take it back: the prospect did not convert.")] = False,
+        as_: AsOnlyOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """The service tally's quick entry: the prospect of this contact became a customer."""
+        from csdesk.cli import parse
+        from csdesk.domain.errors import DeskError
+        from csdesk.services import problems as pr
+        from csdesk.services.database import write_session
+
+        number = parse.text(number, "NUMBER", limit=32, required=True)
+        engine = open_db(ctx, db)
+        actor = identified(engine, as_)
+        try:
+            with write_session(engine) as session:
+                pr.mark_converted(session, actor, number, not undo)
+        except DeskError as exc:
+            fail(str(exc))
+        typer.echo((_("Not counted as converted: {number}.") if undo else
+                    _("Counted as converted: {number}.")).format(number=number.upper()))
+
     @problems.command("add")
     def add(
         ctx: typer.Context,
