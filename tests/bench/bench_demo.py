@@ -49,6 +49,7 @@ def run_without_search_index(db: Path, contacts: int) -> float:
     from alembic import command
 
     from csdesk import demo
+    from csdesk.demo import loader as demo_loader
     from csdesk.services.reference import seed_reference_data
     from csdesk.store.engine import alembic_config, make_engine, write_session
 
@@ -56,7 +57,7 @@ def run_without_search_index(db: Path, contacts: int) -> float:
     command.upgrade(alembic_config(engine), "0001")
     with write_session(engine) as session:
         seed_reference_data(session)
-    demo._search_index_loader = lambda: None  # the table is not there: nothing to maintain
+    demo_loader._search_index_loader = lambda: None  # the table is not there: nothing to maintain
     started = time.perf_counter()
     summary = demo.generate(engine, contacts, progress=lambda m: print("  …", m, flush=True))
     elapsed = time.perf_counter() - started
