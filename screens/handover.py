@@ -422,6 +422,8 @@ class HandoverScreen(WorkerErrors, Screen):
             ack = f"{item.acknowledged_by} {_fmt(item.acknowledged_at, '%H:%M')}"
             if item.passed_to:
                 ack += " → " + item.passed_to
+            if item.escalated_at:
+                ack += " !"
         elif item.escalated_at:
             ack = _("escalated {when}").format(when=_fmt(item.escalated_at, "%H:%M"))
         notes = f" [{len(item.notes)}]" if item.notes else ""

@@ -73,7 +73,7 @@ from csdesk.domain.shifts import ShiftHours, ShiftWindow, add_working_time, wind
 from csdesk.i18n import _
 from csdesk.services.audit import acting
 
-HANDOVER_ESCALATION = "handover"  # Escalation.reason of unacknowledged items
+HANDOVER_ESCALATION = EscalationReason.HANDOVER.value  # Escalation.reason of unacknowledged items
 _OPEN_ORDERS = tuple(s.value for s in OPEN_ORDER_STATUSES)
 _OPEN_ORDERS_SQL = ", ".join(f"'{s}'" for s in _OPEN_ORDERS)
 FREE_KINDS = (HandoverItemKind.CUSTOMER, HandoverItemKind.PROSPECT, HandoverItemKind.OTHER,
@@ -447,7 +447,6 @@ def _labels() -> dict:
     out.update({("callback", k.value): k.label for k in CallbackKind})
     out.update({("complaint", s.value): s.label for s in ComplaintStatus})
     out.update({("escalation", r.value): r.label for r in EscalationReason})
-    out["escalation", HANDOVER_ESCALATION] = _("handover not acknowledged")
     out["escalated"] = _("escalated to the supervisor")
     out["waiting"] = _("waiting for the supervisor")
     return out

@@ -66,8 +66,9 @@ def item_cells(n: int, item: Item, full_phones: bool = False) -> tuple[str, ...]
     phone = item.phone if (full_phones or item.free) else mask(item.phone)
     customer = " ".join(x for x in (item.customer_name, phone, item.unit_key) if x)
     ack = f"{fmt(item.acknowledged_at, '%m-%d %H:%M')} {item.acknowledged_by}" if item.acknowledged_at else "—"
-    if item.escalated_at and not item.acknowledged_at:
-        ack = _("escalated {when}").format(when=fmt(item.escalated_at, "%H:%M"))
+    if item.escalated_at:  # not acknowledged 30 minutes into the shift: it went to the supervisor
+        late = _("escalated {when}").format(when=fmt(item.escalated_at, "%H:%M"))
+        ack = f"{ack} · {late}" if item.acknowledged_at else late
     now = "" if item.still_open is None else (_("still open") if item.still_open else _("closed"))
     if item.passed_to:
         now = (now + " · " if now else "") + _("passed to {staff_no}").format(staff_no=item.passed_to)
