@@ -19,7 +19,11 @@ from screens.widgets import DeskFooter, DeskHeader
 
 class HomeScreen(WorkerErrors, Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [Binding("r", "reload", _("Refresh"), id="home.refresh")]
+    BINDINGS = [
+        Binding("r", "reload", _("Refresh"), id="home.refresh"),
+        Binding("c", "app.goto('complaints')", _("Complaints"), id="home.complaints"),
+        Binding("v", "app.goto('visits')", _("Return visits"), id="home.visits"),
+    ]
 
     class Loaded(Message):
         def __init__(self, summary) -> None:
@@ -41,7 +45,7 @@ class HomeScreen(WorkerErrors, Screen):
             _("Welcome, {name}. Staff no. {staff_no}.").format(name=agent.name, staff_no=agent.staff_no))
         from screens.app import DESK_MODES
 
-        keys = [f"{m.key.upper()}  {_(m.title)}" for m in DESK_MODES if m.name in self.app.modes_ready]
+        keys = [f"{(m.key or m.home_key).upper()}  {_(m.title)}" for m in DESK_MODES if m.name in self.app.modes_ready]
         keys.append(_("Ctrl+L  lock the screen · Ctrl+P  command palette · Ctrl+Q  quit"))
         self.query_one("#home-keys", Static).update("\n".join(keys))
         self.action_reload()

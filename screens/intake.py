@@ -1130,6 +1130,13 @@ class IntakeScreen(WorkerErrors, Screen):
                 self._set_value("phone", info.phone)
                 self._set_value("name", info.customer_name)
             self.query_one("#callback-box").display = True
+            from csdesk.domain import CallbackResult
+            from csdesk.domain.rules import callback_result_choices
+
+            with self._programmatic():  # "refused" answers a return visit only
+                self.bar("callback_result").set_options(
+                    [(r.value, r.label) for r in callback_result_choices(
+                        CallbackKind.RETURN_VISIT if info.is_return_visit else info.kind)], CallbackResult.DONE.value)
             self._start_timer()
             self.status(_("Call-back") + " · " + self.callback_note)
         if result.card is not None:

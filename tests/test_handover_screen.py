@@ -84,6 +84,7 @@ def make_app(prepared, db_path, agents):
 
     def make(**kwargs):
         kwargs.setdefault("warm_up", False)
+        kwargs.setdefault("timed_rules", False)
         view = kwargs.pop("view", None)
         app = CsdeskApp(db=str(db_path), **kwargs)
         app.start_view = view

@@ -104,8 +104,13 @@ def test_compiling_carries_what_is_open_and_drops_what_was_closed(engine, desk, 
     assert callback.deadline_at == day + timedelta(minutes=120) and callback.ref_number.startswith("CT")
     complaint = next(i for i in page.items if i.matter == "complaint")
     assert complaint.group == "supervisor" and complaint.deadline_at == local(2026, 11, 23, 13, 30)
-    # another agent's page holds none of it
+    # another agent's page holds none of it; the supervisor who takes the complaint carries it too
     assert read(engine, ho.current_page, desk["1002"]).items == ()
+    from csdesk.services import complaints
+
+    write(engine, complaints.take, desk["2001"], m["complaint"].complaint_id)
+    sup_page = read(engine, ho.current_page, desk["2001"])
+    assert f"complaint:{m['complaint'].complaint_id}" in keys(sup_page)
     # time passes: the call-back comes due soon, then overdue; groups follow
     clock.advance(minutes=70)
     page = read(engine, ho.current_page, desk["1001"])
@@ -459,7 +464,7 @@ def test_the_handover_reads_by_index_only(engine, desk, shift_matters, clock):
         for search in ("", "13800138000", "1201", "3-2-1201", "漏水", shift_matters["order"].work_order_number):
             read(engine, ho.review_list, desk["2001"], ho.ReviewQuery(first=date(2026, 11, 1), last=date(2026, 11, 30),
                                                                       shift="day", search=search))
-        write(engine, run_tick, at=local(2026, 11, 22, 9, 0))
+        write(engine, ho.escalate_unacknowledged, at=local(2026, 11, 22, 9, 40))  # the tick's handover step
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert len(seen) > 20

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from csdesk.domain.errors import NotFound, Refused
+from csdesk.domain.errors import Invalid, NotFound, Refused
 from csdesk.services import callbacks as cb
 from csdesk.services import drafts
 from csdesk.services import intake as svc
@@ -318,14 +318,20 @@ def test_queue_nearest_first_and_callback_results(engine, agents):
     assert retry.kind == "retry" and retry.done_at is None and retry.attempts == 1
     contact = rows(engine, Contact, Contact.id == busy.id)[0]
     assert contact.parent_callback_id == sooner.callback_id and contact.channel == "outbound"
-    refused = save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=later.callback_id,
-                   callback_result="refused", summary="does not want calls")
+    with pytest.raises(Invalid, match="return visit only"):  # "refused" answers a return visit only
+        save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=later.callback_id,
+             callback_result="refused", summary="does not want calls")
+    with write_session(engine) as s:
+        visit_call = cb.add_callback(s, agent, "return_visit", later.callback_due_at, customer_id=later.customer_id,
+                                     customer_name="张三", phone="13800138000")
+    refused = save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=visit_call.id,
+                   callback_result="refused", summary="does not want calls", category="inquiry")
     visit = rows(engine, RefusedVisit, RefusedVisit.id == refused.refused_visit_id)[0]
     assert visit.customer_id == later.customer_id and visit.unit_key == "3-2-1201"
     assert visit.reason == "does not want calls"
     with pytest.raises(cb.QueueError):  # closed once only
-        save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=later.callback_id,
-             summary="again")
+        save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=visit_call.id,
+             summary="again", category="inquiry")
 
 
 def test_acknowledge_escalation_records_who_and_when(engine, agents):

@@ -65,6 +65,14 @@ def _register_subcommands() -> None:
 
     for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, audit_cmd, tick_cmd, handover_cmd):
         module.register(app)
+    _register_complaints_and_visits()
+
+
+def _register_complaints_and_visits() -> None:
+    from csdesk.cli import complaints_cmd, visits_cmd
+
+    for module in (complaints_cmd, visits_cmd):
+        module.register(app)
 
 
 _register_subcommands()

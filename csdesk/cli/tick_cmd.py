@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
             "--at", help="Act as if it were this time (ISO 8601, local time if no zone); for tests and catching up.")] = None,
         db: DbOption = None,
     ) -> None:
-        """Run the timed rules once: escalate overdue orders."""
+        """Run the timed rules once: overdue orders and complaints, return visits due."""
         from datetime import datetime
 
         from csdesk.clock import local_tz
@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         with write_session(engine) as session:
             result = run_tick(session, at=when)
         typer.echo(_("Escalated {n} overdue orders.").format(n=len(result.overdue_orders)))
+        if result.overdue_complaints or result.visits_added or result.visits_queued:
+            typer.echo(_("Sent {n} overdue complaints to the manager; added {added} return visits to drawn months; "
+                         "queued {queued} visits due.").format(n=len(result.overdue_complaints),
+                                                               added=result.visits_added, queued=result.visits_queued))
         if result.unacknowledged_handovers:
             typer.echo(_("Escalated {n} handovers with items not acknowledged in time.").format(
                 n=len(result.unacknowledged_handovers)))

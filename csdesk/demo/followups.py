@@ -31,7 +31,7 @@ from csdesk.domain.rules import MAX_CALL_ATTEMPTS, callback_result_choices
 
 PROMISED_REPLY, REFERRAL_CHECK, LOW_SCORE, RETURN_VISIT, RETRY = (k.value for k in CallbackKind)
 _DONE, _BUSY, _REFUSED = CallbackResult.DONE.value, CallbackResult.BUSY.value, CallbackResult.REFUSED.value
-_OPEN, _ESCALATED, _CLOSED = (s.value for s in ComplaintStatus)
+_OPEN, _ESCALATED, _CLOSED = ComplaintStatus.OPEN.value, ComplaintStatus.ESCALATED.value, ComplaintStatus.CLOSED.value
 _COMPLAINT = EscalationReason.COMPLAINT.value
 # Visits and referral checks: what came of them, among the results the domain allows each kind.
 _VISIT_RESULTS = {kind: weighted((r, w) for r, w in VISIT_RESULT_WEIGHTS if r in callback_result_choices(kind))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from csdesk.domain.vocab import (
     CallbackKind,
@@ -22,6 +23,7 @@ from csdesk.domain.vocab import (
     OrderStatus,
     Outcome,
     Urgency,
+    VisitStatus,
 )
 
 # --------------------------------------------------------------------------- time limits
@@ -213,9 +215,12 @@ MANDATORY_VISIT_REASONS: tuple[VisitReason, ...] = (
     VisitReason.COMPLAINT, VisitReason.PAID, VisitReason.NEW_STAFF, VisitReason.COMPLAINED_STAFF)
 
 
-@dataclass(frozen=True)
-class CompletedOrder:
-    """What the return-visit rules need to know of a completed order."""
+class CompletedOrder(NamedTuple):
+    """What the return-visit rules need to know of a completed order.
+
+    A named tuple (immutable, like a frozen dataclass): a month's draw builds ~100,000 of
+    them, and a tuple is made ten times faster.
+    """
 
     id: int
     completed_at: datetime
@@ -237,11 +242,12 @@ def mandatory_visit_reasons(order: CompletedOrder) -> tuple[VisitReason, ...]:
         reasons.append(VisitReason.COMPLAINT)
     if order.paid:
         reasons.append(VisitReason.PAID)
-    if is_new_staff(order.technician_hired, order.completed_at.date()):
+    if order.technician_hired is not None and is_new_staff(order.technician_hired, order.completed_at.date()):
         reasons.append(VisitReason.NEW_STAFF)
-    since = order.completed_at - COMPLAINED_ABOUT_WINDOW
-    if any(since <= t <= order.completed_at for t in order.technician_complained_at):
-        reasons.append(VisitReason.COMPLAINED_STAFF)
+    if order.technician_complained_at:
+        since = order.completed_at - COMPLAINED_ABOUT_WINDOW
+        if any(since <= t <= order.completed_at for t in order.technician_complained_at):
+            reasons.append(VisitReason.COMPLAINED_STAFF)
     return tuple(reasons)
 
 
@@ -257,6 +263,27 @@ def draw_visits(orders: Iterable[CompletedOrder], seed: int,
     Customers on the refused-visit list are never drawn.  The same orders and
     seed always give the same draw.
     """
+    return top_up_visits(orders, seed, share=share).picked
+
+
+@dataclass(frozen=True)
+class VisitTopUp:
+    """What a draw (or a later addition to it) picked, and the running count of the rest."""
+
+    picked: dict[int, tuple[VisitReason, ...]]
+    rest: int  # orders of no mandatory kind seen so far (this batch and the ones before)
+    sampled: int  # of those, drawn at random so far
+
+
+def top_up_visits(orders: Iterable[CompletedOrder], seed: int, *, rest_before: int = 0, sampled_before: int = 0,
+                  share: float = RETURN_VISIT_SHARE) -> VisitTopUp:
+    """Add a batch of orders to a draw by the same rules: every order of the four kinds, and as many
+    of the batch's rest at random as keep the whole draw at ``share`` of the rest (rounded).
+
+    ``rest_before``/``sampled_before`` are the draw's counts so far; a first draw passes none and is
+    :func:`draw_visits`.  Orders completed after the draw are added this way, batch by batch, and
+    the running sample stays ``sample_size(rest)`` however the batches fall.
+    """
     picked: dict[int, tuple[VisitReason, ...]] = {}
     rest: list[int] = []
     for order in sorted(orders, key=lambda o: o.id):
@@ -267,12 +294,46 @@ def draw_visits(orders: Iterable[CompletedOrder], seed: int,
             picked[order.id] = reasons
         else:
             rest.append(order.id)
+    rest_total = rest_before + len(rest)
+    wanted = min(len(rest), max(0, sample_size(rest_total, share) - sampled_before))
     rng = random.Random(seed)
-    for order_id in rng.sample(rest, sample_size(len(rest), share)):
+    for order_id in rng.sample(rest, wanted):
         picked[order_id] = (VisitReason.SAMPLE,)
-    return picked
+    return VisitTopUp(picked, rest_total, sampled_before + wanted)
 
 
 def visit_due(completed_at_local: datetime) -> date:
     """A return visit happens the day after completion."""
     return completed_at_local.date() + timedelta(days=1)
+
+
+def visit_result_status(result: CallbackResult, attempts: int,
+                        reached_outcome: Outcome | None = None) -> VisitStatus:
+    """The state a return visit goes to when its call ends with ``result`` (``attempts`` calls so far).
+
+    Reached: satisfied when the matter was settled on the call, else "a problem" (a new
+    contact, and if needed a new order).  Busy or no answer: one more try, then not reached.
+    Refused: the customer goes on the refused-visit list.
+    """
+    if result is CallbackResult.DONE:
+        return VisitStatus.SATISFIED if reached_outcome in (None, Outcome.RESOLVED) else VisitStatus.PROBLEM
+    if result is CallbackResult.REFUSED:
+        return VisitStatus.REFUSED
+    return VisitStatus.RETRY if attempts < MAX_CALL_ATTEMPTS else VisitStatus.UNREACHED
+
+
+VISIT_OPEN: tuple[VisitStatus, ...] = (VisitStatus.DUE, VisitStatus.RETRY)
+VISIT_DONE: tuple[VisitStatus, ...] = (VisitStatus.SATISFIED, VisitStatus.PROBLEM)  # the customer was reached
+
+
+# --------------------------------------------------------------------------- complaints
+
+
+def complaint_due_state(due_soon_at: datetime, due_at: datetime, at: datetime) -> DueState:
+    """Due soon and overdue "as for orders": the reply deadline's 80 % point and the deadline itself
+    (both counted in working hours: :func:`csdesk.domain.shifts.reply_deadline`)."""
+    if at >= due_at:
+        return DueState.OVERDUE
+    if at >= due_soon_at:
+        return DueState.DUE_SOON
+    return DueState.OK

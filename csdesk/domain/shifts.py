@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from csdesk.domain.rules import HANDOVER_CHECK_BEFORE_END
+from csdesk.domain.rules import COMPLAINT_REPLY_WORKING_HOURS, DUE_SOON_SHARE, HANDOVER_CHECK_BEFORE_END
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -159,3 +159,12 @@ def add_working_time(start: datetime, amount: timedelta, hours: ShiftHours, tz: 
                 left -= available
         day += timedelta(days=1)
     raise ValueError("no working hours in the next ten years")
+
+
+def reply_deadline(start: datetime, hours: ShiftHours, tz: tzinfo,
+                   workdays: frozenset[int] = WORKDAYS) -> tuple[datetime, datetime]:
+    """A complaint's reply deadline and the moment it becomes "due soon" (80 % of the time gone),
+    both counted in the working hours of ``hours`` (the regular shift): half a working day."""
+    amount = timedelta(hours=COMPLAINT_REPLY_WORKING_HOURS)
+    return (add_working_time(start, amount * DUE_SOON_SHARE, hours, tz, workdays),
+            add_working_time(start, amount, hours, tz, workdays))

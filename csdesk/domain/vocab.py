@@ -106,8 +106,34 @@ class EscalationReason(LabelledEnum):
 
 class ComplaintStatus(LabelledEnum):
     OPEN = "open"
-    ESCALATED = "escalated"
+    ESCALATED = "escalated"  # waiting for a supervisor to take it
+    IN_HAND = "in_hand"  # a supervisor owns it
     CLOSED = "closed"
+
+
+class ComplaintSource(LabelledEnum):
+    INTAKE = "intake"
+    ORDER = "order"
+    RETURN_VISIT = "return_visit"
+    DESK = "desk"  # entered in the complaints view (e.g. a record taken on paper)
+
+
+class StaffKind(LabelledEnum):
+    """Whom a complaint is about: one of the desk's agents or a technician."""
+
+    AGENT = "agent"
+    TECHNICIAN = "technician"
+
+
+class VisitStatus(LabelledEnum):
+    """A return visit's state: due (and its one retry), then one of the four outcomes."""
+
+    DUE = "due"
+    RETRY = "retry"
+    SATISFIED = "satisfied"
+    PROBLEM = "problem"
+    REFUSED = "refused"
+    UNREACHED = "unreached"
 
 
 class HandoverStatus(LabelledEnum):
@@ -175,8 +201,21 @@ _LABEL_TABLE: tuple[tuple[LabelledEnum, str, str], ...] = (
     (EscalationReason.MANUAL, N_("escalated by agent"), "客服上报"),
     (EscalationReason.HANDOVER, N_("handover not acknowledged"), "交接未确认"),
     (ComplaintStatus.OPEN, N_("complaint open"), "待处理"),
-    (ComplaintStatus.ESCALATED, N_("with supervisor"), "主管处理中"),
+    (ComplaintStatus.ESCALATED, N_("awaiting a supervisor"), "待主管受理"),
+    (ComplaintStatus.IN_HAND, N_("with supervisor"), "主管处理中"),
     (ComplaintStatus.CLOSED, N_("complaint closed"), "已结案"),
+    (ComplaintSource.INTAKE, N_("from intake"), "来电来访"),
+    (ComplaintSource.ORDER, N_("from a work order"), "工单"),
+    (ComplaintSource.RETURN_VISIT, N_("from a return visit"), "回访"),
+    (ComplaintSource.DESK, N_("entered at the desk"), "主管录入"),
+    (StaffKind.AGENT, N_("agent"), "客服专员"),
+    (StaffKind.TECHNICIAN, N_("technician"), "维修人员"),
+    (VisitStatus.DUE, N_("visit due"), "待回访"),
+    (VisitStatus.RETRY, N_("to try again"), "待再拨"),
+    (VisitStatus.SATISFIED, N_("reached, satisfied"), "已回访·满意"),
+    (VisitStatus.PROBLEM, N_("reached, a problem"), "已回访·有问题"),
+    (VisitStatus.REFUSED, N_("visit refused"), "拒访"),
+    (VisitStatus.UNREACHED, N_("not reached"), "未联系上"),
     (HandoverStatus.DRAFT, N_("draft"), "草稿"),
     (HandoverStatus.SUBMITTED, N_("submitted"), "已提交"),
     (HandoverStatus.ACKNOWLEDGED, N_("acknowledged"), "已确认"),

@@ -21,9 +21,9 @@ from sqlmodel import Session, col, select
 from csdesk.clock import now as utcnow
 from csdesk.domain import CallbackKind, CallbackResult, EscalationReason
 from csdesk.domain.actor import Actor
-from csdesk.domain.errors import Conflict, NotFound
+from csdesk.domain.errors import Conflict, Invalid, NotFound
 from csdesk.domain.policy import Act, may, require
-from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER
+from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER, callback_result_choices
 from csdesk.i18n import _
 from csdesk.services.audit import acting
 from csdesk.store.models import Agent, Callback, Contact, Customer, Escalation, RefusedVisit
@@ -76,6 +76,11 @@ class CallbackInfo:
     done_at: datetime | None
     result: str
     attempts: int
+    visit_id: int | None = None  # a return visit's call (or its retry)
+
+    @property
+    def is_return_visit(self) -> bool:
+        return self.visit_id is not None or self.kind == CallbackKind.RETURN_VISIT.value
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ class AcknowledgedEscalation:
 
 def _info(cb: Callback) -> CallbackInfo:
     return CallbackInfo(cb.id, cb.kind, cb.due_at, cb.agent_id, cb.customer_id, cb.customer_name, cb.phone,
-                        cb.contact_id, cb.work_order_id, cb.note, cb.done_at, cb.result, cb.attempts)
+                        cb.contact_id, cb.work_order_id, cb.note, cb.done_at, cb.result, cb.attempts, cb.visit_id)
 
 
 def _label(enum, value: str) -> str:
@@ -125,6 +130,8 @@ def my_queue(session: Session, agent: Actor, *, limit: int = QUEUE_LIMIT) -> lis
             .order_by(Escalation.created_at).limit(limit))
     if not supervisor:
         stmt = stmt.where(Escalation.created_by_id == agent.id)
+    elif not agent.is_manager:  # an overdue complaint goes to the manager
+        stmt = stmt.where(Escalation.to_role != "manager")
     escalations = session.exec(stmt).all()
     if escalations:
         numbers = _contact_numbers(session, {e.contact_id for e in escalations if e.contact_id})
@@ -132,7 +139,8 @@ def my_queue(session: Session, agent: Actor, *, limit: int = QUEUE_LIMIT) -> lis
         staff = _staff(session, {e.created_by_id for e in escalations if e.created_by_id})
         for e in escalations:
             name, phone = people.get(e.customer_id, ("", ""))
-            items.append(QueueItem("escalation", e.id, e.created_at, _label(EscalationReason, e.reason),
+            title = _("complaint reply overdue") if e.to_role == "manager" else _label(EscalationReason, e.reason)
+            items.append(QueueItem("escalation", e.id, e.created_at, title,
                                    e.customer_id, name, phone, e.summary, e.contact_id,
                                    numbers.get(e.contact_id, ""), escalation_reason=e.reason,
                                    raised_by=staff.get(e.created_by_id, ""),
@@ -204,6 +212,8 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
     if cb.done_at is not None:
         raise QueueError(_("That call-back was already closed at {when}.").format(
             when=cb.done_at.astimezone().strftime("%H:%M")))
+    if result not in callback_result_choices(CallbackKind.RETURN_VISIT if _info(cb).is_return_visit else cb.kind):
+        raise Invalid({"callback_result": _("“Refused” is an answer to a return visit only.")})
     cb.done_at = at
     cb.done_by_id = agent.id
     cb.result = result.value
@@ -214,7 +224,8 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
         retry = Callback(kind=CallbackKind.RETRY.value, due_at=at + RETRY_AFTER, agent_id=cb.agent_id or agent.id,
                          customer_id=cb.customer_id, customer_name=cb.customer_name, phone=cb.phone,
                          contact_id=cb.contact_id, work_order_id=cb.work_order_id, complaint_id=cb.complaint_id,
-                         note=cb.note, created_at=at, created_by_id=agent.id, attempts=cb.attempts)
+                         note=cb.note, created_at=at, created_by_id=agent.id, attempts=cb.attempts,
+                         visit_id=cb.visit_id)
         session.add(retry)
         session.flush()
         retry_id, retry_due = retry.id, retry.due_at
@@ -223,10 +234,16 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
             customer = session.get(Customer, cb.customer_id)
             unit_key = customer.unit_key if customer else ""
         refused = RefusedVisit(customer_id=cb.customer_id, unit_key=unit_key, phone=cb.phone,
-                               reason=note or result.label, recorded_at=at, recorded_by_id=agent.id)
+                               reason=note or result.label, recorded_at=at, recorded_by_id=agent.id,
+                               customer_name=cb.customer_name)
         session.add(refused)
         session.flush()
         refused_id = refused.id
+    if cb.visit_id is not None:
+        from csdesk.services.visits import callback_closed
+
+        callback_closed(session, cb, result, agent, at, contact_id=contact_id, retry_id=retry_id,
+                        refused_id=refused_id)
     session.flush()
     return ClosedCallback(cb.id, result.value, retry_id, retry_due, refused_id)
 
@@ -246,5 +263,13 @@ def acknowledge_escalation(session: Session, escalation_id: int, agent: Actor, n
     esc.acknowledged_by_id = agent.id
     if note:
         esc.note = note
+    if esc.complaint_id is not None and esc.reason == EscalationReason.COMPLAINT.value and esc.to_role != "manager":
+        # acknowledging a complaint's escalation is taking the complaint on (and the other way round)
+        from csdesk.services.complaints import take_on
+        from csdesk.store.models import Complaint
+
+        complaint = session.get(Complaint, esc.complaint_id)
+        if complaint is not None and complaint.supervisor_id is None:
+            take_on(session, complaint, agent, at, from_queue=True)
     session.flush()
     return AcknowledgedEscalation(esc.id, at, agent.id, agent.staff_no)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import text as sql
@@ -68,8 +68,8 @@ from csdesk.domain.handover import (
     writing_window,
 )
 from csdesk.domain.policy import Act, may, require
-from csdesk.domain.rules import COMPLAINT_REPLY_WORKING_HOURS, OPEN_ORDER_STATUSES
-from csdesk.domain.shifts import ShiftHours, ShiftWindow, add_working_time, window
+from csdesk.domain.rules import OPEN_ORDER_STATUSES
+from csdesk.domain.shifts import ShiftHours, ShiftWindow, window
 from csdesk.i18n import _
 from csdesk.services.audit import acting
 
@@ -400,10 +400,12 @@ _SQL = {
                     "ct.number, ct.customer_name, ct.phone, ct.unit_key, ct.urgency "
                     "FROM escalation e LEFT JOIN contact ct ON ct.id = e.contact_id "
                     "WHERE e.created_by_id = :a AND e.acknowledged_at IS NULL"),
-    "complaints": ("SELECT p.id, p.number, p.customer_id, p.customer_name, p.contact_phone, substr(p.about, 1, 200), "
-                   "p.status, p.complained_at, p.escalated_at, "
-                   "(SELECT max(a.at) FROM auditlog a WHERE a.entity = 'complaint' AND a.entity_id = p.id) "
-                   "FROM complaint p WHERE p.first_handler_id = :a AND p.status != 'closed'"),
+    "complaints": " UNION ".join(
+        "SELECT p.id, p.number, p.customer_id, p.customer_name, p.contact_phone, substr(p.about, 1, 200), "
+        "p.status, p.complained_at, p.escalated_at, p.due_at, p.replied_at, p.unit_key, "
+        "(SELECT e.at FROM complaintevent e WHERE e.complaint_id = p.id ORDER BY e.id DESC LIMIT 1) "
+        f"FROM complaint p WHERE p.{who} = :a AND p.status != 'closed'"
+        for who in ("first_handler_id", "supervisor_id")),  # taken by the agent, or in the supervisor's hands
     "annotations": ("SELECT id, kind, matter, matter_id, text, customer_name, phone, instruction, do_first, sort "
                     "FROM handoveritem WHERE handover_id = :p"),
 }
@@ -452,14 +454,15 @@ def _labels() -> dict:
     return out
 
 
-def compile_matters(session: Session, agent_id: int, shift: ShiftWindow | None, at: datetime | None = None,
-                    *, regular: ShiftHours | None = None) -> list[Item]:
+def compile_matters(session: Session, agent_id: int, shift: ShiftWindow | None, at: datetime | None = None
+                    ) -> list[Item]:
     """Every open matter ``agent_id`` owns or touched during ``shift``, as unsorted items.
 
     Index searches only: orders by ``ix_workorder_owner`` and
     ``ix_workorderevent_agent_at``, call-backs by ``ix_callback_queue``,
     escalations by ``ix_escalation_creator``, complaints by
-    ``ix_complaint_handler``; last updates by each matter's own index.
+    ``ix_complaint_handler`` and ``ix_complaint_supervisor``; last updates by
+    each matter's own index (an order's events, a complaint's steps).
     """
     at = at or utcnow()
     labels = _labels()
@@ -493,17 +496,15 @@ def compile_matters(session: Session, agent_id: int, shift: ShiftWindow | None, 
     complaints = session.execute(sql(_SQL["complaints"]), params).all()
     complaint_ids = {r[0] for r in complaints}
     if complaints:
-        regular = regular or _regular_hours(session)
-        tz = local_tz()
-        half_day = timedelta(hours=COMPLAINT_REPLY_WORKING_HOURS)
         complaint = Matter.COMPLAINT.value
-        for pid, number, _cust, name, phone, about, status, complained, escalated, last_write in complaints:
+        for (pid, number, _cust, name, phone, about, status, complained, escalated, due, replied, unit,
+             last_step) in complaints:
             complained, escalated = parse(complained), parse(escalated)
-            since = escalated or complained
-            due = add_working_time(since, half_day, regular, tz) if since else None
-            last = max((d for d in (complained, escalated, parse(last_write)) if d is not None), default=None)
-            items.append(Item(f"complaint:{pid}", complaint, pid, customer, number, name or "", phone or "", "",
-                              _first_line(about), labels.get(("complaint", status), status), "",
+            due = None if replied else parse(due)  # once the customer has had a reply, the clock has stopped
+            last = max((d for d in (complained, escalated, parse(replied), parse(last_step)) if d is not None),
+                       default=None)
+            items.append(Item(f"complaint:{pid}", complaint, pid, customer, number, name or "", phone or "",
+                              unit or "", _first_line(about), labels.get(("complaint", status), status), "",
                               group_of(complaint, at=at, deadline_at=due), due, last))
 
     escalation, supervisor, waiting = Matter.ESCALATION.value, Group.SUPERVISOR.value, " · " + labels["waiting"]
@@ -515,14 +516,6 @@ def compile_matters(session: Session, agent_id: int, shift: ShiftWindow | None, 
                           unit or "", _first_line(summary, 200), labels.get(("escalation", reason), reason) + waiting,
                           urgency or "", supervisor, None, parse(created)))
     return items
-
-
-def _regular_hours(session: Session) -> ShiftHours:
-    hours, _names = _shift_hours(session)
-    for h in hours:
-        if h.code == "regular" and not h.crosses_midnight:
-            return h
-    return ShiftHours.of("regular", "09:00", "18:00")
 
 
 def _merge(compiled: list[Item], annotations: list, at: datetime) -> list[Item]:
@@ -581,8 +574,7 @@ def current_page(session: Session, actor: Actor, at: datetime | None = None) -> 
     row = _page_row(session, actor.id, shift)
     if row is not None and row.submitted_at is not None:
         return get_page(session, actor, row.id)
-    regular = next((h for h in hours if h.code == "regular" and not h.crosses_midnight), None)
-    compiled = compile_matters(session, actor.id, shift, at, regular=regular)
+    compiled = compile_matters(session, actor.id, shift, at)
     annotations = session.execute(sql(_SQL["annotations"]), {"p": row.id}).all() if row is not None else []
     to = addressed_to(hours, shift, tz)
     return Page(

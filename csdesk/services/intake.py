@@ -927,6 +927,9 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
             session.add(complaint)
             session.flush()
             contact.complaint_id = complaint.id
+            from csdesk.services.complaints import after_filed
+
+            after_filed(session, complaint, agent, at)
             out.update(complaint_id=complaint.id, complaint_number=complaint.number)
         line = f"{why} · {_first_line(c.summary, 120)}"
         esc = Escalation(reason=reason.value, summary=line[:200], contact_id=contact.id,

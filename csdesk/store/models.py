@@ -263,6 +263,11 @@ class WorkOrder(SQLModel, table=True):
     copies_printed: int = 0
 
 
+# The month's completed orders for the return-visit draw (migration 0005): the draw reads only this index.
+Index("ix_workorder_draw", *(WorkOrder.__table__.c[name] for name in (
+    "completed_at", "status", "category", "paid", "customer_id", "owner_id", "completed_by", "assignee")))
+
+
 class WorkOrderEvent(SQLModel, table=True):
     """Every change of a work order, with who and when."""
 
@@ -286,7 +291,22 @@ class WorkOrderEvent(SQLModel, table=True):
 class Complaint(SQLModel, table=True):
     """The complaint tracking record (客诉处理跟踪表)."""
 
-    __table_args__ = (Index("ix_complaint_handler", "first_handler_id", "status"),)
+    __table_args__ = (
+        Index("ix_complaint_complained", "complained_at", "id"),
+        Index("ix_complaint_status_due", "status", "due_at"),
+        Index("ix_complaint_status_complained", "status", "complained_at", "id"),
+        Index("ix_complaint_supervisor", "supervisor_id", "status", "complained_at", "id"),
+        Index("ix_complaint_closed", "closed_at"),
+        Index("ix_complaint_customer", "customer_id"),
+        Index("ix_complaint_workorder", "work_order_id"),
+        Index("ix_complaint_order_ref", "order_ref"),
+        Index("ix_complaint_name", "customer_name"),
+        Index("ix_complaint_phone", "contact_phone"),
+        Index("ix_complaint_phone_last4", text("substr(contact_phone, -4)")),
+        Index("ix_complaint_unit", "unit_key"),
+        Index("ix_complaint_about_staff", "about_staff_kind", "about_staff_name", "complained_at"),
+        Index("ix_complaint_handler", "first_handler_id", "status"),  # the handover's compiling
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True)
@@ -308,6 +328,31 @@ class Complaint(SQLModel, table=True):
     customer_response: str = Field(default="", sa_type=Text)
     status: str = Field(default="open", max_length=16)
     closed_at: datetime | None = TS()
+    # the tracking record worked to its close (migration 0005)
+    source: str = Field(default="intake", max_length=16, sa_column_kwargs={"server_default": "intake"})
+    unit_key: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    first_handler_name: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    about_staff_kind: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})  # StaffKind
+    about_staff_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    about_technician_id: int | None = None  # the roster's id once technicians are a table (no FK yet)
+    owned_at: datetime | None = TS()  # when the supervisor took it on
+    due_at: datetime | None = TS()  # the reply deadline: half a working day of the regular shift
+    replied_at: datetime | None = TS()  # the first call to the customer (or the close)
+    calls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    overdue_escalated_at: datetime | None = TS()  # sent to the manager, once
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """Every step of a complaint (taken, plan, call, response, closed …), with who and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = TS(nullable=False, default=utcnow)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    staff_no: str = Field(default="", max_length=16)
+    kind: str = Field(max_length=16)
+    note: str = Field(default="", sa_type=Text)
+    changes: str = Field(default="", sa_type=Text)  # JSON {"field": [before, after]}
 
 
 class Escalation(SQLModel, table=True):
@@ -330,6 +375,8 @@ class Escalation(SQLModel, table=True):
     acknowledged_at: datetime | None = TS()
     acknowledged_by_id: int | None = Field(default=None, foreign_key="agent.id")
     note: str = Field(default="", sa_type=Text)
+    to_role: str = Field(default="supervisor", max_length=16,
+                         sa_column_kwargs={"server_default": "supervisor"})  # or "manager"
     handover_id: int | None = Field(default=None, foreign_key="handover.id")  # unacknowledged handover items
 
 
@@ -360,6 +407,7 @@ class Callback(SQLModel, table=True):
     result: str = Field(default="", max_length=16)  # CallbackResult
     result_note: str = Field(default="", sa_type=Text)
     attempts: int = 0
+    visit_id: int | None = Field(default=None, foreign_key="returnvisit.id", index=True)  # a return visit's call
 
 
 class RefusedVisit(SQLModel, table=True):
@@ -374,6 +422,61 @@ class RefusedVisit(SQLModel, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="agent.id")
     active: bool = True
     lifted_at: datetime | None = TS()
+    lifted_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    lift_reason: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    customer_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+
+
+class VisitDraw(SQLModel, table=True):
+    """A month's return-visit draw: its seed (the same seed draws the same orders) and counts.
+
+    Orders completed after the draw are added to it by the same rules (``top_ups``),
+    with ``rest``/``sampled`` keeping the random share at 30 % of the whole month's rest.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, unique=True)  # "2026-11"
+    seed: int
+    share: float = 0.3
+    drawn_at: datetime = TS(nullable=False, default=utcnow)
+    drawn_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    pool: bool = False  # visits go to a pool the supervisor assigns instead of each order's owner
+    considered_until: datetime = TS(nullable=False)  # orders completed up to here have been considered
+    population: int = 0  # orders considered (refused customers included)
+    rest: int = 0  # of those, of none of the four kinds (and not refused)
+    sampled: int = 0  # drawn at random from the rest
+    picked: int = 0  # visits in the draw
+    kinds: str = Field(default="", sa_type=Text)  # JSON {"paid": n, …}: orders of each mandatory kind
+    top_ups: int = 0
+
+
+class ReturnVisit(SQLModel, table=True):
+    """One order picked for a return visit (回访), why, and how the call went."""
+
+    __table_args__ = (
+        Index("ix_returnvisit_draw", "draw_id", "status", "reasons", "late", "due_at"),  # covers the coverage
+        Index("ix_returnvisit_owner_status_due", "owner_id", "status", "due_at"),
+        Index("ix_returnvisit_queue", "status", "queued_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="visitdraw.id")
+    work_order_id: int = Field(foreign_key="workorder.id", unique=True)  # an order is visited once (its number,
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")  # customer and phone are the order's)
+    completed_at: datetime = TS(nullable=False)
+    reasons: str = Field(default="", max_length=80)  # VisitReason keys, comma-separated
+    late: bool = False  # added after the draw (completed later)
+    due_at: datetime = TS(nullable=False)  # the day after completion, by the regular shift's end
+    owner_id: int | None = Field(default=None, foreign_key="agent.id")  # None: in the pool
+    status: str = Field(default="due", max_length=16)  # VisitStatus
+    attempts: int = 0
+    queued_at: datetime | None = TS()  # its call-back was put in the owner's queue
+    done_at: datetime | None = TS()
+    done_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    note: str = Field(default="", sa_type=Text)  # the customer's words, the refusal's reason …
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")  # the call in the register
+    new_order_id: int | None = Field(default=None, foreign_key="workorder.id")  # a problem's new order
+    refused_visit_id: int | None = Field(default=None, foreign_key="refusedvisit.id")
 
 
 # --------------------------------------------------------------------------- shifts, handover

@@ -3,7 +3,7 @@ with instructions and "do first", item-by-item acknowledgement, read-back notes 
 ownership passing, review, escalation of unacknowledged items; sign-off frozen by triggers
 
 Revision ID: 0006
-Revises: 0003 (re-chained by the lead at merge)
+Revises: 0005 (main's head when merged; the lead re-chains it at merge)
 Create Date: 2026-12-01 09:00:00
 
 ADD COLUMN, CREATE TABLE and CREATE INDEX only: no table is copied, so the
@@ -25,7 +25,7 @@ from alembic import op
 import csdesk.store.models
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

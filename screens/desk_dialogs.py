@@ -1,0 +1,306 @@
+"""Dialogs of the complaints and visits screens: a step with its text and time, the complaint's
+tracking record field for field, a one-line question.
+
+Each dialog saves through the service in its own thread worker and closes only when the save
+succeeded; a refused or invalid entry shows its message at the field and the dialog stays open
+with what was typed.  Their styles live in ``desk_dialogs.tcss``, loaded by the screens that use
+them (a class's DEFAULT_CSS is parsed when it is first mounted: slow to open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from csdesk.i18n import _
+from screens.errors import WorkerErrors
+from screens.intake_widgets import ChoiceBar, DeskInput
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def parse_local(text: str) -> datetime | None:
+    """``2023-10-28 10:15`` (or with seconds) in the desk's zone; None for empty; ValueError otherwise."""
+    from csdesk.clock import local_tz
+
+    value = (text or "").strip().replace("/", "-").replace("T", " ")
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_("A date and time such as 2026-11-28 10:15.")) from None
+    if not 1900 <= when.year <= 2100:
+        raise ValueError(_("A date and time such as 2026-11-28 10:15."))
+    return when if when.tzinfo else when.replace(tzinfo=local_tz())
+
+
+class DialogSaved(Message):
+    def __init__(self, result: Any = None, errors: dict[str, str] | None = None, message: str = "") -> None:
+        super().__init__()
+        self.result, self.errors, self.message = result, errors or {}, message
+
+
+class _SavingDialog(WorkerErrors, ModalScreen):
+    """A dialog that saves through ``save(session, values)`` in a worker and closes with its result."""
+
+    def __init__(self, save: Callable[[Any, dict], Any]) -> None:
+        super().__init__()
+        self.save_fn = save
+        self.saving = False
+
+    def values(self) -> dict:  # pragma: no cover - each dialog says
+        raise NotImplementedError
+
+    def field_of(self, name: str) -> str:
+        return name
+
+    def submit(self) -> None:
+        if self.saving:
+            return
+        for error in self.query(".dlg-field-error"):
+            error.update("")
+            error.display = False
+        try:
+            values = self.values()
+        except ValueError as exc:
+            self.show_errors(getattr(exc, "errors", None) or {"": str(exc)})
+            return
+        self.saving = True
+        self.query_one("#dlg-status", Static).update(_("Saving…"))
+        self._save(values)
+
+    @work(thread=True, exclusive=True, group="desk-dialog", exit_on_error=False)
+    def _save(self, values: dict) -> None:
+        from csdesk.domain.errors import DeskError, Invalid
+
+        try:
+            with self.app.db_write() as session:
+                result = self.save_fn(session, values)
+        except Invalid as exc:
+            self.post_message(DialogSaved(errors=exc.errors))
+            return
+        except DeskError as exc:
+            self.post_message(DialogSaved(message=str(exc)))
+            return
+        self.post_message(DialogSaved(result))  # anything else: the error policy (worker_error below)
+
+    def worker_error(self, worker, line: str) -> None:
+        """The save failed unexpectedly (screens/errors.py): say so, keep what was typed, allow a retry."""
+        self.saving = False
+        self.show_errors({"": line})
+
+    def on_dialog_saved(self, message: DialogSaved) -> None:
+        self.saving = False
+        if message.errors or message.message:
+            self.show_errors(message.errors or {"": message.message})
+            return
+        self.dismiss(message.result)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        status = []
+        for name, text in errors.items():
+            try:
+                widget = self.query_one(f"#{self.field_of(name)}-error", Static)
+            except NoMatches:
+                status.append(text)
+                continue
+            widget.update(text)
+            widget.display = True
+        self.query_one("#dlg-status", Static).update("\n".join(status) or _("Not saved: check the fields marked."))
+        self.query_one("#dlg-status", Static).add_class("-error")
+
+    def action_cancel(self) -> None:
+        if not self.saving:
+            self.dismiss(None)
+
+    def action_save(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#dlg-ok")
+    def _ok(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#dlg-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+
+def _field(label: str, widget, name: str) -> Vertical:
+    return Vertical(Label(label, classes="dlg-label"), widget,
+                    Static("", id=f"{name}-error", classes="dlg-field-error", markup=False),
+                    classes="dlg-field")
+
+
+class StepScreen(_SavingDialog):
+    """One step: a text (one line or several), optionally a choice, and when it happened (empty: now)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="desk.step.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="desk.step.cancel"),
+    ]
+
+    def __init__(self, title: str, save: Callable[[Any, dict], Any], *, text_label: str = "", text: str = "",
+                 multi: bool = True, choices: list[tuple[str, str]] | None = None, choice_label: str = "",
+                 with_time: bool = True, context: str = "") -> None:
+        super().__init__(save)
+        self.title_text, self.text_label, self.text, self.multi = title, text_label, text, multi
+        self.choices, self.choice_label, self.with_time, self.context = choices, choice_label, with_time, context
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dlg-box"):
+            yield Label(self.title_text, classes="dlg-title")
+            if self.context:
+                yield Static(self.context, id="dlg-context", markup=False)
+            with VerticalScroll(id="dlg-fields"):
+                if self.text_label:
+                    widget = (TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False) if self.multi
+                              else DeskInput(self.text, id="text"))
+                    yield _field(self.text_label, widget, "text")
+                if self.choices:
+                    yield _field(self.choice_label, ChoiceBar(self.choices, self.choices[0][0], id="choice"),
+                                 "choice")
+                if self.with_time:
+                    yield _field(_("When (empty: now; for a step entered later: 2026-11-28 10:15)"),
+                                 DeskInput(placeholder=_("now"), id="at"), "at")
+            yield Static("", id="dlg-status", markup=False)
+            with Horizontal(id="dlg-buttons"):
+                yield Button(_("Save (Ctrl+S)"), variant="primary", id="dlg-ok")
+                yield Button(_("Cancel (Esc)"), id="dlg-cancel")
+
+    def on_mount(self) -> None:
+        first = self.query("#text, #choice")
+        (first.first() if first else self.query_one("#dlg-ok", Button)).focus()
+
+    def values(self) -> dict:
+        out: dict = {}
+        if self.text_label:
+            widget = self.query_one("#text")
+            out["text"] = widget.text if isinstance(widget, TextArea) else widget.value
+        if self.choices:
+            out["choice"] = self.query_one("#choice", ChoiceBar).value
+        if self.with_time:
+            try:
+                out["at"] = parse_local(self.query_one("#at", Input).value)
+            except ValueError as exc:
+                error = ValueError(str(exc))
+                error.errors = {"at": str(exc)}  # type: ignore[attr-defined]
+                raise error from None
+        return out
+
+    def field_of(self, name: str) -> str:
+        return {"plan": "text", "note": "text", "response": "text", "reason": "text", "staff_no": "text",
+                "month": "text"}.get(name, name)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.submit()
+
+
+COMPLAINT_FIELDS = ("customer_name", "contact", "complained_at", "about", "order_ref", "first_handler",
+                    "first_handler_name", "escalated_at", "escalation_reason", "about_staff_kind", "about_staff")
+
+
+class ComplaintFormScreen(_SavingDialog):
+    """The complaint tracking record field for field, times included (a paper record entered later)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="desk.complaint.save", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="desk.complaint.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from csdesk.domain import StaffKind
+
+        with Vertical(id="dlg-box", classes="wide"):
+            yield Label(_("New complaint: the tracking record"), classes="dlg-title")
+            with VerticalScroll(id="dlg-fields"):
+                with Horizontal(classes="dlg-row"):
+                    yield _field(_("Customer"), DeskInput(id="customer_name"), "customer_name")
+                    yield _field(_("Contact (a number, or part of one: …5678)"), DeskInput(id="contact"), "contact")
+                yield _field(_("Complained at (empty: now; e.g. 2023-10-28 10:15:00)"),
+                             DeskInput(placeholder=_("now"), id="complained_at"), "complained_at")
+                yield _field(_("What the complaint is about"), TextArea(id="about", soft_wrap=True,
+                                                                        show_line_numbers=False), "about")
+                yield _field(_("Order concerned (a WO number or the customer's own reference)"),
+                             DeskInput(id="order_ref"), "order_ref")
+                with Horizontal(classes="dlg-row"):
+                    yield _field(_("First handler (staff no.; empty: you)"), DeskInput(id="first_handler"),
+                                 "first_handler")
+                    yield _field(_("or as named on the paper record"), DeskInput(id="first_handler_name"),
+                                 "first_handler_name")
+                yield _field(_("Escalated at (empty: now)"), DeskInput(placeholder=_("now"), id="escalated_at"),
+                             "escalated_at")
+                yield _field(_("Reason for escalating"), DeskInput(id="escalation_reason"), "escalation_reason")
+                yield _field(_("Staff complained about"),
+                             ChoiceBar([(k.value, k.label) for k in StaffKind], "", blank=_("none"),
+                                       id="about_staff_kind"), "about_staff_kind")
+                yield _field(_("Staff no. (an agent) or name (a technician)"), DeskInput(id="about_staff"),
+                             "about_staff")
+            yield Static("", id="dlg-status", markup=False)
+            with Horizontal(id="dlg-buttons"):
+                yield Button(_("Save (Ctrl+S)"), variant="primary", id="dlg-ok")
+                yield Button(_("Cancel (Esc)"), id="dlg-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#customer_name", Input).focus()
+
+    def values(self) -> dict:
+        out: dict = {}
+        errors: dict[str, str] = {}
+        for name in COMPLAINT_FIELDS:
+            widget = self.query_one(f"#{name}")
+            value = widget.text if isinstance(widget, TextArea) else widget.value
+            if name in ("complained_at", "escalated_at"):
+                try:
+                    value = parse_local(value)
+                except ValueError as exc:
+                    errors[name] = str(exc)
+            out[name] = value
+        if errors:
+            error = ValueError("; ".join(errors.values()))
+            error.errors = errors  # type: ignore[attr-defined]
+            raise error
+        return out
+
+    def field_of(self, name: str) -> str:
+        return {"contact_phone": "contact", "customer_id": "customer_name"}.get(name, name)
+
+    @on(Input.Submitted)
+    def _next(self) -> None:
+        self.focus_next()
+
+
+class ViewerScreen(ModalScreen[None]):
+    """Read-only text (a record, the coverage), scrollable."""
+
+    BINDINGS = [Binding("escape", "close", _("Close"), id="desk.viewer.close")]
+
+    def __init__(self, title: str, body) -> None:
+        super().__init__()
+        self.title_text, self.body = title, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dlg-box", classes="wide"):
+            yield Label(self.title_text, classes="dlg-title")
+            with VerticalScroll(id="dlg-fields"):
+                yield Static(self.body, id="viewer-body", markup=False)
+            with Horizontal(id="dlg-buttons"):
+                yield Button(_("Close (Esc)"), id="dlg-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#dlg-cancel", Button).focus()
+
+    @on(Button.Pressed, "#dlg-cancel")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,159 @@
+"""The complaints view through Pilot: the handbook's tracking record entered field for field with its
+times and worked to its close by keys, then exported and read back the same; an agent may not work
+one; the views and the search; the screens at 120x40, 100x30 and 80x24."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from textual.widgets import Input, OptionList, Static, TextArea
+
+from csdesk.clock import FakeClock, local, set_clock
+from csdesk.services import intake
+from csdesk.store.engine import write_session
+from screens.complaints import ComplaintsScreen
+from screens.desk_dialogs import ComplaintFormScreen, StepScreen
+from tests.conftest import login, wait_for
+from tests.test_complaints import HANDBOOK, expected_export
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def clock():
+    c = FakeClock(local(2026, 11, 27, 17, 30))
+    set_clock(c)
+    yield c
+    set_clock(None)
+
+
+async def open_view(pilot, staff_no="2001") -> ComplaintsScreen:
+    await login(pilot, staff_no)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComplaintsScreen))
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: not screen.fetching)
+    return screen
+
+
+def shown(widget) -> str:
+    return str(widget.render())
+
+
+async def step(pilot, screen, key: str, text: str = "", at: str = "", choice: str = "") -> None:
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, StepScreen))
+    dialog = pilot.app.screen
+    if text:
+        widget = dialog.query_one("#text")
+        if isinstance(widget, TextArea):
+            widget.text = text
+        else:
+            widget.value = text
+    if choice:
+        dialog.query_one("#choice").value = choice
+    if at:
+        dialog.query_one("#at", Input).value = at
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
+async def test_the_handbook_record_through_the_screen_and_back_in_the_export(make_app, engine, agents):
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintFormScreen))
+        form = app.screen
+        h = HANDBOOK
+        values = {"customer_name": h["customer_name"], "contact": h["contact"],
+                  "complained_at": "2023-10-28 10:15:00", "order_ref": h["order_ref"], "first_handler": "1001",
+                  "escalated_at": "2023-10-28 10:20:00", "escalation_reason": h["escalation_reason"],
+                  "about_staff": "1001"}
+        for name, value in values.items():
+            form.query_one(f"#{name}", Input).value = value
+        form.query_one("#about", TextArea).text = h["about"]
+        form.query_one("#about_staff_kind").value = "agent"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.customer_name == "王女士")
+        assert screen.record.number == "CP20231028-0001"
+        await step(pilot, screen, "t", at="2023-10-28 10:25")
+        await step(pilot, screen, "p", text=h["plan"], at="2023-10-28 10:40")
+        await step(pilot, screen, "k", text="phoned the customer to apologise", at="2023-10-28 10:45")
+        await step(pilot, screen, "r", text=h["response"], at="2023-10-28 14:50")
+        await step(pilot, screen, "x", at="2023-10-28 15:00:00")
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.status == "closed")
+        record = shown(screen.query_one("#cp-record", Static))
+        assert "2023-10-28 15:00:00" in record and "3. retrained the agent" in record
+        assert [e.kind for e in screen.record.events] == [
+            "created", "escalated", "taken", "plan", "call", "response", "closed"]
+        await pilot.press("5")  # all
+        await wait_for(pilot, lambda: screen.view == "all" and not screen.fetching)
+        await step(pilot, screen, "e", choice="csv")
+        await wait_for(pilot, lambda: "Written to" in shown(screen.query_one("#cp-status", Static)))
+        status = shown(screen.query_one("#cp-status", Static))
+        path = status.split("Written to ", 1)[1].strip()
+    with open(path, encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    got = dict(zip(rows[0], rows[1], strict=True))
+    for label, value in expected_export().items():
+        assert got[label] == value, label
+
+
+async def test_an_agent_sees_complaints_but_may_not_work_them_and_search(make_app, engine, agents, clock):
+    with write_session(engine) as s:
+        for phone, name, summary in (("13800138000", "张三", "电梯异响"), ("13912345678", "李四", "保洁不及时")):
+            intake.record_contact(s, intake.IntakeForm(phone=phone, name=name, category="complaint",
+                                                       summary=summary), agents["1001"])
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot, "1001")
+        assert len(screen.rows) == 2 and {r.contact for r in screen.rows} == {"138****8000", "139****5678"}
+        await wait_for(pilot, lambda: screen.record is not None)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is screen and "supervisor" in shown(screen.query_one("#cp-status", Static))
+        await pilot.press("slash")
+        assert app.focused is screen.query_one("#cp-search")
+        for ch in "5678":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.view == "all" and not screen.fetching and len(screen.rows) == 1)
+        assert screen.rows[0].customer_name == "李四"
+        olist = screen.query_one("#cp-list", OptionList)
+        assert "李四" in str(olist.get_option_at_index(0).prompt)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (100, 30), (80, 24)])
+async def test_both_views_and_their_dialogs_fit(make_app, engine, agents, clock, size):
+    with write_session(engine) as s:
+        intake.record_contact(s, intake.IntakeForm(phone="13800138000", name="张三", category="complaint",
+                                                   summary="电梯异响"), agents["1001"])
+    app = make_app(screen="complaints")
+    async with app.run_test(size=size) as pilot:
+        screen = await open_view(pilot)
+        width, height = size
+        for selector in ("#cp-list", "#cp-detail", "#cp-search"):
+            region = screen.query_one(selector).region
+            assert region.width > 60 and region.height >= 1 and region.right <= width and region.bottom <= height
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        for selector in ("#text", "#at", "#dlg-ok"):
+            region = app.screen.query_one(selector).region
+            assert region.height >= 1 and region.right <= width and region.bottom <= height, selector
+        await pilot.press("escape")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintFormScreen))
+        box = app.screen.query_one("#dlg-box").region
+        assert box.right <= width and box.bottom <= height
+        await pilot.press("escape")
+        app.action_goto("visits")
+        from screens.visits import VisitsScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, VisitsScreen) and not app.screen.fetching)
+        for selector in ("#vs-list", "#vs-coverage", "#vs-views"):
+            region = app.screen.query_one(selector).region
+            assert region.width > 10 and region.right <= width and region.bottom <= height, selector
