@@ -27,7 +27,8 @@ def after_login(app: Any) -> None:
         return
     if not getattr(app, "start_view", None):  # ``csdesk handover review`` opens on the review instead
         app.run_worker(lambda: _find_pending(app), thread=True, exit_on_error=False, group="handover-login")
-    app.set_interval(CHECK_EVERY, lambda: check_reminder(app))
+    if getattr(app, "handover_timer", None) is None:  # once per console, whoever logs in later
+        app.handover_timer = app.set_interval(CHECK_EVERY, lambda: check_reminder(app))
     check_reminder(app)
 
 
