@@ -400,12 +400,14 @@ _SQL = {
                     "ct.number, ct.customer_name, ct.phone, ct.unit_key, ct.urgency "
                     "FROM escalation e LEFT JOIN contact ct ON ct.id = e.contact_id "
                     "WHERE e.created_by_id = :a AND e.acknowledged_at IS NULL"),
+    # complaints the agent filed this shift (they belong to the supervisor, but the next shift should know),
+    # and those in the agent's own hands (a supervisor's page)
     "complaints": " UNION ".join(
         "SELECT p.id, p.number, p.customer_id, p.customer_name, p.contact_phone, substr(p.about, 1, 200), "
         "p.status, p.complained_at, p.escalated_at, p.due_at, p.replied_at, p.unit_key, "
         "(SELECT e.at FROM complaintevent e WHERE e.complaint_id = p.id ORDER BY e.id DESC LIMIT 1) "
-        f"FROM complaint p WHERE p.{who} = :a AND p.status != 'closed'"
-        for who in ("first_handler_id", "supervisor_id")),  # taken by the agent, or in the supervisor's hands
+        f"FROM complaint p WHERE {where} AND p.status != 'closed'"
+        for where in ("p.first_handler_id = :a AND p.complained_at >= :start", "p.supervisor_id = :a")),
     "annotations": ("SELECT id, kind, matter, matter_id, text, customer_name, phone, instruction, do_first, sort "
                     "FROM handoveritem WHERE handover_id = :p"),
 }
@@ -493,7 +495,8 @@ def compile_matters(session: Session, agent_id: int, shift: ShiftWindow | None, 
                           unit or "", _first_line(note), state, urgency or "",
                           group_of(callback, at=at, deadline_at=due), due, last, owner_id=owner))
 
-    complaints = session.execute(sql(_SQL["complaints"]), params).all()
+    complaints = session.execute(sql(_SQL["complaints"]), {
+        "a": agent_id, "start": _stamp(shift.start if shift is not None else at)}).all()
     complaint_ids = {r[0] for r in complaints}
     if complaints:
         complaint = Matter.COMPLAINT.value

@@ -305,7 +305,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_phone_last4", text("substr(contact_phone, -4)")),
         Index("ix_complaint_unit", "unit_key"),
         Index("ix_complaint_about_staff", "about_staff_kind", "about_staff_name", "complained_at"),
-        Index("ix_complaint_handler", "first_handler_id", "status"),  # the handover's compiling
+        Index("ix_complaint_handler", "first_handler_id", "complained_at"),  # the handover's compiling
     )
 
     id: int | None = Field(default=None, primary_key=True)

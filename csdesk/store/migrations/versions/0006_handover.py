@@ -143,7 +143,7 @@ def upgrade() -> None:
     op.create_index('ix_escalation_creator', 'escalation', ['created_by_id', 'acknowledged_at'])
     op.create_index('ix_workorder_owner', 'workorder', ['owner_id', 'status'])
     op.create_index('ix_workorderevent_agent_at', 'workorderevent', ['agent_id', 'at'])
-    op.create_index('ix_complaint_handler', 'complaint', ['first_handler_id', 'status'])
+    op.create_index('ix_complaint_handler', 'complaint', ['first_handler_id', 'complained_at'])
     op.create_index('ix_problemlog_at', 'problemlog', ['at'])
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
