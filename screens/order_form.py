@@ -210,7 +210,7 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
                     yield _field(_("Deadline"), DeskInput(id="of-deadline"), "deadline", "of-field of-wide")
                 yield _field(_("Why the deadline differs (supervisor)"), DeskInput(id="of-deadline_reason"),
                              "deadline_reason")
-                yield _field(_("Technician"), ChoiceBar(blank=_("not yet"), id="of-technician"), "technician")
+                yield _field(_("Technician"), ChoiceBar(blank=_("not assigned yet"), id="of-technician"), "technician")
                 yield _field(_("Charge"), ChoiceBar([("free", _("free")), ("paid", _("paid"))], "free",
                                                     id="of-paid"), "paid")
                 with Vertical(id="of-fees-box"):

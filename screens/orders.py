@@ -616,7 +616,7 @@ class OrdersScreen(WorkerErrors, Screen):
             received += "  " + _("not dispatched for {span}").format(
                 span=fmt_span(int((at - d.received_at).total_seconds())))
         deps = self.departments or {}
-        tech = d.technician + (" " + _("(new)") if d.technician_new else "") if d.technician else _("not yet")
+        tech = d.technician + (" " + _("(new)") if d.technician_new else "") if d.technician else _("not assigned yet")
         rows = [
             (_("Customer"), f"{d.customer_name} {d.phone}".strip()),
             (_("Unit"), " ".join(x for x in (d.unit_key, d.address) if x)),

@@ -56,6 +56,7 @@ def _register_subcommands() -> None:
         backup_cmd,
         db_cmd,
         demo,
+        handover_cmd,
         init_cmd,
         intake,
         log,
@@ -63,7 +64,8 @@ def _register_subcommands() -> None:
         tick_cmd,
     )
 
-    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, orders_cmd, audit_cmd, tick_cmd):
+    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, orders_cmd, audit_cmd, tick_cmd,
+                   handover_cmd):
         module.register(app)
     _register_complaints_and_visits()
 

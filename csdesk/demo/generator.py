@@ -35,7 +35,7 @@ STEPS: tuple[Step, ...] = (
     Step(make_contacts, ("contact", "workorder", "workorderevent", "complaint", "escalation", "callback",
                          "refusedvisit"),
          bulky=("contact", "workorder", "workorderevent", "callback", "escalation")),
-    Step(make_handovers, ("handover", "handoveritem", "handoverremark")),
+    Step(make_handovers, ("handover", "handoveritem", "handoverremark", "escalation")),
     Step(make_problem_logs, ("problemlog",)),
 )
 

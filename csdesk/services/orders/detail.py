@@ -61,7 +61,7 @@ class EventLine:
         labels = {"deadline": _("Deadline"), "technician": _("Technician"), "appointment": _("Appointment"),
                   "fees": _("Fees"), "details": _("Details"), "note": _("Note"), "print": _("Printed"),
                   "escalated": _("Sent to supervisor"), "explanation": _("Explanation"),
-                  "acknowledged": _("Acknowledged")}
+                  "acknowledged": _("Acknowledged by the supervisor")}
         head = labels.get(self.kind, self.kind)
         parts = [self.note] if self.note else []
         if self.kind not in ("explanation",):
