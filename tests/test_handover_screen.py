@@ -227,13 +227,28 @@ async def test_before_the_reminder_time_nothing_is_announced(make_app, clock):
         await wait_for(pilot, lambda: any("30-minute check" in (n.title or "") for n in app._notifications))
 
 
-async def test_at_login_the_waiting_handover_opens_and_is_acknowledged_item_by_item(make_app, clock, engine):
+def told(app, monkeypatch) -> list[tuple[str, str]]:
+    """What the console tells the agent (title, message), kept however long the machine takes."""
+    said: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def spy(message, *args, **kwargs):
+        said.append((kwargs.get("title", ""), str(message)))
+        return notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", spy)
+    return said
+
+
+async def test_at_login_the_waiting_handover_opens_and_is_acknowledged_item_by_item(make_app, clock, engine,
+                                                                                     monkeypatch):
     clock.set(local(2026, 11, 21, 9, 5))  # the morning after 1003's night page
     app = make_app()  # the console would open on intake: the waiting handover comes first
+    said = told(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_f4(pilot, "1001", view="receive", switch=False)
         assert "1003" in shown(screen, "#ho-title") and "1 items to acknowledge" in shown(screen, "#ho-title")
-        assert any(n.title == "Handover" for n in app._notifications)
+        assert any(title == "Handover" for title, _message in said)
         await go_to(pilot, screen, "item:")
         await pilot.press("q")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "TextDialog")
@@ -377,3 +392,32 @@ async def test_the_problem_log_and_the_tally_from_f4(make_app, clock, engine):
         assert "门禁卡经常失灵" in shown_text and "2026-11-16" in shown_text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, HandoverScreen))
+
+
+async def test_a_waiting_handover_found_after_the_agent_moved_on_is_announced_not_forced(make_app, clock, monkeypatch):
+    """The look for waiting pages runs in a worker; if its answer comes after the agent's first key,
+    the console says so and stays where the agent is (a late result never takes the screen away)."""
+    import screens.handover_watch as watch
+    from csdesk.services import handover as ho
+
+    clock.set(local(2026, 11, 21, 9, 5))
+    found = []
+    monkeypatch.setattr(watch, "_find_pending", lambda app: found.append(app))  # held back: answered below
+    app = make_app()
+    said = told(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "1001")
+        await wait_for(pilot, lambda: found and app.current_mode == "intake")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.current_mode == "log")
+        with app.db_read() as session:
+            pending = ho.pending_for(session, app.agent)
+        assert pending
+        watch._open_pending(app, app.agent, pending)
+        await pilot.pause()
+        assert app.current_mode == "log" and not getattr(app, "handover_pending", None)
+        assert any("F4, then i" in message for _title, message in said)
+        await pilot.press("f4")  # F4 itself opens on the agent's own page: nothing turns it over later
+        screen = app.screen
+        await wait_for(pilot, lambda: isinstance(screen, HandoverScreen) and not screen.busy)
+        assert screen.view == "write"
