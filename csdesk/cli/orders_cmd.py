@@ -51,6 +51,17 @@ def _order_id(session, number: str) -> int:
     return found
 
 
+def _on_order(ctx, db, as_, number: str, act, *, password: bool = False):
+    """Open the database, identify the actor (with the password: ``password``), and run
+    ``act(session, actor, order_id)`` in one write, the desk's refusals as one line."""
+    from csdesk.services.database import write_session
+
+    engine = open_db(ctx, db)
+    actor = (authenticated if password else identified)(engine, as_)
+    with _desk_errors(), write_session(engine) as session:
+        return act(session, actor, _order_id(session, number))
+
+
 def _parse_fee(value: str) -> tuple[str, int]:
     code, _sep, qty = value.replace("×", "*").replace(":", "*").partition("*")
     if qty and not qty.strip().isdigit():
@@ -255,17 +266,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Move an order along its lifecycle (done: use `order complete`)."""
         from csdesk.domain import OrderStatus
-        from csdesk.services.database import write_session
         from csdesk.services.orders import move
 
         try:
             target = OrderStatus.parse(status)
         except ValueError as exc:
             fail(f"STATUS: {exc}")
-        engine = open_db(ctx, db)
-        actor = identified(engine, as_)
-        with _desk_errors(), write_session(engine) as session:
-            info = move(session, actor, _order_id(session, number), target, reason=reason)
+        info = _on_order(ctx, db, as_, number, lambda s, actor, order_id: move(s, actor, order_id, target, reason=reason))
         typer.echo(f"{info.number} {info.status.label}")
 
     @order.command("complete")
@@ -284,19 +291,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record the completion; a score of 1-3 creates a call-back for the agent who took the call."""
         from csdesk.domain.fees import parse_yuan
-        from csdesk.services.database import write_session
         from csdesk.services.orders import Completion, complete
 
         try:
             fee = parse_yuan(fee_charged)
         except ValueError as exc:
             fail(f"--fee-charged: {exc}")
-        engine = open_db(ctx, db)
-        actor = identified(engine, as_)
-        with _desk_errors(), write_session(engine) as session:
-            info = complete(session, actor, _order_id(session, number), Completion(
-                satisfaction, result=result, materials=materials, fee_charged_fen=fee, signed=signed,
-                opinion=opinion, completed_by=by))
+        done = Completion(satisfaction, result=result, materials=materials, fee_charged_fen=fee, signed=signed,
+                          opinion=opinion, completed_by=by)
+        info = _on_order(ctx, db, as_, number, lambda s, actor, order_id: complete(s, actor, order_id, done))
         typer.echo(f"{info.number} {info.status.label}" + (
             "  " + _("call-back due within 2 hours") if info.low_score_callback_id else ""))
 
@@ -309,13 +312,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Add a note to the order's timeline."""
-        from csdesk.services.database import write_session
         from csdesk.services.orders import add_note
 
-        engine = open_db(ctx, db)
-        actor = identified(engine, as_)
-        with _desk_errors(), write_session(engine) as session:
-            add_note(session, actor, _order_id(session, number), text)
+        _on_order(ctx, db, as_, number, lambda s, actor, order_id: add_note(s, actor, order_id, text))
 
     @order.command("explain")
     def explain_(
@@ -327,13 +326,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """The owner's explanation of an overdue order (owed within 1 hour of the escalation)."""
-        from csdesk.services.database import write_session
         from csdesk.services.orders import explain_overdue
 
-        engine = open_db(ctx, db)
-        actor = identified(engine, as_)
-        with _desk_errors(), write_session(engine) as session:
-            explain_overdue(session, actor, _order_id(session, number), why, plan)
+        _on_order(ctx, db, as_, number, lambda s, actor, order_id: explain_overdue(s, actor, order_id, why, plan))
 
     @order.command("ack")
     def ack_(
@@ -344,13 +339,10 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Acknowledge the owner's explanation of an overdue order (supervisors, with the password)."""
-        from csdesk.services.database import write_session
         from csdesk.services.orders import acknowledge_explanation
 
-        engine = open_db(ctx, db)
-        actor = authenticated(engine, as_)
-        with _desk_errors(), write_session(engine) as session:
-            acknowledge_explanation(session, actor, _order_id(session, number), note)
+        _on_order(ctx, db, as_, number, lambda s, actor, order_id: acknowledge_explanation(s, actor, order_id, note),
+                  password=True)
 
     @order.command("print")
     def print_(

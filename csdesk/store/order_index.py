@@ -54,28 +54,9 @@ def _values(p: str) -> str:
 _WATCHED = ("created_at, description, result, address, assignee, customer_name, name_initials, "
             "status, department, owner_id, urgency, overdue_escalated_at")
 
-CREATE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "body, name, initials, tags, content='', tokenize='unicode61 remove_diacritics 2')"
-)
-
-TRIGGERS = {
-    "workorder_fts_ai": f"""CREATE TRIGGER workorder_fts_ai AFTER INSERT ON workorder BEGIN
-  INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) VALUES ({_values('new')});
-END""",
-    "workorder_fts_ad": f"""CREATE TRIGGER workorder_fts_ad AFTER DELETE ON workorder BEGIN
-  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body, name, initials, tags) VALUES ('delete', {_values('old')});
-END""",
-    "workorder_fts_au": f"""CREATE TRIGGER workorder_fts_au AFTER UPDATE OF {_WATCHED} ON workorder BEGIN
-  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body, name, initials, tags) VALUES ('delete', {_values('old')});
-  INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) VALUES ({_values('new')});
-END""",
-}
-
 # newest first: ascending rowids (see csdesk.store.search_index)
-POPULATE = (f"INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) "
-            f"SELECT {_values('w')} FROM workorder AS w WHERE w.id > :after "
-            f"ORDER BY w.created_at DESC, w.id DESC")
+CREATE_TABLE, TRIGGERS, POPULATE = si.fts_schema(FTS_TABLE, "workorder", _values, _WATCHED,
+                                                 "{p}.created_at DESC, {p}.id DESC")
 
 
 def tags_sql_for_test(alias: str = "w") -> str:

@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from console_session import log_in  # noqa: E402  (beside this script)
+
 FAILED: list[str] = []
 TARGET = 5000
 
@@ -156,22 +158,6 @@ def bench_compile(engine, at, rounds: int) -> str:
 
 
 # --------------------------------------------------------------------------- F4 in the console
-
-
-async def log_in(app, pilot, staff_no: str) -> None:
-    """Through the login form, as a person does; then let the warm-up and the heap settle."""
-    from textual.widgets import Input
-
-    while app.engine is None or app.screen.query_one("#login-button").disabled:
-        await pilot.pause(0.05)
-    app.screen.query_one("#staff-no", Input).value = staff_no
-    password = app.screen.query_one("#password", Input)
-    password.value = "demo"
-    password.focus()
-    await pilot.press("enter")
-    while not app.warm_up_done:
-        await pilot.pause(0.05)
-    await pilot.pause(1.5)
 
 
 async def _open_f4(path: str, staff_no: str) -> float:
