@@ -94,6 +94,7 @@ def test_every_legal_and_illegal_move():
     assert not any(a in (OrderStatus.CLOSED, OrderStatus.CANCELLED) for a, _b in legal)
     assert (OrderStatus.OPEN, OrderStatus.DONE) not in legal
     assert (OrderStatus.OPEN, OrderStatus.CLOSED) not in legal
+    assert r.next_statuses(OrderStatus.DONE) == (OrderStatus.CLOSED,)  # no reopening: a second, linked order
     assert r.next_statuses(OrderStatus.OPEN) == (OrderStatus.DISPATCHED, OrderStatus.ON_HOLD, OrderStatus.CANCELLED)
 
 

@@ -165,7 +165,7 @@ ALLOWED_ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
                                        OrderStatus.DONE}),
     OrderStatus.IN_PROGRESS: frozenset({OrderStatus.DONE, OrderStatus.ON_HOLD, OrderStatus.CANCELLED}),
     OrderStatus.ON_HOLD: frozenset({OrderStatus.DISPATCHED, OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED}),
-    OrderStatus.DONE: frozenset({OrderStatus.CLOSED, OrderStatus.IN_PROGRESS}),
+    OrderStatus.DONE: frozenset({OrderStatus.CLOSED}),  # a problem found later is a new, linked order
     OrderStatus.CLOSED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
