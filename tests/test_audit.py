@@ -103,3 +103,14 @@ def test_audit_list_on_the_command_line(engine, agents, db_path):
     rows = json.loads(as_json.stdout)
     assert rows and {r["staff_no"] for r in rows} == {"1001"} and rows[-1]["action"] == "create"
     assert all(r["record"].startswith("workorder:") for r in rows)
+
+
+def test_the_password_prompt_goes_to_stderr_so_stdout_holds_only_the_data(engine, agents, db_path, monkeypatch):
+    from csdesk.cli import app
+
+    intake(engine, agents["1001"])
+    monkeypatch.delenv("CSDESK_PASSWORD", raising=False)
+    result = CliRunner().invoke(app, ["audit", "list", "--db", str(db_path), "--as", "2001", "--format", "json"],
+                                input="demo\n", env={"CSDESK_PASSWORD": None})
+    assert result.exit_code == 0, result.output
+    assert "2001" in result.stderr and json.loads(result.stdout)  # the prompt names the account, on stderr

@@ -24,7 +24,7 @@ def _new_password(password: str | None) -> str:
 
     if password is None:
         try:
-            password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True)
+            password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True, err=True)
         except typer.Abort:
             fail(_("no password given"))
     try:

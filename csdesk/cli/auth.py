@@ -57,7 +57,8 @@ def authenticated(engine, staff_no: str | None, *, purpose: str = "cli"):
     password = os.environ.get("CSDESK_PASSWORD")
     if password is None:  # asked whether or not the account exists: the prompt tells a guesser nothing
         try:
-            password = typer.prompt(_("Password for {staff_no}").format(staff_no=staff_no), hide_input=True)
+            password = typer.prompt(_("Password for {staff_no}").format(staff_no=staff_no), hide_input=True,
+                                    err=True)  # on stderr: stdout carries only the data (--format)
         except typer.Abort:
             fail(_("no password given"))
     failure = None
