@@ -39,9 +39,10 @@ class FieldsScreen(ModalScreen[dict | None]):
         Binding("escape", "cancel", _("Cancel"), id="orders.fields.cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[Field], *, context: str = "", ok: str = "") -> None:
+    def __init__(self, title: str, fields: list[Field], *, context: str = "", ok: str = "", error: str = "") -> None:
         super().__init__()
         self.title_text, self.fields, self.context, self.ok = title, fields, context, ok or _("Save")
+        self.error = error  # why the last save of these values was refused (the dialog came back with them)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dlg"):
@@ -56,7 +57,7 @@ class FieldsScreen(ModalScreen[dict | None]):
                     yield area
                 else:
                     yield DeskInput(f.value, placeholder=f.placeholder, id=f"fld-{f.key}")
-            yield Static("", id="fld-error", classes="dlg-error", markup=False)
+            yield Static(self.error, id="fld-error", classes="dlg-error", markup=False)
             with Horizontal(classes="dlg-buttons"):
                 yield Button(_("Cancel") + " (Esc)", id="fld-cancel")
                 yield Button(self.ok + " (Ctrl+S)", id="fld-ok", variant="primary")
@@ -120,9 +121,11 @@ class CompletionScreen(ModalScreen[CompletionInput | None]):
         Binding("escape", "cancel", _("Cancel"), id="orders.complete.cancel"),
     ]
 
-    def __init__(self, number: str, fee_hint: str = "", technician: str = "") -> None:
+    def __init__(self, number: str, fee_hint: str = "", technician: str = "", *,
+                 again: CompletionInput | None = None, error: str = "") -> None:
         super().__init__()
         self.number, self.fee_hint, self.technician = number, fee_hint, technician
+        self.again, self.error = again, error  # the values of a refused save, and why
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dlg"):
@@ -140,12 +143,21 @@ class CompletionScreen(ModalScreen[CompletionInput | None]):
             yield DeskInput(id="cp-opinion")
             yield Label(_("Satisfaction (1-5; 1-3 means a call-back within 2 hours)"), classes="dlg-label")
             yield ChoiceBar([(str(n), str(n)) for n in range(1, 6)], id="cp-satisfaction")
-            yield Static("", id="cp-error", classes="dlg-error", markup=False)
+            yield Static(self.error, id="cp-error", classes="dlg-error", markup=False)
             with Horizontal(classes="dlg-buttons"):
                 yield Button(_("Cancel") + " (Esc)", id="cp-cancel")
                 yield Button(_("Complete") + " (Ctrl+S)", id="cp-ok", variant="success")
 
     def on_mount(self) -> None:
+        v = self.again
+        if v is not None:
+            self.query_one("#cp-result", TextArea).text = v.result
+            self.query_one("#cp-materials", Input).value = v.materials
+            self.query_one("#cp-fee", Input).value = v.fee_charged
+            self.query_one("#cp-signed", Checkbox).value = v.signed
+            self.query_one("#cp-opinion", Input).value = v.opinion
+            if v.satisfaction is not None:
+                self.query_one("#cp-satisfaction", ChoiceBar).value = str(v.satisfaction)
         self.query_one("#cp-result", TextArea).focus()
 
     def value(self) -> CompletionInput:

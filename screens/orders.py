@@ -192,6 +192,7 @@ class OrdersScreen(WorkerErrors, Screen):
         self._detail_wanted: int | None = None
         self._side_shown: bool | None = None  # None: by the width
         self._busy = False
+        self._again = None  # brings back the dialog of a refused save (see _write)
         self._ticks = 0
 
     @property
@@ -789,12 +790,17 @@ class OrdersScreen(WorkerErrors, Screen):
         if row is None:
             return
 
-        def answered(values: dict | None) -> None:
-            if values:
-                self._write("move", row.id, target=target, reason=values["reason"])
+        def ask(values: dict | None = None, error: str = "") -> None:
+            def answered(values: dict | None) -> None:
+                if values:
+                    self._write("move", row.id, target=target, reason=values["reason"],
+                                again=lambda error: ask(values, error))
 
-        self.app.push_screen(FieldsScreen(title.format(number=row.number), [Field("reason", label)],
-                                          context=row.summary), answered)
+            self.app.push_screen(FieldsScreen(title.format(number=row.number),
+                                              [Field("reason", label, (values or {}).get("reason", ""))],
+                                              context=row.summary, error=error), answered)
+
+        ask()
 
     def action_close_order(self) -> None:
         from screens.intake_widgets import ConfirmModal
@@ -822,16 +828,20 @@ class OrdersScreen(WorkerErrors, Screen):
         hint = ""
         if d is not None and d.paid:
             hint = _("quoted {quote}").format(quote=d.quote.text()) if d.quote.lines else ""
-        screen = CompletionScreen(row.number, hint, row.technician)
 
-        def answered(value) -> None:
-            if value is not None:
-                self._write("complete", row.id, completion=value)
+        def ask(value=None, error: str = "") -> None:
+            screen = CompletionScreen(row.number, hint, row.technician, again=value, error=error)
 
-        self.app.push_screen(screen, answered)
-        if d is not None and d.paid and d.quote.complete:
-            screen.call_after_refresh(lambda: setattr(screen.query_one("#cp-fee", Input), "value",
-                                                      yuan(d.quote.total_fen).lstrip("¥").replace(",", "")))
+            def answered(value) -> None:
+                if value is not None:
+                    self._write("complete", row.id, completion=value, again=lambda error: ask(value, error))
+
+            self.app.push_screen(screen, answered)
+            if value is None and d is not None and d.paid and d.quote.complete:
+                screen.call_after_refresh(lambda: setattr(screen.query_one("#cp-fee", Input), "value",
+                                                          yuan(d.quote.total_fen).lstrip("¥").replace(",", "")))
+
+        ask()
 
     def action_note(self) -> None:
         from screens.order_dialogs import Field, FieldsScreen
@@ -840,12 +850,16 @@ class OrdersScreen(WorkerErrors, Screen):
         if row is None:
             return
 
-        def answered(values: dict | None) -> None:
-            if values:
-                self._write("note", row.id, text=values["note"])
+        def ask(values: dict | None = None, error: str = "") -> None:
+            def answered(values: dict | None) -> None:
+                if values:
+                    self._write("note", row.id, text=values["note"], again=lambda error: ask(values, error))
 
-        self.app.push_screen(FieldsScreen(_("A note on {number}").format(number=row.number),
-                                          [Field("note", _("Note"), multiline=True)]), answered)
+            self.app.push_screen(FieldsScreen(_("A note on {number}").format(number=row.number),
+                                              [Field("note", _("Note"), (values or {}).get("note", ""), multiline=True)],
+                                              error=error), answered)
+
+        ask()
 
     def action_explain(self) -> None:
         from screens.order_dialogs import Field, FieldsScreen
@@ -855,15 +869,21 @@ class OrdersScreen(WorkerErrors, Screen):
             return
         d = self.detail if self.detail is not None and self.detail.id == row.id else None
 
-        def answered(values: dict | None) -> None:
-            if values:
-                self._write("explain", row.id, why=values["why"], plan=values["plan"])
+        def ask(values: dict | None = None, error: str = "") -> None:
+            def answered(values: dict | None) -> None:
+                if values:
+                    self._write("explain", row.id, why=values["why"], plan=values["plan"],
+                                again=lambda error: ask(values, error))
 
-        self.app.push_screen(FieldsScreen(
-            _("Why is {number} overdue?").format(number=row.number),
-            [Field("why", _("Why the deadline was missed"), d.explanation if d else "", multiline=True),
-             Field("plan", _("How and by when it will be caught up"), d.catch_up_plan if d else "", multiline=True)],
-            context=_("Owed within 1 hour of the escalation; the supervisor acknowledges it.")), answered)
+            values = values or {"why": d.explanation if d else "", "plan": d.catch_up_plan if d else ""}
+            self.app.push_screen(FieldsScreen(
+                _("Why is {number} overdue?").format(number=row.number),
+                [Field("why", _("Why the deadline was missed"), values["why"], multiline=True),
+                 Field("plan", _("How and by when it will be caught up"), values["plan"], multiline=True)],
+                context=_("Owed within 1 hour of the escalation; the supervisor acknowledges it."), error=error),
+                answered)
+
+        ask()
 
     def action_acknowledge(self) -> None:
         from screens.order_dialogs import Field, FieldsScreen
@@ -874,13 +894,17 @@ class OrdersScreen(WorkerErrors, Screen):
         d = self.detail if self.detail is not None and self.detail.id == row.id else None
         context = f"{d.explanation}\n→ {d.catch_up_plan}" if d is not None and d.explanation else ""
 
-        def answered(values: dict | None) -> None:
-            if values is not None:
-                self._write("ack", row.id, note=values["note"])
+        def ask(values: dict | None = None, error: str = "") -> None:
+            def answered(values: dict | None) -> None:
+                if values is not None:
+                    self._write("ack", row.id, note=values["note"], again=lambda error: ask(values, error))
 
-        self.app.push_screen(FieldsScreen(_("Acknowledge the explanation of {number}").format(number=row.number),
-                                          [Field("note", _("Your remark"), required=False)], context=context,
-                                          ok=_("Acknowledge")), answered)
+            self.app.push_screen(FieldsScreen(_("Acknowledge the explanation of {number}").format(number=row.number),
+                                              [Field("note", _("Your remark"), (values or {}).get("note", ""),
+                                                     required=False)], context=context,
+                                              ok=_("Acknowledge"), error=error), answered)
+
+        ask()
 
     def action_deadline(self) -> None:
         from csdesk.services.order_form import show_when
@@ -890,13 +914,19 @@ class OrdersScreen(WorkerErrors, Screen):
         if row is None:
             return
 
-        def answered(values: dict | None) -> None:
-            if values:
-                self._write("deadline", row.id, deadline=values["deadline"], reason=values["reason"])
+        def ask(values: dict | None = None, error: str = "") -> None:
+            def answered(values: dict | None) -> None:
+                if values:
+                    self._write("deadline", row.id, deadline=values["deadline"], reason=values["reason"],
+                                again=lambda error: ask(values, error))
 
-        self.app.push_screen(FieldsScreen(_("Move the deadline of {number}").format(number=row.number),
-                                          [Field("deadline", _("New deadline"), show_when(row.deadline_at)),
-                                           Field("reason", _("Why (recorded on the order)"))]), answered)
+            values = values or {"deadline": show_when(row.deadline_at), "reason": ""}
+            self.app.push_screen(FieldsScreen(_("Move the deadline of {number}").format(number=row.number),
+                                              [Field("deadline", _("New deadline"), values["deadline"]),
+                                               Field("reason", _("Why (recorded on the order)"), values["reason"])],
+                                              error=error), answered)
+
+        ask()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         agent = getattr(self.app, "agent", None)
@@ -904,10 +934,15 @@ class OrdersScreen(WorkerErrors, Screen):
             return agent is not None and agent.is_supervisor
         return True
 
-    def _write(self, kind: str, order_id: int, **kw) -> None:
+    def _write(self, kind: str, order_id: int, *, again=None, **kw) -> None:
+        """Save in a worker; ``again(error)`` (a dialog's) brings the dialog back with what was typed
+        when the save is refused, so a rule's message never costs the agent their typing."""
         if self._busy:
             self._set_message(_("Still saving the last change…"))
+            if again is not None:
+                again(_("Still saving the last change…"))
             return
+        self._again = again
         self._busy = True
         self._set_message(_("Saving…"))
         self._do_write(kind, order_id, kw)
@@ -971,6 +1006,9 @@ class OrdersScreen(WorkerErrors, Screen):
 
     def on_orders_screen_done(self, message: Done) -> None:
         self._busy = False
+        again, self._again = getattr(self, "_again", None), None
+        if not message.ok and again is not None:
+            again(message.text)
         self._set_message(message.text)
         self.query_one("#ord-status", Static).set_class(not message.ok, "-error")
         if message.ok:
@@ -990,6 +1028,9 @@ class OrdersScreen(WorkerErrors, Screen):
                 self.call_later(self.action_refresh)
         elif worker.group in ("orders-write", "orders-print"):
             self._busy = False
+            again, self._again = self._again, None
+            if again is not None and worker.group == "orders-write":
+                again(line)  # the dialog back with what was typed
         elif worker.group == "orders-poll":
             self._polling = False
         self._set_message(line)

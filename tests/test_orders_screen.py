@@ -316,6 +316,57 @@ async def test_a_supervisor_completes_with_a_low_score_and_the_owner_gets_the_ca
     assert row(engine, order.id).fee_charged_fen == 3000
 
 
+async def test_a_refused_save_brings_the_dialog_back_with_what_was_typed(make_app, engine, agents, clock):
+    """A rule's refusal (a fee that is no amount, a reason over its limit, a deadline in the past)
+    comes back in the dialog, every field as typed: the agent corrects one field, not all of them."""
+    order = open_order(engine, agents["1001"])
+    with write_session(engine) as s:
+        svc.move(s, agents["1001"], order.id, OrderStatus.DISPATCHED)
+    app = make_app(screen="orders")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_f3(pilot, "2001")
+        await pilot.press("8")
+        await settle(pilot, screen)
+        await select_order(pilot, screen, order.id)
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#cp-result", TextArea).text = "更换龙头和角阀"
+        dialog.query_one("#cp-materials", Input).value = "龙头x1 角阀x2"
+        dialog.query_one("#cp-fee", Input).value = "abc"
+        dialog.query_one("#cp-opinion", Input).value = "师傅很细心"
+        dialog.query_one("#cp-satisfaction").value = "5"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompletionScreen) and app.screen is not dialog)
+        again = app.screen
+        assert "yuan" in text_of(again.query_one("#cp-error"))
+        assert (again.query_one("#cp-result", TextArea).text, again.query_one("#cp-materials", Input).value,
+                again.query_one("#cp-fee", Input).value, again.query_one("#cp-opinion", Input).value,
+                again.query_one("#cp-satisfaction").value) == ("更换龙头和角阀", "龙头x1 角阀x2", "abc", "师傅很细心", "5")
+        assert OrderStatus(row(engine, order.id).status) is OrderStatus.DISPATCHED
+        again.query_one("#cp-fee", Input).value = "80"
+        await pilot.press("ctrl+s")
+        await settle(pilot, screen)
+        assert isinstance(app.screen, OrdersScreen)
+    assert row(engine, order.id).fee_charged_fen == 8000 and OrderStatus(row(engine, order.id).status) is OrderStatus.DONE
+    other = open_order(engine, agents["1001"])  # a reason over its limit: the hold dialog comes back with it
+    app = make_app(screen="orders")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_f3(pilot, "1001")
+        await pilot.press("8")
+        await settle(pilot, screen)
+        await select_order(pilot, screen, other.id)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, FieldsScreen))
+        first = app.screen
+        first.query_one("#fld-reason", Input).value = "等配件" * 100
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FieldsScreen) and app.screen is not first)
+        assert app.screen.query_one("#fld-reason", Input).value == "等配件" * 100
+        assert "200" in text_of(app.screen.query_one("#fld-error"))
+    assert OrderStatus(row(engine, other.id).status) is OrderStatus.OPEN
+
+
 async def test_printing_three_copies_in_each_format(make_app, engine, agents, tmp_path, monkeypatch):
     order = open_order(engine, agents["1001"])
     bin_dir = tmp_path / "bin"
