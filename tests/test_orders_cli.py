@@ -68,6 +68,9 @@ def test_complete_with_a_low_score_and_the_timeline(run):
     run("order", "note", number, "业主表示满意", "--as", "2001")
     shown = json.loads(run("order", "show", number, "--format", "json", "--as", "1001").stdout)
     assert shown["satisfaction"] == 2 and [e["kind"] for e in shown["events"]] == ["status", "status", "status", "note"]
+    assert (shown["result"], shown["fee_charged"], shown["signed"]) == ("更换龙头", 30, True)
+    table = run("order", "show", number, "--as", "1001").stdout
+    assert "Plumbing and electrics" in table and "Engineering" in table and "True" not in table and "yes" in table
     listed = run("order", "list", "--view", "awaiting_visit", "--format", "json", "--as", "1001").stdout
     assert number in listed
 

@@ -176,8 +176,13 @@ def register(app: typer.Typer) -> None:
 
         engine = open_db(ctx, db)
         actor = _viewer(engine, as_, full)
+        from csdesk.services.reference import departments
+        from csdesk.services.register import category_name
+
         with read_session(engine) as session:
             detail = order_detail(session, _order_id(session, number), full_phones=full)
+            category = category_name(session, detail.subtype or detail.category)
+            department = {d.code: d.name for d in departments(session)}.get(detail.department, detail.department)
         if full:
             _audit_full(engine, actor, f"order show {detail.number}")
         at = now()
@@ -199,7 +204,13 @@ def register(app: typer.Typer) -> None:
             ("copies_printed", _("Copies printed"), detail.copies_printed),
         ]
         if detail.completed_at:
-            fields += [("result", _("Result"), detail.result), ("satisfaction", _("Satisfaction"), detail.satisfaction)]
+            fields += [("completed", _("Completed"), show(detail.completed_at, "%Y-%m-%d %H:%M")),
+                       ("result", _("Result"), detail.result), ("materials", _("Materials used"), detail.materials),
+                       ("fee_charged", _("Fee charged"),
+                        None if detail.fee_charged_fen is None else detail.fee_charged_fen / 100),
+                       ("signed", _("The customer signed the paper slip"), detail.signed),
+                       ("opinion", _("The customer's opinion"), detail.customer_opinion),
+                       ("satisfaction", _("Satisfaction"), detail.satisfaction)]
         events = [{"at": show(e.at, "%Y-%m-%d %H:%M:%S"), "by": e.staff_no, "kind": e.kind, "what": e.describe()}
                   for e in detail.events]
         if fmt == "json":
@@ -211,7 +222,12 @@ def register(app: typer.Typer) -> None:
             return
         if fmt != "table":
             fail(_("--format: choose one of: {choices}").format(choices="table, json"))  # one order: no tsv/csv
-        emit([{"field": label, "value": value} for _key, label, value in fields], [("field", " "), ("value", " ")],
+        names = {"category": category, "department": department}  # JSON keeps the codes; the table, names
+
+        def shown(key, value):  # the table reads as the desk speaks: names and yes/no, not codes and True/False
+            return (_("yes") if value else _("no")) if isinstance(value, bool) else names.get(key, value)
+
+        emit([{"field": label, "value": shown(key, value)} for key, label, value in fields], [("field", " "), ("value", " ")],
              "table", title=detail.number)
         if detail.quote.lines:
             emit([{"item": line.name, "qty": line.quantity,
