@@ -326,3 +326,28 @@ def test_complaints_from_before_the_deadline_rule_get_one_without_flooding_the_m
     assert fmt(recent_r.due_at) == "2026-11-30 13:00:00" and recent_r.overdue_escalated_at is None
     with read_session(engine) as s:
         assert [r.id for r in svc.list_complaints(s, agents["2001"], "overdue").rows] == [old.complaint_id]
+
+
+def test_a_paper_record_entered_step_by_step_is_never_sent_to_the_manager_as_overdue(engine, agents, clock):
+    """A record typed in after its reply deadline (the handbook's, from 2023) is overdue on the views
+    but no news for the manager: the timed rule ran between its steps in a trial and said it was."""
+    sup = agents["2001"]
+    h = HANDBOOK
+    with write_session(engine) as s:
+        cid = svc.file_complaint(s, sup, svc.ComplaintForm(
+            customer_name=h["customer_name"], contact=h["contact"], complained_at=local(*h["complained_at"]),
+            about=h["about"], escalated_at=local(*h["escalated_at"]), escalation_reason=h["escalation_reason"]))
+    with write_session(engine) as s:
+        assert svc.escalate_overdue(s) == []
+        to_manager = s.exec(select(Escalation).where(Escalation.complaint_id == cid,
+                                                     Escalation.to_role == "manager")).all()
+        assert to_manager == [] and "overdue" not in {e.kind for e in s.exec(
+            select(ComplaintEvent).where(ComplaintEvent.complaint_id == cid))}
+    # one filed now and left unanswered past its deadline still goes to the manager, once
+    with write_session(engine) as s:
+        live = svc.file_complaint(s, sup, svc.ComplaintForm(customer_name="李女士", contact="13800138000",
+                                                            about="维修师傅迟到两小时"))
+    clock.advance(days=3)
+    with write_session(engine) as s:
+        assert svc.escalate_overdue(s) == [live]
+        assert svc.escalate_overdue(s) == []

@@ -596,6 +596,10 @@ def after_filed(session: Session, complaint: Complaint, actor: Actor, at: dateti
     """What every new complaint gets, however it was filed: its reply deadline, its unit, its
     first events; and, when it concerns an order of a drawn month, that order's return visit."""
     complaint.due_at = deadline_for(session, complaint.complained_at, hours)[1]
+    if complaint.due_at < at and complaint.replied_at is None:
+        # recorded after its reply deadline (a paper record entered later): overdue on the views, but
+        # no news for the manager while the supervisor is still entering its steps
+        complaint.overdue_escalated_at = at
     if complaint.contact_id and complaint.source == ComplaintSource.INTAKE.value:
         # a complaint made on a call-back: on a return visit, or on the call after an order's low score
         from csdesk.store.models import Callback
