@@ -58,6 +58,16 @@ class _SavingDialog(WorkerErrors, ModalScreen):
         super().__init__()
         self.save_fn = save
         self.saving = False
+        self._initial: tuple | None = None  # the fields as the dialog opened (Esc asks before losing more)
+
+    def on_mount(self) -> None:  # runs with each dialog's own on_mount (Textual calls both)
+        self.call_after_refresh(self._remember_initial)
+
+    def _typed(self) -> tuple:
+        return tuple(w.text if isinstance(w, TextArea) else w.value for w in self.query("Input, TextArea"))
+
+    def _remember_initial(self) -> None:
+        self._initial = self._typed()
 
     def values(self) -> dict:  # pragma: no cover - each dialog says
         raise NotImplementedError
@@ -121,8 +131,19 @@ class _SavingDialog(WorkerErrors, ModalScreen):
         self.query_one("#dlg-status", Static).add_class("-error")
 
     def action_cancel(self) -> None:
-        if not self.saving:
+        if self.saving:
+            return
+        if self._initial is None or self._typed() == self._initial:
             self.dismiss(None)
+            return
+        from screens.intake_widgets import ConfirmModal
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal(_("Discard what you typed in this dialog?"), _("Discard"),
+                                          _("Keep typing")), answered)
 
     def action_save(self) -> None:
         self.submit()
@@ -179,7 +200,7 @@ class StepScreen(_SavingDialog):
                 yield Button(_("Cancel (Esc)"), id="dlg-cancel")
 
     def on_mount(self) -> None:
-        first = self.query("#text, #choice")
+        first = self.query("#text, #choice, #at")  # the first field, the time included: never the button
         (first.first() if first else self.query_one("#dlg-ok", Button)).focus()
 
     def values(self) -> dict:

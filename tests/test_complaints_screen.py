@@ -157,3 +157,42 @@ async def test_both_views_and_their_dialogs_fit(make_app, engine, agents, clock,
         for selector in ("#vs-list", "#vs-coverage", "#vs-views"):
             region = app.screen.query_one(selector).region
             assert region.width > 10 and region.right <= width and region.bottom <= height, selector
+
+
+async def test_a_step_dialog_takes_the_typed_time_and_esc_asks_before_losing_typing(make_app, engine, agents):
+    """The take dialog has only the time: typing goes into it (it opened on its button and lost the
+    time in a trial); Esc on a dialog with typing asks first."""
+    from csdesk.services import complaints as cs
+    from screens.intake_widgets import ConfirmModal
+
+    with write_session(engine) as s:
+        cs.file_complaint(s, agents["2001"], cs.ComplaintForm(
+            customer_name="王女士", contact="…5678", complained_at=local(2023, 10, 28, 10, 15), about="客服态度差"))
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.customer_name == "王女士")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        await pilot.pause()
+        await pilot.press(*"2023-10-28 10:25")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.status != "escalated")
+        taken = [e for e in screen.record.events if e.kind == "taken"]
+        assert [e.at.astimezone(local(2023, 10, 28, 10, 25).tzinfo).strftime("%Y-%m-%d %H:%M") for e in taken] == [
+            "2023-10-28 10:25"]
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        dialog = app.screen
+        await pilot.pause()
+        await pilot.press(*"先致歉")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")  # keep typing
+        await wait_for(pilot, lambda: app.screen is dialog)
+        assert dialog.query_one("#text", TextArea).text == "先致歉"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is screen)
