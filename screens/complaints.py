@@ -33,6 +33,8 @@ from screens.widgets import DeskFooter, DeskHeader
 
 HERE = Path(__file__).parent
 VIEW_KEYS = (("open", "1"), ("mine", "2"), ("overdue", "3"), ("closed", "4"), ("all", "5"))
+STEP_KINDS = {"take": "taken", "write_plan": "plan", "record_call": "call", "record_response": "response",
+              "close": "closed"}  # the event each step writes
 REFRESH_SECONDS = 30.0
 
 
@@ -284,6 +286,7 @@ class ComplaintsScreen(WorkerErrors, Screen):
         self.search = event.value.strip()
         if self.search and self.view != "all":
             self.view = "all"
+        self._wanted = None  # a new search: the keys act on what it finds, never on the one shown before
         self.reload()
         self.query_one("#cp-list", OptionList).focus()
 
@@ -322,10 +325,13 @@ class ComplaintsScreen(WorkerErrors, Screen):
 
             fn = getattr(svc, fn_name)
             if fn_name == "take":
-                return fn(session, agent, complaint_id, at=values.get("at"))
-            if fn_name == "close":
-                return fn(session, agent, complaint_id, at=values.get("at"), note=values.get("text", ""))
-            return fn(session, agent, complaint_id, values.get("text", ""), at=values.get("at"))
+                result = fn(session, agent, complaint_id, at=values.get("at"))
+            elif fn_name == "close":
+                result = fn(session, agent, complaint_id, at=values.get("at"), note=values.get("text", ""))
+            else:
+                result = fn(session, agent, complaint_id, values.get("text", ""), at=values.get("at"))
+            self._saved_step = (STEP_KINDS.get(fn_name, ""), values.get("at"))  # named in the confirmation
+            return result
 
         context = f"{record.number} · {record.customer_name} · {record.about.splitlines()[0] if record.about else ''}"
         self.app.push_screen(StepScreen(title, save, text_label=text_label, multi=multi,
@@ -335,7 +341,9 @@ class ComplaintsScreen(WorkerErrors, Screen):
     def _step_done(self, result) -> None:
         if result is None:
             return
-        last = result.events[-1] if result.events else None
+        kind, at = getattr(self, "_saved_step", ("", None))
+        steps = [e for e in result.events if e.kind == kind and (at is None or e.at == at)]
+        last = steps[-1] if steps else (result.events[-1] if result.events else None)
         self.status(_("{number}: {step} at {when}.").format(number=result.number, step=last.label if last else "",
                                                              when=fmt(last.at) if last else ""))
         self.reload()

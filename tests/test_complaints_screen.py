@@ -179,6 +179,7 @@ async def test_a_step_dialog_takes_the_typed_time_and_esc_asks_before_losing_typ
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: screen.record is not None and screen.record.status != "escalated")
+        assert "2023-10-28 10:25" in shown(screen.query_one("#cp-status", Static))  # the step just saved, named
         taken = [e for e in screen.record.events if e.kind == "taken"]
         assert [e.at.astimezone(local(2023, 10, 28, 10, 25).tzinfo).strftime("%Y-%m-%d %H:%M") for e in taken] == [
             "2023-10-28 10:25"]
@@ -196,3 +197,11 @@ async def test_a_step_dialog_takes_the_typed_time_and_esc_asks_before_losing_typ
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.screen is screen)
+        # a search that finds nothing leaves nothing to act on
+        screen.query_one("#cp-search", Input).value = "没有这样的投诉"
+        screen.query_one("#cp-search", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not screen.fetching and not screen.rows)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is screen and "Choose a complaint first" in shown(screen.query_one("#cp-status", Static))
