@@ -258,6 +258,22 @@ def test_item_by_item_acknowledgement_passes_matters_on(engine, desk, shift_matt
     assert read(engine, ho.pending_for, night) == []
 
 
+def test_an_early_arrival_who_begins_acknowledging_keeps_the_page(engine, desk, shift_matters, clock):
+    """Acknowledging passes matters to the receiver (writes in their name) before their shift starts:
+    the page they began must stay theirs to finish (a trial lost it after 4 of 28 items)."""
+    signed = sign_day_page(engine, desk, shift_matters, clock)
+    night = desk["1002"]
+    clock.set(local(2026, 11, 21, 17, 52))
+    items = {i.matter or i.kind: i for i in signed.items}
+    write(engine, ho.acknowledge_item, night, items["order"].item_id)  # the order passes to 1002: a write
+    clock.set(local(2026, 11, 21, 17, 54))
+    (pending,) = read(engine, ho.pending_for, night)
+    assert pending.id == signed.id and pending.acknowledged == 1
+    # another early arrival who has written at the desk and not begun it does not get it
+    take(engine, desk["1003"], category="inquiry", summary="问物业电话", phone="13312345678", name="钱九")
+    assert read(engine, ho.pending_for, desk["1003"]) == []
+
+
 def test_a_matter_closed_or_taken_meanwhile_does_not_pass(engine, desk, shift_matters, clock):
     m = shift_matters
     signed = sign_day_page(engine, desk, m, clock)

@@ -962,12 +962,20 @@ def pending_for(session: Session, actor: Actor, at: datetime | None = None) -> l
     starts = []
     if current is not None:
         starts.append(current.start)
-    if upcoming is not None and (current is None or not _worked_since(session, actor.id, current.start)):
-        starts.append(upcoming.start)
-    if not starts:
+    begun = None  # an early arrival who has begun acknowledging the next shift's pages keeps them
+    if upcoming is not None:
+        if current is None or not _worked_since(session, actor.id, current.start):
+            starts.append(upcoming.start)
+        else:
+            begun = upcoming.start
+    if not starts and begun is None:
         return []
+    where = f"to_start_at IN ({','.join(repr(_stamp(s)) for s in starts)})" if starts else "0"
+    if begun is not None:
+        where = (f"({where} OR (to_start_at = {_stamp(begun)!r} AND id IN "
+                 "(SELECT handover_id FROM handoveritem WHERE acknowledged_by_id = :a)))")
     ids = [r[0] for r in session.execute(sql(
-        f"SELECT id FROM handover WHERE to_start_at IN ({','.join(repr(_stamp(s)) for s in starts)}) "
+        f"SELECT id FROM handover WHERE {where} "
         "AND acknowledged_at IS NULL AND submitted_at IS NOT NULL AND from_agent_id != :a "
         "ORDER BY submitted_at"), {"a": actor.id or -1})]
     return _summaries(session, ids)
