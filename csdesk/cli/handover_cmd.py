@@ -156,6 +156,9 @@ def register(app: typer.Typer) -> None:
             part = hd.write_part(doc, output, fmt_name)
         except OSError as exc:
             fail(_("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc))
+        except Exception as exc:  # the document could not be laid out: one line, nothing written
+            fail(_("nothing written: the {format} could not be made ({error})").format(
+                format=fmt_name, error=str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__))
         try:  # published only once the export is recorded
             with write_session(engine) as session:
                 record(session, actor, Action.EXPORT, "handover", pages[0].id if pages else None,

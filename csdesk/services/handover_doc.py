@@ -58,6 +58,25 @@ def page_facts(page: Page) -> list[tuple[str, str]]:
     return facts
 
 
+PDF_CELL_CHARS = 160  # a longer text would make a row taller than a page (reportlab cannot split a row)
+
+
+def _fit_cells(cells: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[tuple[str, str, str]]]:
+    """The PDF's rows with long texts cut to their start, and those texts whole, to follow the table."""
+    heads = headers()
+    shown, in_full = [], []
+    for row in cells:
+        out = []
+        for header, cell in zip(heads, row, strict=True):
+            if len(cell) > PDF_CELL_CHARS:
+                out.append(cell[:PDF_CELL_CHARS - 20] + "… " + _("(in full below the table)"))
+                in_full.append((row[0], header, cell))
+            else:
+                out.append(cell)
+        shown.append(tuple(out))
+    return shown, in_full
+
+
 def item_cells(n: int, item: Item, full_phones: bool = False) -> tuple[str, ...]:
     """One item as the document's cells (plain text)."""
     matter = item.kind_label + (f" {item.ref_number}" if item.ref_number else "")
@@ -188,12 +207,14 @@ def write_pdf(doc: Doc, path: Path) -> None:
         story.append(facts)
         for label, cells in rows(page, doc.full_phones):
             story.append(para(label, h3))
-            table = Table([[para(h) for h in headers()]] + [[para(c) for c in row] for row in cells],
+            shown, in_full = _fit_cells(cells)
+            table = Table([[para(h) for h in headers()]] + [[para(c) for c in row] for row in shown],
                           colWidths=widths, repeatRows=1)
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             story.append(table)
+            story += [para(f"{n} · {header}: {text}") for n, header, text in in_full]
         lines = remark_lines(page)
         if lines:
             story.append(para(_("Remarks"), h3))
