@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from csdesk.i18n import _
 from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, DeskInput
+from screens.widgets import KeepsTyping
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -51,23 +52,16 @@ class DialogSaved(Message):
         self.result, self.errors, self.message = result, errors or {}, message
 
 
-class _SavingDialog(WorkerErrors, ModalScreen):
+class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
     """A dialog that saves through ``save(session, values)`` in a worker and closes with its result."""
 
     def __init__(self, save: Callable[[Any, dict], Any]) -> None:
         super().__init__()
         self.save_fn = save
         self.saving = False
-        self._initial: tuple | None = None  # the fields as the dialog opened (Esc asks before losing more)
 
     def on_mount(self) -> None:  # runs with each dialog's own on_mount (Textual calls both)
-        self.call_after_refresh(self._remember_initial)
-
-    def _typed(self) -> tuple:
-        return tuple(w.text if isinstance(w, TextArea) else w.value for w in self.query("Input, TextArea"))
-
-    def _remember_initial(self) -> None:
-        self._initial = self._typed()
+        self.call_after_refresh(self.remember_typing)  # Esc on typed text asks (KeepsTyping)
 
     def values(self) -> dict:  # pragma: no cover - each dialog says
         raise NotImplementedError
@@ -131,19 +125,8 @@ class _SavingDialog(WorkerErrors, ModalScreen):
         self.query_one("#dlg-status", Static).add_class("-error")
 
     def action_cancel(self) -> None:
-        if self.saving:
-            return
-        if self._initial is None or self._typed() == self._initial:
-            self.dismiss(None)
-            return
-        from screens.intake_widgets import ConfirmModal
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmModal(_("Discard what you typed in this dialog?"), _("Discard"),
-                                          _("Keep typing")), answered)
+        if not self.saving:
+            self.leave_or_ask(lambda: self.dismiss(None))
 
     def action_save(self) -> None:
         self.submit()

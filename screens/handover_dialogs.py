@@ -22,14 +22,16 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioBut
 from textual.widgets.option_list import Option
 
 from csdesk.i18n import _
+from screens.widgets import KeepsTyping
 
 OnChange = Callable[[dict], None] | None
 
 
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(KeepsTyping, ModalScreen[str | None]):
     """One line of text: an instruction, a note or question, a remark.  Enter saves, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="handover.text.cancel")]
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="handover.text.cancel"),
+                Binding("ctrl+s", "save", _("Save"), id="handover.text.save", priority=True)]
 
     def __init__(self, title: str, hint: str, text: str = "", *, limit: int = 500, on_change: OnChange = None,
                  error: str = "") -> None:
@@ -41,7 +43,7 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(classes="ho-dialog"):
             yield Label(self.title_text, classes="dlg-title")
             yield Static(Text(self.hint), classes="dlg-hint")
-            yield Input(self.text, max_length=self.limit, id="td-text")
+            yield Input(self.text, max_length=self.limit, id="td-text", select_on_focus=False)
             yield Static(Text(self.error), id="td-error", classes="dlg-error")
             with Horizontal(classes="dlg-buttons"):
                 yield Button(_("Save"), variant="primary", id="td-ok")
@@ -49,11 +51,15 @@ class TextDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#td-text", Input).focus()
+        self.call_after_refresh(self.remember_typing)
 
     @on(Input.Changed, "#td-text")
     def _changed(self, event: Input.Changed) -> None:
         if self.on_change is not None:
             self.on_change({"text": event.value})
+
+    def action_save(self) -> None:
+        self._save()
 
     @on(Input.Submitted, "#td-text")
     @on(Button.Pressed, "#td-ok")
@@ -66,7 +72,7 @@ class TextDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#td-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_or_ask(lambda: self.dismiss(None))
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,14 @@ class FreeItemValues:
 FREE_KINDS = ("customer", "prospect", "other")
 
 
-class FreeItemDialog(ModalScreen[FreeItemValues | None]):
+class FreeItemDialog(KeepsTyping, ModalScreen[FreeItemValues | None]):
     """A free item: a customer being passed on, a prospect to contact (name, phone, why), anything else.
 
     Ctrl+S or Enter in the last field saves; Escape cancels.
     """
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="handover.free.cancel"),
-                Binding("ctrl+s", "save", _("Save"), id="handover.free.save")]
+                Binding("ctrl+s", "save", _("Save"), id="handover.free.save", priority=True)]
 
     def __init__(self, values: FreeItemValues | None = None, *, on_change: OnChange = None, error: str = "",
                  editing: bool = False) -> None:
@@ -117,13 +123,13 @@ class FreeItemDialog(ModalScreen[FreeItemValues | None]):
                 for n, kind in enumerate(FREE_KINDS, 1):
                     yield RadioButton(f"{n} {HandoverItemKind(kind).label}", value=kind == v.kind, id=f"fi-{kind}")
             yield Label(_("Customer / prospect name"))
-            yield Input(v.customer_name, max_length=64, id="fi-name")
+            yield Input(v.customer_name, max_length=64, id="fi-name", select_on_focus=False)
             yield Label(_("Phone"))
-            yield Input(v.phone, max_length=32, id="fi-phone")
+            yield Input(v.phone, max_length=32, id="fi-phone", select_on_focus=False)
             yield Label(_("What the next shift must know (for a prospect: why to contact)"))
-            yield Input(v.text, max_length=500, id="fi-text")
+            yield Input(v.text, max_length=500, id="fi-text", select_on_focus=False)
             yield Label(_("What to do"))
-            yield Input(v.instruction, max_length=1000, id="fi-instruction")
+            yield Input(v.instruction, max_length=1000, id="fi-instruction", select_on_focus=False)
             yield Checkbox(_("Do first"), v.do_first, id="fi-first")
             yield Static(Text(self.error), id="fi-error", classes="dlg-error")
             with Horizontal(classes="dlg-buttons"):
@@ -133,6 +139,7 @@ class FreeItemDialog(ModalScreen[FreeItemValues | None]):
     def on_mount(self) -> None:
         target = "#fi-text" if self.values.kind == "other" else "#fi-name"
         self.query_one(target, Input).focus()
+        self.call_after_refresh(self.remember_typing)
 
     def current(self) -> FreeItemValues:
         kind = next((k for k in FREE_KINDS if self.query_one(f"#fi-{k}", RadioButton).value), "other")
@@ -171,7 +178,7 @@ class FreeItemDialog(ModalScreen[FreeItemValues | None]):
 
     @on(Button.Pressed, "#fi-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_or_ask(lambda: self.dismiss(None))
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from csdesk.i18n import _
 from screens.intake_widgets import ChoiceBar, DeskInput
+from screens.widgets import KeepsTyping
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Field:
     placeholder: str = ""
 
 
-class FieldsScreen(ModalScreen[dict | None]):
+class FieldsScreen(KeepsTyping, ModalScreen[dict | None]):
     """A title, a line of context and a few fields; Ctrl+S (or Enter on the last line) gives them back."""
 
     BINDINGS = [
@@ -65,6 +66,7 @@ class FieldsScreen(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         if self.fields:
             self.query_one(f"#fld-{self.fields[0].key}").focus()
+        self.call_after_refresh(self.remember_typing)
 
     def values(self) -> dict[str, str]:
         out = {}
@@ -82,7 +84,7 @@ class FieldsScreen(ModalScreen[dict | None]):
         self.dismiss(values)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_or_ask(lambda: self.dismiss(None))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -113,7 +115,7 @@ class CompletionInput:
     opinion: str
 
 
-class CompletionScreen(ModalScreen[CompletionInput | None]):
+class CompletionScreen(KeepsTyping, ModalScreen[CompletionInput | None]):
     """The completion record: result, materials, fee charged, signed slip, opinion, satisfaction 1-5."""
 
     BINDINGS = [
@@ -159,6 +161,7 @@ class CompletionScreen(ModalScreen[CompletionInput | None]):
             if v.satisfaction is not None:
                 self.query_one("#cp-satisfaction", ChoiceBar).value = str(v.satisfaction)
         self.query_one("#cp-result", TextArea).focus()
+        self.call_after_refresh(self.remember_typing)
 
     def value(self) -> CompletionInput:
         score = self.query_one("#cp-satisfaction", ChoiceBar).value
@@ -180,7 +183,7 @@ class CompletionScreen(ModalScreen[CompletionInput | None]):
         self.dismiss(v)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_or_ask(lambda: self.dismiss(None))
 
     def show_error(self, text: str) -> None:
         self.query_one("#cp-error", Static).update(text)

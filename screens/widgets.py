@@ -92,3 +92,36 @@ class DeskFooter(Footer):
 def forget_removed_widgets() -> None:
     """Let go of the render caches of widgets that have been removed (see :func:`compat.clear_render_caches`)."""
     compat.clear_render_caches()
+
+
+class KeepsTyping:
+    """For a dialog (a ModalScreen) where the agent types: Esc on typed text asks before it is
+    discarded (discarding is a deliberate choice), and what the dialog opened with is the measure.
+
+    The dialog calls :meth:`remember_typing` once it shows its fields (``on_mount`` through
+    ``call_after_refresh``) and :meth:`leave_or_ask` from its cancel action.
+    """
+
+    _typed_at_open: tuple | None = None
+
+    def typed_now(self) -> tuple:
+        from textual.widgets import TextArea
+
+        return tuple(w.text if isinstance(w, TextArea) else w.value
+                     for w in self.query("Input, TextArea"))  # type: ignore[attr-defined]
+
+    def remember_typing(self) -> None:
+        self._typed_at_open = self.typed_now()
+
+    def leave_or_ask(self, leave) -> None:
+        if self._typed_at_open is None or self.typed_now() == self._typed_at_open:
+            leave()
+            return
+        from screens.intake_widgets import ConfirmModal
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                leave()
+
+        self.app.push_screen(ConfirmModal(_("Discard what you typed in this dialog?"), _("Discard"),  # type: ignore[attr-defined]
+                                          _("Keep typing")), answered)

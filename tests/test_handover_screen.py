@@ -421,3 +421,36 @@ async def test_a_waiting_handover_found_after_the_agent_moved_on_is_announced_no
         screen = app.screen
         await wait_for(pilot, lambda: isinstance(screen, HandoverScreen) and not screen.busy)
         assert screen.view == "write"
+
+
+async def test_the_instruction_dialog_saves_on_ctrl_s_and_asks_before_esc_loses_typing(make_app, clock):
+    """Ctrl+S saved nothing in the instruction dialog, Esc lost the typing, and reopened text was
+    selected so that the next key replaced it (a trial's findings)."""
+    from screens.handover_dialogs import TextDialog
+    from screens.intake_widgets import ConfirmModal
+
+    app = make_app(screen="handover")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_f4(pilot)
+        await go_to(pilot, screen, "order:")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+        dialog = app.screen
+        await pilot.press(*"call 18:30")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is dialog)
+        await pilot.press("ctrl+s")
+        await wait_message(pilot, screen, "Instruction saved")
+        await go_to(pilot, screen, "order:")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*" sharp")  # appended to the saved text, not replacing it
+        assert app.screen.query_one("#td-text", Input).value == "call 18:30 sharp"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is screen)
+        order_row = next(r for r in rows(screen) if "厨房水管漏水" in r[3])
+        assert order_row[7] == "call 18:30"
