@@ -96,7 +96,7 @@ def _remind(app: Any, agent: Any) -> None:
 
     with app.db_read() as session:
         found = reminder(session, agent)
-    if found is None:
+    if found is None or not found.open_matters:  # nothing of theirs to update (a supervisor, an early arrival)
         return
     message = _("The shift ends at {end}: update every unclosed order and call-back. {n} of {total} have no update "
                 "this shift. F4, then k, lists them.").format(end=fmt(found.end_at, "%H:%M"), n=len(found.stale),

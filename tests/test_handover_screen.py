@@ -454,3 +454,14 @@ async def test_the_instruction_dialog_saves_on_ctrl_s_and_asks_before_esc_loses_
         await wait_for(pilot, lambda: app.screen is screen)
         order_row = next(r for r in rows(screen) if "厨房水管漏水" in r[3])
         assert order_row[7] == "call 18:30"
+
+
+async def test_the_reminder_is_not_shown_to_someone_with_nothing_to_update(make_app, clock, monkeypatch):
+    clock.set(local(2026, 11, 21, 17, 31))  # 30 minutes before the day shift ends
+    app = make_app(screen="handover")
+    said = told(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_f4(pilot, "2001")  # the supervisor owns none of the shift's matters
+        await app.workers.wait_for_complete()  # the reminder's look (started at login) has answered
+        await pilot.pause()
+        assert not any(title == "30-minute check" for title, _message in said)
