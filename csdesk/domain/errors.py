@@ -27,5 +27,5 @@ class Invalid(DeskError):
     """Input that cannot be saved; ``errors`` maps field names to a message for the field."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        super().__init__("; ".join(dict.fromkeys(errors.values())))  # the messages: field keys are not words for the desk
         self.errors = errors
