@@ -45,6 +45,21 @@ def parse_local(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=local_tz())
 
 
+def after_typing(screen, callback: Callable[[], Any]) -> None:
+    """Run ``callback`` once the keys already typed have landed in the focused field.
+
+    The app runs a priority binding (Ctrl+S) the moment its key arrives, but it hands
+    every other key to the focused widget's message queue: with keys typed ahead
+    (a busy machine, a fast typist) the save would read the field before its last
+    characters are in.  Queued behind them on the same widget, the callback runs after.
+    """
+    focused = screen.app.focused
+    if focused is not None and focused.screen is screen:
+        focused.call_later(callback)
+    else:
+        callback()
+
+
 class DialogSaved(Message):
     def __init__(self, result: Any = None, errors: dict[str, str] | None = None, message: str = "") -> None:
         super().__init__()
@@ -125,7 +140,7 @@ class _SavingDialog(WorkerErrors, ModalScreen):
             self.dismiss(None)
 
     def action_save(self) -> None:
-        self.submit()
+        after_typing(self, self.submit)
 
     @on(Button.Pressed, "#dlg-ok")
     def _ok(self) -> None:
