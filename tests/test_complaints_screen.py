@@ -157,3 +157,27 @@ async def test_both_views_and_their_dialogs_fit(make_app, engine, agents, clock,
         for selector in ("#vs-list", "#vs-coverage", "#vs-views"):
             region = app.screen.query_one(selector).region
             assert region.width > 10 and region.right <= width and region.bottom <= height, selector
+
+
+async def test_the_technician_complained_about_is_picked_from_the_roster(make_app, engine, agents):
+    from csdesk.store.models import Complaint, Technician
+
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintFormScreen))
+        form = app.screen
+        roster = form.query_one("#about_staff_roster", Static)
+        await wait_for(pilot, lambda: "E03 陈志强" in shown(roster))  # the roster, listed under the field
+        form.query_one("#customer_name", Input).value = "钱先生"
+        form.query_one("#about", TextArea).text = "师傅没有按约定时间上门"
+        form.query_one("#about_staff_kind").value = "technician"
+        form.query_one("#about_staff", Input).focus()
+        await pilot.press("e", "0", "3", "ctrl+s")  # its code, as typed
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.customer_name == "钱先生")
+    with write_session(engine) as s:
+        c = s.get(Complaint, screen.record.id)
+        tech = s.get(Technician, c.about_technician_id)
+        assert (c.about_staff_kind, c.about_staff_name, tech.code) == ("technician", "陈志强", "E03")
