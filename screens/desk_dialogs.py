@@ -46,6 +46,21 @@ def parse_local(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=local_tz())
 
 
+def after_typing(screen, callback: Callable[[], Any]) -> None:
+    """Run ``callback`` once the keys already typed have landed in the focused field.
+
+    The app runs a priority binding (Ctrl+S) the moment its key arrives, but it hands
+    every other key to the focused widget's message queue: with keys typed ahead
+    (a busy machine, a fast typist) the save would read the field before its last
+    characters are in.  Queued behind them on the same widget, the callback runs after.
+    """
+    focused = screen.app.focused
+    if focused is not None and focused.screen is screen:
+        focused.call_later(callback)
+    else:
+        callback()
+
+
 class DialogSaved(Message):
     def __init__(self, result: Any = None, errors: dict[str, str] | None = None, message: str = "") -> None:
         super().__init__()
@@ -129,7 +144,7 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
             self.leave_or_ask(lambda: self.dismiss(None))
 
     def action_save(self) -> None:
-        self.submit()
+        after_typing(self, self.submit)
 
     @on(Button.Pressed, "#dlg-ok")
     def _ok(self) -> None:
@@ -249,15 +264,41 @@ class ComplaintFormScreen(_SavingDialog):
                 yield _field(_("Staff complained about"),
                              ChoiceBar([(k.value, k.label) for k in StaffKind], "", blank=_("none"),
                                        id="about_staff_kind"), "about_staff_kind")
-                yield _field(_("Staff no. (an agent) or name (a technician)"), DeskInput(id="about_staff"),
-                             "about_staff")
+                yield _field(_("Staff no. (an agent) or a technician of the roster: code or name"),
+                             DeskInput(id="about_staff"), "about_staff")
+                yield Static("", id="about_staff_roster", markup=False)
             yield Static("", id="dlg-status", markup=False)
             with Horizontal(id="dlg-buttons"):
                 yield Button(_("Save (Ctrl+S)"), variant="primary", id="dlg-ok")
                 yield Button(_("Cancel (Esc)"), id="dlg-cancel")
 
+    class RosterLoaded(Message):
+        def __init__(self, technicians: list) -> None:
+            super().__init__()
+            self.technicians = technicians
+
     def on_mount(self) -> None:
         self.query_one("#customer_name", Input).focus()
+        self._load_roster()
+
+    @work(thread=True, exclusive=True, group="complaint-roster", exit_on_error=False)
+    def _load_roster(self) -> None:
+        from csdesk.services.technicians import roster
+
+        with self.app.db_read() as session:
+            technicians = roster(session)
+        self.post_message(self.RosterLoaded(technicians))
+
+    def on_complaint_form_screen_roster_loaded(self, message: RosterLoaded) -> None:
+        """The technicians of the roster: shown under the field, and completed as typed (→ takes it)."""
+        from textual.suggester import SuggestFromList
+
+        techs = message.technicians
+        self.query_one("#about_staff", Input).suggester = SuggestFromList(
+            [t.code for t in techs] + [t.name for t in techs], case_sensitive=False)
+        self.query_one("#about_staff_roster", Static).update(
+            _("Roster: {technicians}").format(technicians=" · ".join(f"{t.code} {t.name}" for t in techs))
+            if techs else "")
 
     def values(self) -> dict:
         out: dict = {}

@@ -59,7 +59,9 @@ class TextDialog(KeepsTyping, ModalScreen[str | None]):
             self.on_change({"text": event.value})
 
     def action_save(self) -> None:
-        self._save()
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._save)  # Ctrl+S: after the keys typed ahead of it
 
     @on(Input.Submitted, "#td-text")
     @on(Button.Pressed, "#td-ok")

@@ -76,6 +76,11 @@ class FieldsScreen(KeepsTyping, ModalScreen[dict | None]):
         return out
 
     def action_ok(self) -> None:
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._ok)
+
+    def _ok(self) -> None:
         values = self.values()
         missing = [f.label for f in self.fields if f.required and not values[f.key].strip()]
         if missing:
@@ -171,6 +176,11 @@ class CompletionScreen(KeepsTyping, ModalScreen[CompletionInput | None]):
                                self.query_one("#cp-opinion", Input).value)
 
     def action_ok(self) -> None:
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._ok)
+
+    def _ok(self) -> None:
         v = self.value()
         missing = []
         if not v.result.strip():
@@ -256,6 +266,11 @@ class PrintScreen(ModalScreen[PrintRequest | None]):
             path.value = str(current.with_suffix(self.SUFFIX[fmt]))
 
     def action_ok(self) -> None:
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._ok)
+
+    def _ok(self) -> None:
         from csdesk.services.slip import COPIES
 
         fmt = self.query_one("#pr-format", ChoiceBar).value

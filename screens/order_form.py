@@ -620,6 +620,11 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
 
     # ------------------------------------------------------------------ saving and closing
     def action_save(self) -> None:
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._save_typed)
+
+    def _save_typed(self) -> None:
         if self.saving or not self.loaded:
             return
         self.saving = True

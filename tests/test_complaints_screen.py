@@ -205,3 +205,25 @@ async def test_a_step_dialog_takes_the_typed_time_and_esc_asks_before_losing_typ
         await pilot.press("t")
         await pilot.pause()
         assert app.screen is screen and "Choose a complaint first" in shown(screen.query_one("#cp-status", Static))
+async def test_the_technician_complained_about_is_picked_from_the_roster(make_app, engine, agents):
+    from csdesk.store.models import Complaint, Technician
+
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintFormScreen))
+        form = app.screen
+        roster = form.query_one("#about_staff_roster", Static)
+        await wait_for(pilot, lambda: "E03 陈志强" in shown(roster))  # the roster, listed under the field
+        form.query_one("#customer_name", Input).value = "钱先生"
+        form.query_one("#about", TextArea).text = "师傅没有按约定时间上门"
+        form.query_one("#about_staff_kind").value = "technician"
+        form.query_one("#about_staff", Input).focus()
+        await pilot.press("e", "0", "3", "ctrl+s")  # its code, as typed
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.customer_name == "钱先生")
+    with write_session(engine) as s:
+        c = s.get(Complaint, screen.record.id)
+        tech = s.get(Technician, c.about_technician_id)
+        assert (c.about_staff_kind, c.about_staff_name, tech.code) == ("technician", "陈志强", "E03")

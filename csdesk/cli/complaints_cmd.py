@@ -3,7 +3,8 @@
 ``list`` (views open, mine, overdue, closed this month, all; searched like the
 register), ``show`` (the record in the handbook's layout: text, HTML, PDF or
 JSON), ``export`` (CSV/XLSX), and the supervisor's steps ``take``, ``plan``,
-``call``, ``respond``, ``close``, each recorded with who and when (``--at``
+``call``, ``respond``, ``close``, and ``about`` (the staff member complained about: a
+technician picked from the roster, or an agent), each recorded with who and when (``--at``
 enters a step after the fact).  The same rules as the console: complaints are
 worked by supervisors, and every command asks for the staff password (a prompt
 or ``CSDESK_PASSWORD``) of ``--as STAFFNO``.
@@ -228,6 +229,25 @@ def register(app: typer.Typer) -> None:
                 _step(ctx, db, as_, number, fn_name, note, at, reassign)
         command.__doc__ = doc
         cp.command(name)(command)
+
+    @cp.command("about")
+    def about(
+        ctx: typer.Context,
+        number: NumberArgument,
+        who: Annotated[str, typer.Argument(help="A technician of the roster (code or name, see `csdesk technician list`) or an agent's staff number; '' for nobody.")],
+        kind: Annotated[str, typer.Option("--kind", help="technician or agent (default: an agent if WHO is a staff number, else a technician of the roster).")] = "",
+        as_: AsOnlyOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Name the staff member the complaint is about (a technician is picked from the roster)."""
+        from csdesk.services import complaints as svc
+
+        engine = open_db(ctx, db)
+        actor = authenticated(engine, as_)
+        record = _run(engine, lambda session: svc.amend(session, actor, _complaint_id(session, number),
+                                                        about_staff_kind=kind, about_staff=who))
+        typer.echo(_("{number}: about {staff}.").format(
+            number=record.number, staff=record.about_staff_name or _("nobody")))
 
     step("take", "Take the complaint on (acknowledges its escalation).", "take", needs_text=False)
     step("plan", "Write the supervisor's plan.", "write_plan")

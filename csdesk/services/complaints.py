@@ -335,12 +335,31 @@ def _about_staff(session: Session, kind: str, who: str) -> tuple[str, str, int |
         if agent is None:
             raise Invalid({"about_staff": _("No agent with staff number {staff_no}.").format(staff_no=who[:16])})
         return kind, f"{agent.staff_no} {agent.name}", agent.id, None
-    return kind, who, None, technician_id(session, who)
+    tech = roster_technician(session, who)
+    if tech is None:
+        raise Invalid({"about_staff": _("No technician {value} on the roster (give the code or the name).").format(
+            value=who[:32])})
+    return kind, tech[1], None, tech[0]
+
+
+def roster_technician(session: Session, value: str) -> tuple[int, str] | None:
+    """(id, name) of the roster's technician named by ``value``: the code (any case) or the name; an active
+    one first, then one taken off the roster (old orders and paper records still name them)."""
+    from csdesk.store.models import Technician
+
+    value = value.strip()
+    if not value:
+        return None
+    rows = session.exec(select(Technician.id, Technician.name, Technician.code, Technician.active).where(
+        (Technician.name == value) | (Technician.code == value) | (Technician.code == value.upper()))).all()
+    rows = sorted(rows, key=lambda r: (not r[3], r[2] != value, r[0]))
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def technician_id(session: Session, name: str) -> int | None:
-    """The technician roster's id for ``name``, once the roster is a table (work orders); None until then."""
-    return None
+    """The roster's id of the technician named ``name`` (code or name), None when not on the roster."""
+    found = roster_technician(session, name)
+    return found[0] if found else None
 
 
 def _order_for(session: Session, ref: str) -> tuple[int | None, str]:
@@ -988,6 +1007,31 @@ def counts(session: Session, viewer: Actor | None, at: datetime | None = None) -
         q = view_sql(view, viewer, at)
         out[view] = session.execute(text(f"SELECT count(*) FROM {q.count_source}"), q.params).scalar_one()
     return ComplaintCounts(out["open"], out["mine"], out["overdue"], out["closed"], out)
+
+
+def technician_complaint_times(session: Session, technician_ids: Iterable[int], names: Iterable[str],
+                               since: datetime) -> tuple[dict[int, list], dict[str, list]]:
+    """When each technician was complained about since ``since`` (the return-visit rule): by the roster's
+    id (``about_technician_id``), and by name for the complaints that name a technician without an id
+    (recorded before the roster).  Both read an index alone (ix_complaint_about_technician,
+    ix_complaint_about_staff)."""
+    by_id: dict[int, list] = {}
+    wanted = sorted({i for i in technician_ids if i is not None})
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for tech, when in session.exec(select(Complaint.about_technician_id, Complaint.complained_at).where(
+                col(Complaint.about_technician_id).in_(chunk), Complaint.complained_at >= since)):
+            by_id.setdefault(tech, []).append(when)
+    by_name: dict[str, list] = {}
+    names = sorted({n for n in names if n})
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        for name, tech, when in session.exec(select(
+                Complaint.about_staff_name, Complaint.about_technician_id, Complaint.complained_at).where(
+                Complaint.about_staff_kind == StaffKind.TECHNICIAN.value, col(Complaint.about_staff_name).in_(chunk),
+                Complaint.complained_at >= since)):
+            by_name.setdefault(name, []).append((tech, when))
+    return by_id, by_name
 
 
 def staff_complaint_times(session: Session, kind: str, names: Iterable[str], since: datetime) -> dict[str, list]:

@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from csdesk.clock import local_tz
 from csdesk.clock import now as utcnow
-from csdesk.domain import CallbackKind, CallbackResult, OrderStatus, Outcome, StaffKind, VisitStatus
+from csdesk.domain import CallbackKind, CallbackResult, OrderStatus, Outcome, VisitStatus
 from csdesk.domain.actor import SYSTEM, Actor
 from csdesk.domain.errors import Conflict, Invalid, NotFound
 from csdesk.domain.phones import mask
@@ -246,13 +246,15 @@ class _Order(NamedTuple):
     paid: int
     customer_id: int | None
     owner_id: int | None
-    technician: str
+    technician: str  # as the order names them: completed_by, else assignee (orders before the roster)
+    technician_id: int | None  # the roster's technician the order was given to
 
 
 # Read from the covering index ix_workorder_draw alone: a month of ~100,000 orders in ~0.1 s,
 # where reading the rows themselves (long texts) took 2 s.
 _POPULATION = (
-    "SELECT w.id, w.completed_at, w.paid, w.customer_id, w.owner_id, coalesce(nullif(w.completed_by, ''), w.assignee) "
+    "SELECT w.id, w.completed_at, w.paid, w.customer_id, w.owner_id, coalesce(nullif(w.completed_by, ''), w.assignee), "
+    "w.technician_id "
     "FROM workorder w INDEXED BY ix_workorder_draw LEFT JOIN returnvisit rv ON rv.work_order_id = w.id "
     "WHERE w.completed_at > ? AND w.completed_at <= ? AND w.status IN ('done', 'closed') "
     "AND (w.category = 'repair' OR w.category GLOB 'repair.*') AND rv.id IS NULL"
@@ -326,18 +328,46 @@ def technician_facts(session: Session, orders: Sequence[tuple]) -> dict[int, tup
     """For each order (an ``_Order`` row): its technician's hire date and when that technician was
     complained about; orders with neither are left out.
 
-    The one place that knows who did the work.  Until the technician roster
-    (work orders) lands, the technician is the order's ``completed_by`` (else
-    its ``assignee``) as text: complaints against technicians are matched by
-    that name, and no hire date is known, so "new technician" applies to none.
+    The one place that knows who did the work: the roster's technician the order
+    was given to (``workorder.technician_id``), whose hire date is on the roster
+    ("new technician": :func:`csdesk.domain.rules.is_new_staff`); complaints
+    against them are those naming them by the roster's id
+    (``complaint.about_technician_id``) and, for complaints recorded before the
+    roster, by their name.  An order of no roster technician (opened before the
+    roster) is known by its ``completed_by`` (else ``assignee``) name: no hire
+    date, complaints matched by that name.
     """
     if not orders:
         return {}
-    from csdesk.services.complaints import staff_complaint_times
+    from csdesk.services.complaints import technician_complaint_times
 
+    roster = {r[0]: (r[1], _day(r[2])) for r in session.connection().exec_driver_sql(
+        "SELECT id, name, hire_date FROM technician")}  # tens of rows
     since = _ts(min(o[1] for o in orders)) - COMPLAINED_ABOUT_WINDOW
-    times = staff_complaint_times(session, StaffKind.TECHNICIAN.value, {o[5] for o in orders if o[5]}, since)
-    return {o[0]: (None, tuple(times[o[5]])) for o in orders if o[5] in times}
+    ids = {o[6] for o in orders if o[6] is not None and o[6] in roster}
+    names = {roster[i][0] for i in ids} | {o[5] for o in orders if o[5] and (o[6] is None or o[6] not in roster)}
+    by_id, by_name = technician_complaint_times(session, ids, names, since)
+    cache: dict = {}
+    out: dict[int, tuple[date | None, tuple]] = {}
+    for o in orders:
+        key = (o[6], o[5]) if o[6] in roster else (None, o[5])
+        facts = cache.get(key)
+        if facts is None:
+            if key[0] is not None:
+                name, hired = roster[key[0]]
+                times = [*by_id.get(key[0], ()), *(w for t, w in by_name.get(name, ()) if t is None)]
+            else:
+                hired, times = None, [w for _t, w in by_name.get(o[5], ())]
+            facts = cache[key] = (hired, tuple(sorted(times)))
+        if facts[0] is not None or facts[1]:
+            out[o[0]] = facts
+    return out
+
+
+def _day(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 # --------------------------------------------------------------------------- the draw
@@ -508,7 +538,7 @@ def order_tied_to_complaint(session: Session, order_id: int, actor: Actor, at: d
     if d is None or order.completed_at > d.considered_until:
         return None  # not drawn yet, or the next top-up will take it (tied to a complaint, it is picked)
     o = _Order(order.id, _stored(order.completed_at), int(order.paid), order.customer_id, order.owner_id,
-               order.completed_by or order.assignee)
+               order.completed_by or order.assignee, order.technician_id)
     if o in _refused(session, [o]):
         return None
     hours = regular_hours(session)

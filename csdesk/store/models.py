@@ -343,9 +343,10 @@ class WorkOrderFee(SQLModel, table=True):
     sort: int = 0
 
 
-# The month's completed orders for the return-visit draw (migration 0005): the draw reads only this index.
+# The month's completed orders for the return-visit draw (migrations 0005, 0008): the draw reads only this index.
 Index("ix_workorder_draw", *(WorkOrder.__table__.c[name] for name in (
-    "completed_at", "status", "category", "paid", "customer_id", "owner_id", "completed_by", "assignee")))
+    "completed_at", "status", "category", "paid", "customer_id", "owner_id", "completed_by", "assignee",
+    "technician_id")))
 
 
 class WorkOrderEvent(SQLModel, table=True):
@@ -386,6 +387,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_unit", "unit_key"),
         Index("ix_complaint_about_staff", "about_staff_kind", "about_staff_name", "complained_at"),
         Index("ix_complaint_handler", "first_handler_id", "complained_at"),  # the handover's compiling
+        Index("ix_complaint_about_technician", "about_technician_id", "complained_at"),  # the return-visit draw
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -414,7 +416,7 @@ class Complaint(SQLModel, table=True):
     first_handler_name: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     about_staff_kind: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})  # StaffKind
     about_staff_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
-    about_technician_id: int | None = None  # the roster's id once technicians are a table (no FK yet)
+    about_technician_id: int | None = None  # the roster's technician complained about (no FK: migration 0005)
     owned_at: datetime | None = TS()  # when the supervisor took it on
     due_at: datetime | None = TS()  # the reply deadline: half a working day of the regular shift
     replied_at: datetime | None = TS()  # the first call to the customer (or the close)

@@ -1,0 +1,81 @@
+"""The complaints view in a real terminal, typed at human speed with the machine kept busy: a
+supervisor takes a complaint, writes the plan, records a call and the customer's response and
+closes it, each step checked in the database as it lands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console, Desk
+
+
+def on_desk(desk: Desk, fn: Callable[[Any, dict], Any]) -> Any:
+    """Run ``fn(session, agents)`` in a write session on the desk's database (the test's set-up)."""
+    from csdesk.services.accounts import get_agent
+    from csdesk.store.engine import open_database, read_session, write_session
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in desk.env().items():
+            if key.startswith(("XDG_", "CSDESK_")):
+                mp.setenv(key, value)
+        engine = open_database(str(desk.db_path))
+        try:
+            with read_session(engine) as session:
+                agents = {no: get_agent(session, no) for no in ("1001", "2001", "9001")}
+            with write_session(engine) as session:
+                return fn(session, agents)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def supervisor(desk) -> Iterator[Console]:
+    """The module's console, logged in as supervisor 2001 by typing."""
+    con = Console(desk, name="supervisor-console").start()
+    try:
+        con.login("2001")
+        yield con
+    finally:
+        con.kill()
+
+
+@pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[1]])
+def test_a_supervisor_works_a_complaint_to_its_close_on_a_busy_machine(supervisor, desk, busy, per_key):
+    from csdesk.services import complaints as cs
+
+    con, db = supervisor, desk.db
+    cid = on_desk(desk, lambda s, a: cs.file_complaint(s, a["1001"], cs.ComplaintForm(
+        customer_name="赵女士", contact="…5678", about="维修师傅态度差，地上留有垃圾")))
+    number = db.value("SELECT number FROM complaint WHERE id = ?", (cid,))
+    con.goto("f5")
+    con.press("c")
+    con.wait_for_text(number, timeout=15)
+    con.wait_for_text("维修师傅态度差")  # its record beside the list
+
+    def step(key: str, title: str, typed: list, where: Callable[[dict], bool]) -> dict:
+        con.play([key], per_key)
+        con.wait_for_text(con.tr(title))
+        con.play([*typed, CTRL_S], per_key)
+        row = db.wait_for_row("SELECT * FROM complaint WHERE id = ?", (cid,), where=where, timeout=15)
+        con.wait_for_gone(con.tr(title))
+        return row
+
+    taken = step("t", "Take on this complaint", [], lambda r: r["supervisor_id"] is not None)
+    assert taken["status"] == "in_hand" and taken["owned_at"] is not None
+    assert taken["supervisor_id"] == db.value("SELECT id FROM agent WHERE staff_no = '2001'")
+    planned = step("p", "The supervisor's plan", ["1. 上门道歉", ENTER, "2. 重新清理现场"], lambda r: r["plan"])
+    assert planned["plan"] == "1. 上门道歉\n2. 重新清理现场"
+    called = step("k", "A call to the customer", ["电话致歉，约明天上门"], lambda r: r["calls"] >= 1)
+    assert called["replied_at"] is not None  # the first call is the reply
+    responded = step("r", "The customer's response", ["接受，满意"], lambda r: r["customer_response"])
+    assert responded["customer_response"] == "接受，满意"
+    closed = step("x", "Close the complaint", [], lambda r: r["status"] == "closed")
+    assert closed["closed_at"] is not None
+    kinds = [r["kind"] for r in db.rows("SELECT kind FROM complaintevent WHERE complaint_id = ? ORDER BY id", (cid,))]
+    assert kinds[-5:] == ["taken", "plan", "call", "response", "closed"]
+    assert {r["staff_no"] for r in db.rows(
+        "SELECT staff_no FROM complaintevent WHERE complaint_id = ? AND kind NOT IN ('created', 'escalated')",
+        (cid,))} == {"2001"}
