@@ -167,6 +167,11 @@ class FreeItemDialog(KeepsTyping, ModalScreen[FreeItemValues | None]):
 
     @on(Button.Pressed, "#fi-ok")
     def action_save(self) -> None:
+        from screens.desk_dialogs import after_typing
+
+        after_typing(self, self._save_typed)  # Ctrl+S: after the keys typed ahead of it
+
+    def _save_typed(self) -> None:
         values = self.current()
         error = ""
         if not values.text.strip():
