@@ -71,7 +71,13 @@ def read_reference(conn: Connection) -> Reference:
     if missing:
         raise DemoError(_("the demo needs the shifts {codes} in the reference data").format(
             codes=", ".join(missing)))
-    return Reference(departments, fees, shifts)
+    from sqlmodel import Session
+
+    from csdesk.services.complaints import regular_hours
+
+    with Session(bind=conn) as session:  # the complaints' reply deadlines: the service's own reading
+        regular = regular_hours(session)
+    return Reference(departments, fees, shifts, regular)
 
 
 # --------------------------------------------------------------------------- bulk loading

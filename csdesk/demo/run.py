@@ -55,6 +55,7 @@ class Reference:
     departments: dict[str, tuple[str, str]]  # code -> (Chinese name, phone given on referral)
     fee_prices: dict[str, int | None]  # fee item code -> price in fen (None: quoted on site)
     shifts: dict[str, tuple[int, int]]  # shift code -> (start, end) in seconds after midnight
+    regular: Any = None  # the regular shift's hours (csdesk.domain.shifts.ShiftHours): complaint deadlines
 
     def department(self, code: str) -> tuple[str, str]:
         return self.departments.get(code) or (code, "")
@@ -145,6 +146,7 @@ class Run:
         self.now_dt = now.astimezone(UTC).replace(microsecond=0)
         self.now = int(self.now_dt.timestamp())
         self.tz = local_tz()
+        self._midnights: dict[int, int] = {}
         self.ts = Timestamps().stored
         self.progress = progress or (lambda _msg: None)
         self.counts: dict[str, int] = {}
@@ -169,7 +171,9 @@ class Run:
         self.n_cust = 0
         # Set by csdesk.demo.contacts:
         self.day: DayRows | None = None  # the day being made
-        self.refused_units: set[int] = set()  # customers on the refused-visit list
+        # Contacts a step needs on a later day (a return visit's call): day -> [(time, override)];
+        # they take the place of drawn contacts of that day (csdesk.demo.contacts.make_day).
+        self.calls: dict[date, list[tuple[int, dict]]] = {}
         self.last_order: dict[int, tuple[int, str]] = {}  # customer id -> (id, number) of the last order
 
     # ----------------------------------------------------------------- time
@@ -179,6 +183,15 @@ class Run:
 
     def midnight(self, day: date) -> int:
         return int(datetime.combine(day, dtime(0), tzinfo=self.tz).timestamp())
+
+    def midnight_of(self, epoch: int) -> int:
+        """The local midnight that began ``epoch``'s day (cached by quarter hour: every zone's offset
+        is a whole number of quarter hours, so a quarter hour never straddles a midnight)."""
+        key = epoch // 900
+        m = self._midnights.get(key)
+        if m is None:
+            m = self._midnights[key] = self.midnight(self.local_day(epoch))
+        return m
 
     def shift_of(self, epoch: int, midnight: int) -> str:
         """``"night"`` from the night shift's start to midnight, else ``"day"``."""
