@@ -15,7 +15,7 @@ plan, calls the customer (the first call is the reply), records the response, an
 the customer accepts (the contact closes with it).  Some are slow: past the deadline with no
 reply, the timer sends them to the manager once (``escalate_overdue``), and the manager (or the
 close) acknowledges that.  Staff complained about are agents (by staff number) and technicians
-(by name until the roster lands); complaints about a technician and about an order reach the
+(by the roster's name, as the services match them: ``Run.technician``); complaints about a technician and about an order reach the
 return-visit draws (:mod:`csdesk.demo.visits`).
 """
 
@@ -34,6 +34,7 @@ from csdesk.demo.shape import (
     COMPLAINT_NOT_ACCEPTED_SHARE,
     COMPLAINT_SLOW_SHARE,
     MANAGER,
+    ORDER_DEPARTMENT,
     STAFF_BY_NO,
     SUPERVISOR_ON,
 )
@@ -80,6 +81,7 @@ class ComplaintState:
         self.reply_within = timedelta(hours=COMPLAINT_REPLY_WORKING_HOURS)
         self.source_names = {s.value: s.zh for s in ComplaintSource}
         self.overdue: list[tuple[dict, dict, int, str]] = []  # (escalation, complaint, minutes late, owner)
+        self.complained_technicians = run.complained_technicians()
         self.desk_wanted = list(COMPLAINT_DESK_FIRST)  # sources of paper records the demo must show
 
 
@@ -339,9 +341,10 @@ def _about_staff(run: Run, st: ComplaintState, info: ContactInfo, cp: dict, last
     """The staff member complained about, when the complaint names one: an agent by staff number,
     a technician by name (the customer's last order's, or the one they name)."""
     topic, si = info.topic.key, info.ctx.get("si")
-    if info.spec.get("about_technician"):  # a return visit's: the technician of the visited order
-        cp.update(about_staff_kind=StaffKind.TECHNICIAN.value, about_staff_name=info.spec["about_technician"])
-        visits.technician_complained(run, info.spec["about_technician"], complained, known)
+    if info.spec.get("about_technician"):  # a return visit's (the visited order's technician) or the scenario's
+        name = run.technician(ORDER_DEPARTMENT, info.spec["about_technician"])
+        cp.update(about_staff_kind=StaffKind.TECHNICIAN.value, about_staff_name=name)
+        visits.technician_complained(run, name, complained, known)
         return
     if "summary" in info.spec:
         return
@@ -353,8 +356,8 @@ def _about_staff(run: Run, st: ComplaintState, info: ContactInfo, cp: dict, last
     if (topic == "service" and si == 2) or (topic == "quality" and si == 0):  # the technician of the repair
         name = visits.last_technician(run, info.cust_id) if topic == "quality" else ""
         if topic == "service":
-            name = st.pick(COMPLAINED_TECHNICIANS)
-        if name in COMPLAINED_TECHNICIANS:  # others are not named: the quality is blamed, not a person
+            name = run.technician(ORDER_DEPARTMENT, st.pick(COMPLAINED_TECHNICIANS))
+        if name in st.complained_technicians:  # others are not named: the quality is blamed, not a person
             cp.update(about_staff_kind=StaffKind.TECHNICIAN.value, about_staff_name=name)
             visits.technician_complained(run, name, complained, known)
 

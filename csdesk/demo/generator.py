@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from csdesk.demo.complaints import name_overdue
 from csdesk.demo.contacts import make_contacts
 from csdesk.demo.desk import keep_for_handover, make_handovers, make_problem_logs
+from csdesk.demo.order_details import add_order_details
 from csdesk.demo.people import make_agents, make_customers
 from csdesk.demo.run import Run
 from csdesk.demo.visits import finish_visits, make_refused_history, make_visits
@@ -38,12 +39,14 @@ STEPS: tuple[Step, ...] = (
                          "callback", "refusedvisit"),
          bulky=("contact", "workorder", "workorderevent", "callback", "escalation")),
     Step(finish_visits, ("visitdraw",)),
-    Step(make_handovers, ("handover", "handoveritem", "handoverremark")),
+    Step(make_handovers, ("handover", "handoveritem", "handoverremark", "escalation")),
     Step(make_problem_logs, ("problemlog",)),
 )
 
 DAY_STEPS: tuple[Step, ...] = (
     Step(name_overdue),  # words the manager's escalations of the day's complaints (their numbers are known)
+    # F3's columns of the day's orders, their fee lines and the overdue explanations
+    Step(add_order_details, ("workorderfee", "workorderevent"), bulky=("workorderfee",)),
     Step(make_visits, ("returnvisit", "callback", "refusedvisit", "workorderevent")),  # and UPDATEs workorder
     Step(keep_for_handover),  # writes nothing: keeps open matters for make_handovers
 )

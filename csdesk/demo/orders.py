@@ -71,7 +71,7 @@ def make_order(run: Run, info: ContactInfo) -> dict:
     if target is None:
         target = run.choice_w(ORDERS_OLD if age > 3 * 86400 else ORDERS_RECENT if age > 86400
                               else ORDERS_TODAY)
-    tech = info.ctx["tech"]
+    tech = run.technician(topic.department or ORDER_DEPARTMENT, info.ctx["tech"])  # from the roster
     staff, aid = info.staff_no, info.agent_id
     fast = info.urgency != _NORMAL
     dispatched = created + run.ri(60, _DISPATCH_S if fast else 2 * _DISPATCH_S)  # normal ones: some late

@@ -77,8 +77,9 @@ MANAGER = "9001"  # overdue complaints go to the manager
 SCENARIO_HANDOVER = ("1003", "1001")  # last night's handover, waiting for 1001 to acknowledge it
 SUPERVISOR_ON = {s.shift: s.staff_no for s in STAFF if s.role == Role.SUPERVISOR}  # by shift
 COMPLAINED_STAFF_NOS = ("1002", "1004", "1005", "1004")  # quoted in service complaints
-# The technicians complaints name (by name: csdesk.demo.texts.TECHNICIANS has no roster yet); their
-# orders are visited for six months after (csdesk.domain.rules.mandatory_visit_reasons).
+# The technicians complaints name, as the demo's texts call them (the roster's engineering technician
+# of that surname: Run.technician); their orders are visited for six months after
+# (csdesk.domain.rules.mandatory_visit_reasons).
 COMPLAINED_TECHNICIANS = ("刘师傅",)
 
 # Departments when a topic names none: referrals go to after-sales, work orders to engineering.

@@ -37,7 +37,6 @@ from functools import partial
 
 from csdesk.demo.run import ContactInfo, DayRows, Run
 from csdesk.demo.shape import (
-    COMPLAINED_TECHNICIANS,
     DAYS,
     STAFF,
     STAFF_BY_NO,
@@ -637,7 +636,7 @@ def _problem_call(run: Run, st: VisitState, v: Visit, follow_up: str, at: int, a
     if follow_up == "complaint":
         tech = wo["completed_by"] or wo["assignee"] or ""
         spec.update(complaint_source=ComplaintSource.RETURN_VISIT.value, complaint_order=(wo["id"], wo["number"]),
-                    about_technician=tech if tech in COMPLAINED_TECHNICIANS else "")
+                    about_technician=tech if tech in run.complained_technicians() else "")
     run.calls.setdefault(day, []).append((at, spec))
     _call(run, v, attempt, CallbackResult.DONE, summary, None, run.agents[v.caller])
     v.row["status"] = VS.PROBLEM.value  # said so, even with nothing more to open

@@ -1,0 +1,97 @@
+"""How much the CPU burner slows the console (run on demand: ``python -m tests.terminal.measure``).
+
+Interleaved runs, idle and with every core busy (``CpuBurner``):
+
+- login to intake: from the Enter of a typed login to the intake screen ready
+  (header, categories and queue drawn);
+- key to screen: from a digit typed in the phone field to the field showing it,
+  the first key after login apart (typed as soon as intake is drawn).
+
+Medians and the slowest run.  The machine's other load moves these figures:
+read them side by side, not alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tests.terminal.harness import ENTER, TAB, Console, CpuBurner, Desk
+
+
+def make_template(home: Path) -> Path:
+    """A database with agent 1001 (password demo), as the suite's template has."""
+    import os
+
+    os.environ.update({"XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config"),
+                       "CSDESK_CONFIG": str(home / "config" / "csdesk" / "config.toml")})
+    from csdesk.domain import Role
+    from csdesk.services.accounts import add_agent
+    from csdesk.store.engine import open_database, write_session
+
+    path = home / "template.db"
+    engine = open_database(str(path))
+    with write_session(engine) as session:
+        add_agent(session, "1001", "张敏", "demo", Role.AGENT)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def one_run(template: Path, home: Path, keys: int) -> tuple[float, list[float]]:
+    con = Console(Desk.from_template(home, template)).start()
+    try:
+        con.wait_login_ready(60)
+        con.play(["1001", TAB, "demo"], 0.08)
+        start = con.play([ENTER])
+        con.intake_ready(60)
+        login = time.monotonic() - start
+        echoes = []
+        typed = ""
+        for digit in "1390000111"[:keys]:
+            typed += digit
+            sent = con.play([digit])
+            con.wait_for(lambda: f"▊  {typed} " in con.screen_text(), 10, "the digit on screen")
+            echoes.append(time.monotonic() - sent)
+            time.sleep(0.1)
+        return login, echoes
+    finally:
+        con.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keys", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="csdesk-measure-"))
+    template = make_template(tmp)
+    results: dict[str, tuple[list[float], list[float]]] = {"idle": ([], []), "busy": ([], [])}
+    first_keys: dict[str, list[float]] = {"idle": [], "busy": []}
+    for i in range(args.runs):
+        for mode in ("idle", "busy"):
+            burner = CpuBurner()
+            if mode == "busy":
+                burner.start()
+            try:
+                login, echoes = one_run(template, tmp / f"{mode}{i}", args.keys)
+            finally:
+                burner.stop()
+            results[mode][0].append(login)
+            first_keys[mode].append(echoes[0])
+            results[mode][1].extend(echoes[1:])
+    for mode, (logins, echoes) in results.items():
+        print(f"{mode}: login to intake median {statistics.median(logins) * 1000:.0f} ms "
+              f"(max {max(logins) * 1000:.0f}); key to screen median {statistics.median(echoes) * 1000:.0f} ms "
+              f"(max {max(echoes) * 1000:.0f}, {len(echoes)} keys); first key after login median "
+              f"{statistics.median(first_keys[mode]) * 1000:.0f} ms (max {max(first_keys[mode]) * 1000:.0f})")
+    idle, busy = (statistics.median(results[m][0]) for m in ("idle", "busy"))
+    print(f"busy / idle, login to intake: {busy / idle:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Issue 9, "Every key lands where the agent put it": intake typed at 50, 80 and 150 ms per key
+with every core busy, and the saved row compared field by field.
+
+On a busy machine the console is sometimes not run for a moment, and the keys
+typed meanwhile reach it together.  With the CPU burner alone that happens at
+random: in a trial of 36 intakes like these (12 per speed), about one in four saved a key
+in the wrong field.  To make each case certain, the tests add a ``Hiccup`` (the
+console frozen while the next keys are typed, at the same pace) at the moment
+that matters; a console that handles its keys in order saves the same row
+whatever the hiccups.
+
+What happens today: Tab is one of Textual's non-priority bindings, so it is
+first delivered to the focused field and bubbles up to the App before focus
+moves; keys that arrived with it have meanwhile been delivered to the field it
+leaves.  A digit on a choice bar changes the form's shape (the sub-type row
+appears) only when its Changed message is handled, after a Tab that came with
+it has already chosen the next field.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.terminal.conftest import seed_caller, unique_phone
+from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, TAB, Console, Hiccup
+
+CONSOLE_SIZE = (120, 50)  # the whole form, the status line included, fits: a refusal shows at once
+FIELDS = ("phone", "customer_name", "unit_key", "address", "summary", "category", "subtype", "urgency", "outcome")
+speeds = pytest.mark.parametrize("per_key", HUMAN_SPEEDS, ids=[f"{int(s * 1000)}ms" for s in HUMAN_SPEEDS])
+
+
+def save_typed(con: Console, items: list, per_key: float, **kwargs) -> dict:
+    """Type the intake and Ctrl+S; the row it saved (fails with the screen if nothing was saved)."""
+    db = con.desk.db
+    before = db.value("SELECT coalesce(max(id), 0) FROM contact")
+    con.play([*items, CTRL_S], per_key, seed=1, **kwargs)
+    saved = con.tr("Saved {number}").split("{")[0]
+    not_saved = con.tr("Not saved: check the fields marked in red.")
+    con.wait_for(lambda: db.value("SELECT count(*) FROM contact WHERE id > ?", (before,))
+                 or not_saved in con.screen_text(), timeout=15, what="the intake saved or refused")
+    row = db.one("SELECT * FROM contact WHERE id > ? ORDER BY id", (before,))
+    assert row is not None, f"not saved\n{con.dump()}"
+    con.wait_for_text(saved)
+    return {k: row[k] for k in FIELDS}
+
+
+@speeds
+@pytest.mark.xfail(strict=True, reason="issue 9: keys typed right after a Tab land in the field it leaves "
+                                       "(unit 5-160-3, address 咨, summary missing its first character)")
+def test_keys_after_a_tab_land_in_the_next_field(intake, busy, per_key):
+    phone = unique_phone()
+    row = save_typed(intake, [phone, TAB, "王小明", TAB, "5", TAB, "1", TAB, "603", TAB, TAB,
+                              "咨询物业费怎么交", TAB, "1"], per_key, hiccups=[TAB])
+    assert row == {"phone": phone, "customer_name": "王小明", "unit_key": "5-1-603", "address": "",
+                   "summary": "咨询物业费怎么交", "category": "inquiry", "subtype": "", "urgency": "normal",
+                   "outcome": "resolved"}
+
+
+def known_caller_chosen(con: Console, name: str, building: str, unit: str, room: str, per_key: float) -> str:
+    """A known caller typed by number and chosen with Enter; waits for the card's ✓ as the agent does."""
+    phone = unique_phone()
+    seed_caller(con.desk, phone, name, building, unit, room)
+    con.play([phone, ENTER], per_key)
+    con.wait_for_text("✓")
+    return phone
+
+
+@speeds
+@pytest.mark.xfail(strict=True, reason="issue 9: the sub-type row appears only after the category is handled, "
+                                       "so Tab 2 Tab 2 skips it (and keys typed with a Tab land in the field it leaves)")
+def test_the_sub_type_is_the_next_field_right_after_its_category(intake, busy, per_key):
+    # The hiccup takes in the Tab into the category too: with "2" and the next Tab alone, which of
+    # them the console handles first is a race between threads, and the sub-type is skipped only
+    # most of the time; once Tab moves focus at once, the skip is certain with either hiccup.
+    phone = known_caller_chosen(intake, "李四", "6", "2", "301", per_key)
+    row = save_typed(intake, ["卫生间漏水", Hiccup(4), TAB, "2", TAB, "2"], per_key)
+    assert row == {"phone": phone, "customer_name": "李四", "unit_key": "6-2-301", "address": "",
+                   "summary": "卫生间漏水", "category": "repair", "subtype": "repair.water", "urgency": "normal",
+                   "outcome": "work_order"}
+
+
+@speeds
+@pytest.mark.xfail(strict=True, reason="issue 9: a digit typed after Tab on a choice bar changes that bar "
+                                       "(1 Tab 4 gives 信息变更)")
+def test_a_digit_after_tab_never_changes_the_choice_left(intake, busy, per_key):
+    phone = known_caller_chosen(intake, "王五", "7", "1", "101", per_key)
+    row = save_typed(intake, ["物业费多少", TAB, Hiccup(3), "1", TAB, "4"], per_key)
+    assert row == {"phone": phone, "customer_name": "王五", "unit_key": "7-1-101", "address": "",
+                   "summary": "物业费多少", "category": "inquiry", "subtype": "inquiry.fees", "urgency": "normal",
+                   "outcome": "resolved"}
+
+
+@speeds
+@pytest.mark.xfail(strict=True, reason="issue 9: after Enter on a known number, keys typed before the search "
+                                       "comes back go into the phone field and the caller is never chosen")
+def test_typing_on_after_enter_on_a_known_number_fills_the_summary(intake, busy, per_key):
+    phone = unique_phone()
+    customer_id = seed_caller(intake.desk, phone, "赵六", "9", "3", "1801")
+    # the hiccup takes in the number's last digit: the search is certain to be still running
+    row = save_typed(intake, [phone[:-1], Hiccup(3), phone[-1], ENTER, "电梯异响", TAB, "2"], per_key)
+    assert row == {"phone": phone, "customer_name": "赵六", "unit_key": "9-3-1801", "address": "",
+                   "summary": "电梯异响", "category": "repair", "subtype": "", "urgency": "normal",
+                   "outcome": "work_order"}
+    assert intake.desk.db.value("SELECT customer_id FROM contact ORDER BY id DESC LIMIT 1") == customer_id
