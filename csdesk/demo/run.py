@@ -208,9 +208,13 @@ class Run:
 
     def complained_technicians(self) -> frozenset[str]:
         """The roster's names of :data:`~csdesk.demo.shape.COMPLAINED_TECHNICIANS` (work orders' department)."""
-        from csdesk.demo.shape import COMPLAINED_TECHNICIANS, ORDER_DEPARTMENT
+        found = self.kept.get("complained_technicians")
+        if found is None:
+            from csdesk.demo.shape import COMPLAINED_TECHNICIANS, ORDER_DEPARTMENT
 
-        return frozenset(self.technician(ORDER_DEPARTMENT, n) for n in COMPLAINED_TECHNICIANS)
+            found = self.kept["complained_technicians"] = frozenset(
+                self.technician(ORDER_DEPARTMENT, n) for n in COMPLAINED_TECHNICIANS)
+        return found
 
     def midnight_of(self, epoch: int) -> int:
         """The local midnight that began ``epoch``'s day (cached by quarter hour: every zone's offset
