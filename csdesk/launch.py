@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-SCREENS = ("intake", "log", "orders", "handover")
+SCREENS = ("intake", "log", "orders", "handover", "complaints", "visits")
 CONSOLE_OPTIONS = ("--db", "--agent", "--screen", "--phone", "--lang")
 
 

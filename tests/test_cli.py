@@ -182,4 +182,4 @@ def test_the_installed_command_reports_a_bad_screen_in_one_line(tmp_path):
     csdesk = Path(sys.executable).with_name("csdesk")
     result = subprocess.run([str(csdesk), "--screen", "nowhere"], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["csdesk: unknown screen 'nowhere'; choose one of: intake, log, orders, handover"]
+    assert result.stderr.strip().splitlines() == ["csdesk: unknown screen 'nowhere'; choose one of: intake, log, orders, handover, complaints, visits"]

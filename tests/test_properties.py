@@ -516,9 +516,7 @@ def test_agent_list_shows_any_stored_name(engine, db_path, name):
     ["agent", "add", "3001", "--name", "x", "--password", "secret123", "--hire-date", "x" * 2001],
     ["agent", "add", "3001", "--name", "\udcff", "--password", "secret123"],
     ["agent", "passwd", "\x1b[2J\x0b", "--password", "secret123"],
-    pytest.param(["demo", "--no-tui", "--seed", "9" * 100_000],
-                 marks=pytest.mark.xfail(strict=True, reason="cli/demo.py does not read --seed through "
-                                                             "csdesk.cli.parse yet")),
+    ["demo", "--no-tui", "--seed", "9" * 100_000],
 ], ids=["agent-add-hire-date", "agent-add-invalid-utf8-name", "agent-passwd-staff-no", "demo-seed"])
 def test_messages_of_other_commands_are_short_and_inert(db_path, args):
     r = invoke([*args, "--db", str(db_path)])

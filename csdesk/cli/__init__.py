@@ -34,7 +34,7 @@ def console(
     ctx: typer.Context,
     db: DbOption = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Staff number to prefill at login.")] = None,
-    screen: Annotated[str | None, typer.Option("--screen", help="Screen to open: intake, log, orders, handover.")] = None,
+    screen: Annotated[str | None, typer.Option("--screen", help="Screen to open: intake, log, orders, handover, complaints, visits.")] = None,
     phone: Annotated[str | None, typer.Option("--phone", help="Caller ID: open intake with this caller recognised.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language: zh_CN or en.")] = None,
 ) -> None:

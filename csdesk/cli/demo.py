@@ -12,20 +12,9 @@ from typing import Annotated
 
 import typer
 
+from csdesk.cli import parse
 from csdesk.cli.common import DbOption, fail, settings, state
 from csdesk.i18n import _
-
-
-def _whole_number(value: str, option: str, low: int, high: int) -> int:
-    text = value.strip().replace("_", "").replace(",", "")
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
-        fail(_("{option} must be a whole number from {low} to {high}, not {value!r}").format(
-            option=option, low=low, high=high, value=value))
-    return number
 
 
 def _where(engine) -> str:
@@ -47,9 +36,9 @@ def register(app: typer.Typer) -> None:
         """Fill a demo database with realistic data and open the console on it."""
         from csdesk import demo as demo_data
 
-        count = demo_data.DEFAULT_CONTACTS if contacts is None else _whole_number(
-            contacts, "--contacts", demo_data.MIN_CONTACTS, demo_data.MAX_CONTACTS)
-        seed_value = None if seed is None else _whole_number(seed, "--seed", 0, 2**63 - 1)
+        count = parse.whole_number(contacts, "--contacts", demo_data.MIN_CONTACTS, demo_data.MAX_CONTACTS,
+                                   default=demo_data.DEFAULT_CONTACTS)
+        seed_value = None if seed is None else parse.whole_number(seed, "--seed", 0, 2**63 - 1)
 
         from csdesk.paths import demo_db_path
         from csdesk.store.engine import (

@@ -4,7 +4,8 @@ Plain Python (no Textual).  :func:`generate` fills a database that holds no
 real records with realistic Chinese data: the demo accounts, customers with
 phones and building-unit-room addresses, contacts across every channel,
 category, urgency and outcome, work orders in every state with their history,
-complaints, escalations, call-backs of every kind, the refused-visit list,
+complaints worked at every stage, escalations, call-backs of every kind, each
+past month's return-visit draw and its visits, the refused-visit list,
 handovers and problem logs.  Recent matters are arranged so that agent
 ``1001``'s queues and the supervisor's queue are not empty.  The same seed and
 ``now`` give the same data, whichever process generates it.
@@ -20,9 +21,14 @@ The package:
   defaults, the reference data, the sink.
 - the steps, one module per kind of record: :mod:`~csdesk.demo.people`
   (accounts, customers), :mod:`~csdesk.demo.contacts` (the register, day by
-  day), :mod:`~csdesk.demo.orders` (work orders and their history),
-  :mod:`~csdesk.demo.followups` (call-backs, escalations, complaints),
-  :mod:`~csdesk.demo.desk` (handovers, problem logs).
+  day), :mod:`~csdesk.demo.orders` (work orders and their history, their
+  technicians from the roster: ``Run.technician``),
+  :mod:`~csdesk.demo.order_details` (F3's columns, fee lines, overdue
+  explanations), :mod:`~csdesk.demo.followups` (call-backs, escalations),
+  :mod:`~csdesk.demo.complaints` (tracking records worked step by step, the
+  manager's overdue escalations), :mod:`~csdesk.demo.visits` (each past
+  month's draw and top-ups, its visits called to their outcome, the
+  refused-visit list), :mod:`~csdesk.demo.desk` (handovers, problem logs).
 - :mod:`~csdesk.demo.generator`: the steps in order, with the tables each writes.
 - :mod:`~csdesk.demo.loader`: the bulk loader (fast SQLite settings, parked
   indexes, the generating worker process and its pipe, the search index's bulk

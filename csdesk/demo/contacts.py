@@ -15,7 +15,7 @@ import math
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
-from csdesk.demo import followups, orders
+from csdesk.demo import complaints, followups, orders
 from csdesk.demo.people import on_duty
 from csdesk.demo.run import ContactInfo, DayRows, Run, aligned
 from csdesk.demo.shape import (
@@ -103,6 +103,9 @@ def make_contacts(run: Run) -> None:
     for spec in SCENARIO:
         e = run.now - spec["ago"]
         slots[day_index.get(run.local_day(e), len(plan) - 1)].append((e, spec))
+    # Slots a later step may give to a contact it needs on a day (a return visit's call: run.calls).
+    run.kept["free_slots"] = {d: sum(1 for _e, s in day_slots if s is None)
+                              for (d, _m, _c), day_slots in zip(plan, slots, strict=True)}
     total = 0
     step = max(1, len(plan) // 10)
     for di, ((day, midnight, _count), day_slots) in enumerate(zip(plan, slots, strict=True)):
@@ -188,6 +191,12 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
     """One day's contacts (``day_slots``: (time, override) in time order) and all they led to."""
     rng = run.rng
     ymd = day.strftime("%Y%m%d")
+    calls = run.calls.pop(day, None)
+    if calls:  # contacts other steps need today take the place of drawn ones
+        free = [k for k, (_e, s) in enumerate(day_slots) if s is None]
+        for call, k in zip(calls, rng.sample(free, len(calls)), strict=True):
+            day_slots[k] = call
+        day_slots.sort(key=lambda s: s[0])
     n = len(day_slots)
     first_ct = run.reserve(f"CT{ymd}", n) if n else 0
     first_cid = run.ids("contact", n)
@@ -243,6 +252,8 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         # -- customer
         if topic.anonymous:
             ci = None
+        elif "customer" in spec:
+            ci = spec["customer"]
         else:
             ci = run.rr(run.n_cust)
             if cust.created[ci] > e:
@@ -308,10 +319,12 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
                 c["result"] = IDENTITY_FAILED
         if topic.key == "presales":
             c["converted"] = rng.random() < 0.35
+        if "parent_callback" in spec:
+            c["parent_callback_id"] = spec["parent_callback"]
         info = ContactInfo(cid, number, e, ended, staff_no, agent_id, cust_id, cname, phone, ukey, caddr,
                            topic, urgency, summary, spec, short, ctx)
         closed_at = ended
-        wo = None
+        wo = cp = None
         if outcome == _RESOLVED:
             if channel in _RATED and rng.random() < 0.5:
                 c["satisfaction"] = run.choice_w(SAT_CUM)
@@ -335,12 +348,12 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
         if reason is _UNKNOWN:
             reason = reasons[key] = escalation_reason(topic.category, urgency, Outcome(outcome))
         if reason is _COMPLAINT:
-            cp = followups.make_complaint(run, info, wo)
+            cp = complaints.make_complaint(run, info, wo)
             cp_rows.append(cp)
             c["complaint_id"] = cp["id"]
             c["escalation_reason"] = cp["escalation_reason"]
-            if wo is None:
-                closed_at = cp["_closed"]
+            c.update(cp.pop("_contact", ()))  # entered at the desk from a paper record
+            closed_at = cp["_closed"]  # closing the complaint closes its contact
         elif reason is not None:
             if outcome == _ESCALATED:
                 c["escalation_reason"] = run.pick(ESCALATION_REASONS[2:])
@@ -354,6 +367,8 @@ def make_day(run: Run, day: date, midnight: int, days_ago: int, day_slots) -> No
             c["closed_at"] = run.ts(closed_at)
         else:
             c["status"] = _OPEN
+        if "after" in spec:  # the step that asked for this contact links it
+            spec["after"](run, info, c, wo, cp)
         contacts.append(c)
     # Numbers, allocated per local day in time order.
     if wo_rows:

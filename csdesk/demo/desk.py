@@ -41,7 +41,8 @@ def keep_for_handover(run: Run, rows: DayRows) -> None:
         return
     orders = rows.orders
     pick = [o for o in orders if o["status"] not in _SETTLED][:6] or orders[:3]
-    cbs = [c for c in rows.callbacks if c["done_at"] is None][:4]
+    end = run.ts(rows.midnight + 86400)  # (a return visit decided today is queued tomorrow: not yet)
+    cbs = [c for c in rows.callbacks if c["done_at"] is None and c["created_at"] < end][:4]
     run.kept.setdefault("handover", {})[rows.day] = (pick, cbs)
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from csdesk.demo.complaints import name_overdue
 from csdesk.demo.contacts import make_contacts
 from csdesk.demo.desk import keep_for_handover, make_handovers, make_problem_logs
 from csdesk.demo.order_details import add_order_details
 from csdesk.demo.people import make_agents, make_customers
 from csdesk.demo.run import Run
+from csdesk.demo.visits import finish_visits, make_refused_history, make_visits
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,21 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step(make_agents, ("agent",)),
     Step(make_customers, ("customer", "customerphone")),
-    Step(make_contacts, ("contact", "workorder", "workorderevent", "complaint", "escalation", "callback",
-                         "refusedvisit"),
+    Step(make_refused_history, ("refusedvisit", "visitdraw")),  # before the 90 days; the draws' ids
+    Step(make_contacts, ("contact", "workorder", "workorderevent", "complaint", "complaintevent", "escalation",
+                         "callback", "refusedvisit"),
          bulky=("contact", "workorder", "workorderevent", "callback", "escalation")),
+    Step(finish_visits, ("visitdraw",)),
     Step(make_handovers, ("handover", "handoveritem", "handoverremark", "escalation")),
     Step(make_problem_logs, ("problemlog",)),
 )
 
 DAY_STEPS: tuple[Step, ...] = (
-    Step(keep_for_handover),  # writes nothing: keeps open matters for make_handovers
+    Step(name_overdue),  # words the manager's escalations of the day's complaints (their numbers are known)
     # F3's columns of the day's orders, their fee lines and the overdue explanations
     Step(add_order_details, ("workorderfee", "workorderevent"), bulky=("workorderfee",)),
+    Step(make_visits, ("returnvisit", "callback", "refusedvisit", "workorderevent")),  # and UPDATEs workorder
+    Step(keep_for_handover),  # writes nothing: keeps open matters for make_handovers
 )
 
 

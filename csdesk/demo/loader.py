@@ -71,6 +71,12 @@ def read_reference(conn: Connection) -> Reference:
     if missing:
         raise DemoError(_("the demo needs the shifts {codes} in the reference data").format(
             codes=", ".join(missing)))
+    from sqlmodel import Session
+
+    from csdesk.services.complaints import regular_hours
+
+    with Session(bind=conn) as session:  # the complaints' reply deadlines: the service's own reading
+        regular = regular_hours(session)
     technicians: dict[str, list[tuple[int, str]]] = {}
     for tech_id, name, department in conn.exec_driver_sql(
             "SELECT id, name, department_code FROM technician WHERE active ORDER BY sort, id"):
@@ -78,7 +84,7 @@ def read_reference(conn: Connection) -> Reference:
     fee_items = {row[0]: tuple(row[1:]) for row in conn.exec_driver_sql(
         "SELECT code, coalesce(department_code, ''), name_zh, name_en, unit_zh, unit_en, note FROM feeitem "
         "WHERE active")}
-    return Reference(departments, fees, shifts, {k: tuple(v) for k, v in technicians.items()}, fee_items)
+    return Reference(departments, fees, shifts, {k: tuple(v) for k, v in technicians.items()}, fee_items, regular)
 
 
 # --------------------------------------------------------------------------- bulk loading

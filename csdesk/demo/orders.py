@@ -8,9 +8,9 @@ Deadlines, the low-score call-back and the return-visit rules are the domain's.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from csdesk.demo import followups
+from csdesk.demo import followups, visits
 from csdesk.demo.run import ContactInfo, Run, aligned
 from csdesk.demo.shape import ORDER_DEPARTMENT, ORDERS_OLD, ORDERS_RECENT, ORDERS_TODAY, SAT_CUM
 from csdesk.demo.texts import (
@@ -20,7 +20,6 @@ from csdesk.demo.texts import (
     LOW_SCORE_NOTE,
     NOT_DISPATCHED,
     OPINIONS,
-    ORDER_CLOSED_AFTER_VISIT,
     ORDER_CLOSED_CONFIRMED,
     ORDER_COMPLETED,
     ORDER_DISPATCHED,
@@ -29,20 +28,14 @@ from csdesk.demo.texts import (
     ORDER_OVERDUE,
     ORDER_RESULT_DEFAULT,
     ORDER_STARTED,
-    RETURN_VISIT_NOTE,
 )
 from csdesk.domain import EscalationReason, OrderStatus, Urgency
 from csdesk.domain.rules import (
     DISPATCH_WITHIN,
     LOW_SCORE_CALLBACK,
     OPEN_ORDER_STATUSES,
-    RETURN_VISIT_SHARE,
-    CompletedOrder,
-    mandatory_visit_reasons,
     needs_low_score_callback,
     order_deadline,
-    top_category,
-    visit_due,
 )
 
 _DEADLINE_S = {u.value: int(order_deadline(u).total_seconds()) for u in Urgency}
@@ -78,7 +71,7 @@ def make_order(run: Run, info: ContactInfo) -> dict:
     if target is None:
         target = run.choice_w(ORDERS_OLD if age > 3 * 86400 else ORDERS_RECENT if age > 86400
                               else ORDERS_TODAY)
-    tech = info.ctx["tech"]
+    tech = run.technician(topic.department or ORDER_DEPARTMENT, info.ctx["tech"])  # from the roster
     staff, aid = info.staff_no, info.agent_id
     fast = info.urgency != _NORMAL
     dispatched = created + run.ri(60, _DISPATCH_S if fast else 2 * _DISPATCH_S)  # normal ones: some late
@@ -168,8 +161,8 @@ def make_order(run: Run, info: ContactInfo) -> dict:
 
 
 def complete_order(run: Run, wo: dict, info: ContactInfo, completed: int, tech: str, event) -> None:
-    """Completion (result, materials, fee, opinion, satisfaction), the low-score call-back,
-    the return visit when the order is drawn for one, and the close."""
+    """Completion (result, materials, fee, opinion, satisfaction), the low-score call-back, and
+    the close (after the return visit when the order is drawn for one: :mod:`csdesk.demo.visits`)."""
     rng = run.rng
     spec = info.spec
     topic = info.topic
@@ -187,35 +180,16 @@ def complete_order(run: Run, wo: dict, info: ContactInfo, completed: int, tech: 
     if low:
         followups.make_callback_chain(run, info, followups.LOW_SCORE, completed + _LOW_SCORE_S,
                                       work_order_id=wo["id"], note=LOW_SCORE_NOTE.format(sat=sat))
-    # The return visit: always for the four mandatory kinds, else for a share drawn at random;
-    # never for a customer on the refused-visit list (as csdesk.domain.rules.draw_visits).
-    # The agent who owns the order stands in for the technician (the demo has no roster yet).
-    completed_local = datetime.fromtimestamp(completed, run.tz)
-    if spec.get("visit") is not None:  # the scenario's
-        visit = spec["visit"]
-    elif info.cust_id in run.refused_units:
-        visit = False
-    else:
-        owner = info.staff_no
-        visit = bool(mandatory_visit_reasons(CompletedOrder(
-            wo["id"], completed_local, has_complaint=top_category(topic.category) == "complaint", paid=wo["paid"],
-            technician_hired=run.hire_date.get(owner), technician_complained_at=run.complained_at.get(owner, ()),
-        ))) or rng.random() < RETURN_VISIT_SHARE
-    closed_at = None
-    if visit:
-        due = run.midnight(visit_due(completed_local)) + run.ri(10 * 3600, 16 * 3600)
-        if "visit_due_in" in spec:
-            due = now + spec["visit_due_in"]
-        closed_at = followups.make_callback_chain(run, info, followups.RETURN_VISIT, due, work_order_id=wo["id"],
-                                                  note=RETURN_VISIT_NOTE)
-    else:
-        closed_at = completed + run.ri(3600, 20 * 3600)
+    # Whether it waits for a return visit is the month's draw's (csdesk.demo.visits): the order
+    # closes when the customer confirms the work, or after its visit; its contact closes at the
+    # confirmation either way.
+    confirmed, closed_at = visits.order_completed(run, wo, info, completed)
     if spec.get("order_status") == _DONE:
-        closed_at = None
+        confirmed = closed_at = None
     if closed_at is not None and closed_at <= now:
         wo["status"] = _CLOSED
         wo["closed_at"] = run.ts(closed_at)
-        wo["_closed"] = closed_at
-        event(closed_at, _DONE, _CLOSED, ORDER_CLOSED_AFTER_VISIT if visit else ORDER_CLOSED_CONFIRMED)
+        event(closed_at, _DONE, _CLOSED, ORDER_CLOSED_CONFIRMED)
     else:
         wo["status"] = _DONE
+    wo["_closed"] = confirmed if confirmed is not None and confirmed <= now else None

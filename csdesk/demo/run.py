@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -59,6 +60,7 @@ class Reference:
     technicians: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     # fee item code -> (department, name_zh, name_en, unit_zh, unit_en, note): lines as quoted
     fee_items: dict[str, tuple[str, str, str, str, str, str]] = field(default_factory=dict)
+    regular: Any = None  # the regular shift's hours (csdesk.domain.shifts.ShiftHours): complaint deadlines
 
     def department(self, code: str) -> tuple[str, str]:
         return self.departments.get(code) or (code, "")
@@ -149,6 +151,8 @@ class Run:
         self.now_dt = now.astimezone(UTC).replace(microsecond=0)
         self.now = int(self.now_dt.timestamp())
         self.tz = local_tz()
+        self._midnights: dict[int, int] = {}
+        self._technicians: dict[tuple[str, str], str] = {}
         self.ts = Timestamps().stored
         self.progress = progress or (lambda _msg: None)
         self.counts: dict[str, int] = {}
@@ -173,7 +177,9 @@ class Run:
         self.n_cust = 0
         # Set by csdesk.demo.contacts:
         self.day: DayRows | None = None  # the day being made
-        self.refused_units: set[int] = set()  # customers on the refused-visit list
+        # Contacts a step needs on a later day (a return visit's call): day -> [(time, override)];
+        # they take the place of drawn contacts of that day (csdesk.demo.contacts.make_day).
+        self.calls: dict[date, list[tuple[int, dict]]] = {}
         self.last_order: dict[int, tuple[int, str]] = {}  # customer id -> (id, number) of the last order
 
     # ----------------------------------------------------------------- time
@@ -183,6 +189,41 @@ class Run:
 
     def midnight(self, day: date) -> int:
         return int(datetime.combine(day, dtime(0), tzinfo=self.tz).timestamp())
+
+    def technician(self, department: str, name: str) -> str:
+        """The roster's technician (``Reference.technicians``) the demo's name ``name`` stands for in
+        ``department``: the same name, else one of the same surname (刘师傅 -> 刘德明), else one of the
+        department's chosen by the name (no draw: the rest of the data stays as a seed gives it);
+        ``name`` itself when the department has no roster."""
+        key = (department, name)
+        found = self._technicians.get(key)
+        if found is None:
+            roster = [n for _id, n in self.ref.technicians.get(department, ())]
+            found = name
+            if roster and name not in roster:
+                same = [n for n in roster if n[:1] == name[:1]] if name.endswith("师傅") else []
+                found = same[0] if same else roster[zlib.crc32(name.encode()) % len(roster)]
+            self._technicians[key] = found
+        return found
+
+    def complained_technicians(self) -> frozenset[str]:
+        """The roster's names of :data:`~csdesk.demo.shape.COMPLAINED_TECHNICIANS` (work orders' department)."""
+        found = self.kept.get("complained_technicians")
+        if found is None:
+            from csdesk.demo.shape import COMPLAINED_TECHNICIANS, ORDER_DEPARTMENT
+
+            found = self.kept["complained_technicians"] = frozenset(
+                self.technician(ORDER_DEPARTMENT, n) for n in COMPLAINED_TECHNICIANS)
+        return found
+
+    def midnight_of(self, epoch: int) -> int:
+        """The local midnight that began ``epoch``'s day (cached by quarter hour: every zone's offset
+        is a whole number of quarter hours, so a quarter hour never straddles a midnight)."""
+        key = epoch // 900
+        m = self._midnights.get(key)
+        if m is None:
+            m = self._midnights[key] = self.midnight(self.local_day(epoch))
+        return m
 
     def shift_of(self, epoch: int, midnight: int) -> str:
         """``"night"`` from the night shift's start to midnight, else ``"day"``."""

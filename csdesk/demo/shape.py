@@ -72,10 +72,15 @@ DEMO_ACCOUNTS = tuple((no, STAFF_BY_NO[no].role) for no in ("1001", "2001", "900
 COMPLAINED_ABOUT = "1004"  # the agent service complaints are about
 STAND_IN = "1002"  # takes the call-backs of staff who left
 SCENARIO_AGENT = "1001"  # whose queues the scenario fills; takes an extra share of calls
-SUPERVISOR = "2001"  # owns complaints, reviews handovers
+SUPERVISOR = "2001"  # draws the return visits, reviews handovers, lifts refused-list entries
+MANAGER = "9001"  # overdue complaints go to the manager
 SCENARIO_HANDOVER = ("1003", "1001")  # last night's handover, waiting for 1001 to acknowledge it
 SUPERVISOR_ON = {s.shift: s.staff_no for s in STAFF if s.role == Role.SUPERVISOR}  # by shift
 COMPLAINED_STAFF_NOS = ("1002", "1004", "1005", "1004")  # quoted in service complaints
+# The technicians complaints name, as the demo's texts call them (the roster's engineering technician
+# of that surname: Run.technician); their orders are visited for six months after
+# (csdesk.domain.rules.mandatory_visit_reasons).
+COMPLAINED_TECHNICIANS = ("刘师傅",)
 
 # Departments when a topic names none: referrals go to after-sales, work orders to engineering.
 REFERRAL_DEPARTMENT = "after_sales"
@@ -105,6 +110,19 @@ SAT_CUM = weighted(SATISFACTION)
 VISIT_RESULT_WEIGHTS = ((CallbackResult.DONE, 84), (CallbackResult.BUSY, 8), (CallbackResult.NO_ANSWER, 5),
                         (CallbackResult.REFUSED, 3))
 CALL_RESULTS = weighted(((CallbackResult.DONE, 94), (CallbackResult.NO_ANSWER, 6)))
+# Return visits (csdesk.demo.visits): what the first call and the retry find, what a problem leads to.
+VISIT_FIRST_CALL = (("satisfied", 80), ("problem", 7), ("busy", 6), ("no_answer", 4), ("refused", 3))
+VISIT_RETRY_CALL = (("satisfied", 60), ("problem", 5), ("busy", 15), ("no_answer", 15), ("refused", 5))
+VISIT_PROBLEM_FOLLOW_UP = (("order", 50), ("complaint", 25), ("none", 25))
+VISIT_UNDONE_SHARE = 0.012  # visits nobody called: still in the queue, overdue
+# The first visits of the last drawn month play these out, so that every outcome is there to see.
+VISIT_FORCED = (("problem:order",), ("problem:complaint",), ("problem:none",), ("busy", "satisfied"),
+                ("no_answer", "busy"), ("refused",), ("busy", "problem:order"))
+# Complaints (csdesk.demo.complaints): how they are worked.
+COMPLAINT_DESK_SHARE = 0.05  # taken on paper and entered later by the supervisor (half of them from engineering)
+COMPLAINT_DESK_FIRST = ("desk", "order")  # the first complaints that can be: one of each source
+COMPLAINT_SLOW_SHARE = 0.07  # first call to the customer after the reply deadline: the manager hears of it
+COMPLAINT_NOT_ACCEPTED_SHARE = 0.08  # the customer does not accept the plan at first
 # Where a work order has got to, by its age (older than 3 days / 1-3 days / today).
 _S = OrderStatus
 ORDERS_OLD = weighted(((_S.CLOSED, 88), (_S.CANCELLED, 6), (_S.DONE, 2.5), (_S.ON_HOLD, 2), (_S.IN_PROGRESS, 1),
@@ -123,6 +141,7 @@ COVERAGE: tuple[dict, ...] = (
     *({"topic": t.key} for t in TOPICS),
     *({"urgency": u.value} for u in Urgency),
     *({"outcome": o.value} for o in Outcome),
+    {"topic": "quality", "outcome": Outcome.WORK_ORDER.value},  # a complaint that opened a repair order
 )
 
 # Today's desk: recent matters that fill agent 1001's queues and the supervisor's,
@@ -146,30 +165,42 @@ SCENARIO: tuple[dict, ...] = (
      "outcome": _WO, "order_status": _S.IN_PROGRESS.value, "ack": False},
     {"ago": 26 * _H, "agent": "1001", "topic": "door", "channel": _P, "urgency": _NORMAL,
      "outcome": _WO, "order_status": _S.ON_HOLD.value},
+    # a paid order done: it waits for its return visit (this month is not drawn yet)
     {"ago": 28 * _H, "agent": "1001", "topic": "fixture", "channel": _P, "urgency": _NORMAL,
-     "outcome": _WO, "order_status": _S.DONE.value, "paid": True, "done_ago": 20 * _H, "satisfaction": 5,
-     "visit": True, "callback": _CB.RETURN_VISIT.value, "visit_due_in": 40 * _M},
+     "outcome": _WO, "order_status": _S.DONE.value, "paid": True, "done_ago": 20 * _H, "satisfaction": 5},
     {"ago": 6 * _H, "agent": "1001", "topic": "leak", "channel": _P, "urgency": _NORMAL,
      "outcome": _WO, "order_status": _S.DONE.value, "done_ago": 90 * _M, "satisfaction": 2,
-     "visit": False, "callback": _CB.LOW_SCORE.value},
+     "callback": _CB.LOW_SCORE.value},
     {"ago": 20 * _H, "agent": "1001", "topic": "door", "channel": _O, "urgency": _NORMAL,
      "outcome": _WO, "order_status": _S.CANCELLED.value},
     {"ago": 50 * _H, "agent": "1001", "topic": "network", "channel": _P, "urgency": _NORMAL,
-     "outcome": _WO, "order_status": _S.CLOSED.value, "done_ago": 40 * _H, "visit": False},
+     "outcome": _WO, "order_status": _S.CLOSED.value, "done_ago": 40 * _H},
     {"ago": 40 * _M, "agent": "1001", "topic": "fees", "channel": _P, "urgency": _NORMAL,
      "outcome": _PROM, "callback": _CB.PROMISED_REPLY.value},
     {"ago": 100 * _M, "agent": "1001", "topic": "delivery", "channel": _O, "urgency": _NORMAL,
      "outcome": _PROM, "callback": _CB.PROMISED_REPLY.value},
     {"ago": 22 * _H, "agent": "1001", "topic": "delivery", "channel": _P, "urgency": _NORMAL,
      "outcome": Outcome.REFERRED.value, "callback": _CB.REFERRAL_CHECK.value, "due_in": 90 * _M},
-    {"ago": 30 * _H, "agent": "1001", "topic": "leak", "channel": _P, "urgency": _NORMAL,
-     "outcome": _WO, "order_status": _S.CLOSED.value, "done_ago": 26 * _H, "visit": True,
-     "visit_due_in": -3 * _H, "visit_result": CallbackResult.BUSY.value, "callback": _CB.RETRY.value,
-     "due_in": 2 * _H, "satisfaction": 4},
+    # a promised reply that found nobody in: its retry is due soon
+    {"ago": 30 * _H, "agent": "1001", "topic": "fees", "channel": _P, "urgency": _NORMAL,
+     "outcome": _PROM, "call_result": CallbackResult.NO_ANSWER.value, "callback": _CB.RETRY.value,
+     "due_in": 2 * _H},
+    # complaints: one waiting for a supervisor, one closed, one in 2001's hands (replied), one not
+    # replied to past its deadline (with the manager), and one the supervisor took without a call yet
     {"ago": 35 * _M, "agent": "1001", "topic": "service", "channel": _P, "urgency": _URGENT,
      "outcome": _ESC, "complaint_status": _C.ESCALATED.value, "ack": False},
     {"ago": 29 * _H, "agent": "1001", "topic": "service", "channel": _P, "urgency": _NORMAL,
      "outcome": _ESC, "complaint_status": _C.CLOSED.value},
+    {"ago": 3 * _H, "agent": "1001", "topic": "quality", "channel": _P, "urgency": _NORMAL,
+     "outcome": _ESC, "complaint_status": _C.IN_HAND.value, "complaint_owner": "2001", "replied": True},
+    {"ago": 74 * _H, "agent": "1002", "topic": "complaint_general", "channel": _W, "urgency": _NORMAL,
+     "outcome": _ESC, "complaint_status": _C.IN_HAND.value, "complaint_owner": "2001", "replied": False},
+    {"ago": 70 * _M, "agent": "1001", "topic": "noise", "channel": _P, "urgency": _NORMAL,
+     "outcome": _ESC, "complaint_status": _C.IN_HAND.value, "complaint_owner": "2001", "replied": False},
+    # a complaint about a technician (closed): that technician's orders are visited for six months
+    {"ago": 5 * 24 * _H, "agent": "1001", "topic": "service", "channel": _P, "urgency": _NORMAL,
+     "outcome": _ESC, "complaint_status": _C.CLOSED.value, "about_technician": COMPLAINED_TECHNICIANS[0],
+     "summary": "投诉维修师傅上门迟到两小时还不道歉"},
     {"ago": 4 * _H, "agent": "1001", "topic": "elevator", "channel": _P, "urgency": _NORMAL,
      "outcome": _ESC, "ack": True, "summary": "2栋1单元电梯本周第三次停运，业主要求主管给说法"},
     {"ago": 10 * _M, "agent": "1001", "topic": "leak", "channel": _P, "urgency": _CRITICAL,

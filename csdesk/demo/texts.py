@@ -430,6 +430,53 @@ HANDOVER_REMARKS = ("补充：业主已回电，漏水已止住，工单继续�
                     "主管已阅，夜班处理及时")
 HANDOVER_REVIEWED = "主管已阅"
 
+# --------------------------------------------------------------------------- complaints worked to their close
+
+# A supervisor's calls to the customer (the first one is the reply the deadline asks for).
+COMPLAINT_CALLS = (
+    "致电客户道歉，说明处理方案，客户情绪已平复",
+    "回电客户，告知已安排工程部明天上午上门返修",
+    "致电客户说明调查结果，相关员工已批评教育",
+    "联系客户确认整改时间，客户同意等待",
+)
+COMPLAINT_FOLLOW_UP_CALLS = (
+    "再次致电客户，告知整改已完成，请客户确认",
+    "回访客户，确认返修后问题已解决",
+    "第二次沟通，提出补偿方案（免一次上门费）",
+)
+COMPLAINT_NOT_ACCEPTED = "暂不接受，要求进一步处理"  # one of COMPLAINT_RESPONSES: the complaint stays open
+COMPLAINT_CLOSE_NOTES = ("", "", "客户确认满意，结案", "已书面答复客户，结案")
+# Who took a complaint first, as a paper record names them (no account at the desk).
+PAPER_HANDLERS = ("前台 小王", "工程部 刘师傅", "保安 老陈", "保洁主管 赵姐")
+PAPER_REASONS = ("业主到前台当面投诉，情绪激动，要求主管处理", "工程部转来：业主在维修现场投诉，要求给说法")
+# The supervisor's note when acknowledging a complaint in the queue.
+COMPLAINT_ACK_NOTES = ("已受理，先电话安抚客户", "已受理，调取工单记录核实")
+# The manager's note on an overdue complaint.
+MANAGER_ACK_NOTES = ("已督促主管今天内答复客户", "已了解，要求主管说明超时原因")
+# The overdue complaint sent to the manager (as csdesk.services.complaints.escalate_overdue words it in Chinese).
+COMPLAINT_OVERDUE = "{number} 未答复，已超过期限 {minutes} 分钟（{owner}）· {what}"
+NO_SUPERVISOR_YET = "尚无主管受理"
+
+# --------------------------------------------------------------------------- return visits
+
+# The visit's call-back, as csdesk.services.visits words it in Chinese.
+VISIT_CALLBACK_NOTE = "工单 {number} 回访，{when} 完工（{why}）。"
+VISIT_REASONS_ZH = {"complaint": "涉及投诉", "paid": "有偿服务", "new_staff": "新员工服务",
+                    "complained_staff": "被投诉员工服务", "sample": "随机抽取"}
+ORDER_CLOSED_BY_VISIT = "回访：{outcome}"  # the order's close after its visit (csdesk.services.visits)
+VISIT_BUSY_NOTES = ("客户在开会，约稍后再拨", "客户正在开车，已致歉，稍后再打")
+VISIT_NO_ANSWER = "无人接听"
+# A problem found on the visit: what the customer said, by what came of it.
+VISIT_PROBLEMS = {
+    "order": ("回访时业主反映维修后仍有渗水，已开返修工单", "回访：业主说修好的灯又不亮了，需要返修"),
+    "complaint": ("回访时业主投诉师傅上门迟到且收费不清楚，要求主管处理",
+                  "回访：业主对维修质量很不满意，问题反复出现，要求投诉"),
+    "none": ("回访：业主反映师傅离开时没有清理现场，已记录并反馈工程部",
+             "回访：业主建议上门前提前电话联系，已记录"),
+}
+VISIT_PUBLIC_AREA = "公共区域工单：现场复查，确认已修复"  # an order with no customer to call
+LIFT_REASONS = ("业主来电表示愿意接受回访", "业主已更换联系人，新联系人同意回访", "原拒访原因已解决，业主同意恢复回访")
+
 
 # --------------------------------------------------------------------------- work orders on F3 (csdesk.demo.order_details)
 
