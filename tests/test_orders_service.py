@@ -58,6 +58,11 @@ def test_opening_numbers_the_order_and_sets_the_deadline_from_urgency(engine, ag
     assert critical.deadline_at - critical.created_at == timedelta(minutes=30)
     first = events(engine, normal.id)
     assert [(e.to_status, e.staff_no) for e in first] == [("open", "1001")]
+    # the time limit runs from the call, not from the moment the form was saved
+    with write_session(engine) as s:
+        late = svc.open_order(s, agents["1001"], svc.OrderSpec(description="厨房下水慢", urgency=Urgency.URGENT,
+                                                               received_at=clock() - timedelta(minutes=7)))
+    assert late.deadline_at == clock() - timedelta(minutes=7) + timedelta(hours=2)
     with pytest.raises(Invalid), write_session(engine) as s:
         svc.open_order(s, agents["1001"], svc.OrderSpec(description="  "))
 

@@ -294,7 +294,11 @@ def open_order(session: Session, actor: Actor, spec: OrderSpec, *, at: datetime 
         errors["fees"] = _("Free work has no fee items.")
     if spec.appointment_at is not None and spec.appointment_at < at - APPOINTMENT_GRACE:
         errors["appointment"] = _("The appointment is in the past.")
-    deadline = at + order_deadline(urgency, critical_minutes)
+    received = spec.received_at
+    if received is None and spec.contact_id is not None:
+        received = session.exec(select(Contact.received_at).where(Contact.id == spec.contact_id)).first()
+    received = min(received or at, at)
+    deadline = received + order_deadline(urgency, critical_minutes)  # the time limit runs from the call
     reason = ""
     if spec.deadline_at is not None and spec.deadline_at != deadline:
         require(actor, Act.CHANGE_DEADLINE)
@@ -303,10 +307,6 @@ def open_order(session: Session, actor: Actor, spec: OrderSpec, *, at: datetime 
             errors["deadline"] = _("The deadline must be in the future.")
     if errors:
         raise Invalid(errors)
-    received = spec.received_at
-    if received is None and spec.contact_id is not None:
-        received = session.exec(select(Contact.received_at).where(Contact.id == spec.contact_id)).first()
-    received = min(received or at, at)
     order = WorkOrder(
         number=allocate(session, "work_order", at), contact_id=spec.contact_id, customer_id=spec.customer_id,
         customer_name=spec.customer_name, name_initials=_initials(session, spec.customer_id, spec.customer_name),
