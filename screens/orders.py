@@ -360,6 +360,7 @@ class OrdersScreen(WorkerErrors, Screen):
         table = self.query_one(OrdersTable)
         deps = self.departments or {}
         at = utcnow()
+        was = table.cursor_row  # where the agent was: an order that left the view leaves its place to the next
         table.clear()
         table.tones, table.flag_tones = [], []
         for r in page.rows:
@@ -379,6 +380,8 @@ class OrdersScreen(WorkerErrors, Screen):
             ids = [r.id for r in page.rows]
             if keep_id in ids:
                 target = ids.index(keep_id)
+            elif where == "refresh":
+                target = max(0, min(was, len(ids) - 1))
         elif where in ("prev", "last"):
             target = len(page.rows) - 1
         table.move_cursor(row=target)

@@ -420,6 +420,24 @@ async def test_the_list_follows_other_consoles_without_moving_the_selection(make
                        timeout=3)
 
 
+async def test_an_order_leaving_the_view_leaves_its_place_to_the_next(make_app, engine, agents, clock):
+    """Cancelling the selected order in "mine" (open orders) selects the one that took its place, not
+    the first row (a trial dispatched an unrelated order with the next key)."""
+    orders = [open_order(engine, agents["1001"], description=f"{n}号") for n in ("一", "二", "三", "四")]
+    app = make_app(screen="orders")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_f3(pilot)
+        await settle(pilot, screen)
+        before = listed(screen)
+        assert set(before) == {o.id for o in orders}
+        await select_order(pilot, screen, before[2])
+        await pilot.press("k")
+        await _answer(pilot, "k")
+        await wait_for(pilot, lambda: before[2] not in listed(screen))
+        await settle(pilot, screen)
+        assert screen.selected_id() == before[3]
+
+
 async def test_a_draft_survives_and_comes_back(make_app, engine, agents):
     app = make_app(screen="orders")
     async with app.run_test(size=SIZE) as pilot:
