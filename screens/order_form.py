@@ -449,9 +449,31 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
         if not self.loaded:
             return
         self.changed = True
+        self._check_appointment()
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+    def _check_appointment(self) -> None:
+        """Say at the field when the appointment agreed falls after the order's deadline (the order is
+        then certain to go overdue: a supervisor moves the deadline, or another time is agreed)."""
+        from csdesk.domain import Urgency
+        from csdesk.domain.rules import order_deadline
+        from csdesk.services.order_form import parse_when, show_when
+
+        try:
+            appointment = parse_when(self.value("appointment"))
+            deadline = parse_when(self.value("deadline")) if self.value("deadline").strip() else None
+        except ValueError:
+            return  # the field's own message comes with the save
+        if appointment is None:
+            return
+        if deadline is None:
+            minutes = getattr(self.app.settings, "critical_deadline_minutes", None)
+            deadline = self.received_at + order_deadline(Urgency(self.value("urgency") or "normal"), minutes)
+        if appointment > deadline:
+            self.show_error("appointment", _("After the deadline ({deadline}): the order will be overdue unless a "
+                                             "supervisor moves the deadline.").format(deadline=show_when(deadline)))
 
     def _deadline_differs(self) -> bool:
         value = self.value("deadline").strip()

@@ -130,6 +130,22 @@ def fill(form: OrderFormScreen, **values) -> None:
             form.query_one(f"#of-{name}", Input).value = value
 
 
+async def test_an_appointment_after_the_deadline_is_said_at_the_field(make_app, engine, agents, clock):
+    app = make_app(screen="orders")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_f3(pilot)
+        await pilot.press("n")
+        form = await _form(pilot)
+        fill(form, urgency="urgent", description="电梯异响")
+        fill(form, appointment="明天 9:00")
+        await pilot.pause()
+        assert "After the deadline" in text_of(form.query_one("#of-appointment-error", Static))
+        fill(form, urgency="normal")  # 24 hours: tomorrow at nine is within them
+        fill(form, appointment="明天 8:30")
+        await pilot.pause()
+        assert text_of(form.query_one("#of-appointment-error", Static)) == ""
+
+
 async def test_the_form_checks_quotes_and_flags_the_five_minutes(make_app, engine, agents, clock):
     app = make_app(screen="orders")
     async with app.run_test(size=SIZE) as pilot:
