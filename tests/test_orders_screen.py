@@ -143,7 +143,7 @@ async def test_an_appointment_after_the_deadline_is_said_at_the_field(make_app, 
         fill(form, urgency="normal")  # 24 hours: tomorrow at nine is within them
         fill(form, appointment="明天 8:30")
         await pilot.pause()
-        assert text_of(form.query_one("#of-appointment-error", Static)) == ""
+        assert text_of(form.query_one("#of-appointment-error", Static)).strip() == ""
 
 
 async def test_the_form_checks_quotes_and_flags_the_five_minutes(make_app, engine, agents, clock):
