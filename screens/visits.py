@@ -316,11 +316,17 @@ class VisitsScreen(WorkerErrors, Screen):
             queue_due(session, actor=agent)
             return info
 
+        from csdesk.clock import local_tz
+        from csdesk.clock import now as clock_now
+
+        context = _("Every order of the four kinds and 30 % of the rest, at random; a month is drawn once.")
+        if month < clock_now().astimezone(local_tz()).strftime("%Y-%m"):  # a month that is over: say what follows
+            context += "\n" + _("{month} is over: each visit is due the day after its order's completion, so all of "
+                                 "them are overdue at once.").format(month=month)
         self.app.push_screen(StepScreen(_("Draw the return visits of {month}").format(month=month), save,
                                         choices=[("owner", _("each order's owner")), ("pool", _("a pool to assign"))],
-                                        choice_label=_("Visits go to"), with_time=False,
-                                        context=_("Every order of the four kinds and 30 % of the rest, at random; "
-                                                  "a month is drawn once.")), self._drawn)
+                                        choice_label=_("Visits go to"), with_time=False, context=context),
+                             self._drawn)
 
     def _drawn(self, info) -> None:
         if info is None:

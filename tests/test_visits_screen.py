@@ -116,3 +116,19 @@ async def test_a_refusal_reaches_the_intake_card_and_a_supervisor_lifts_it(make_
         await wait_for(pilot, lambda: "Lifted" in text_of(screen.query_one("#vs-status")))
         await reloaded(pilot, screen)
         assert not screen.rows[0].active and screen.rows[0].lift_reason == "客户同意再回访"
+
+
+async def test_drawing_a_month_that_is_over_says_its_visits_are_due_at_once(make_app, engine, agents, clock):
+    app = make_app(screen="visits")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot, "2001")
+        screen.month = "2026-10"  # as chosen with the month key
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        assert "2026-10 is over" in text_of(app.screen.query_one("#dlg-context", Static))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        screen.month = "2026-11"  # the month on now: nothing to warn of
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        assert "is over" not in text_of(app.screen.query_one("#dlg-context", Static))
