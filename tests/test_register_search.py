@@ -13,7 +13,7 @@ from csdesk.clock import local
 from csdesk.services import register as reg
 from csdesk.store import search_index as si
 from csdesk.store.engine import read_session, write_session
-from tests.test_register_data import add_filler, make_contact, seed
+from tests.test_register_data import LINKED, add_filler, link_records, make_contact, seed
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,7 @@ def shared(tmp_path_factory):
         engine = open_database(str(tmp_path_factory.mktemp("register") / "desk.db"))
         agents = quick_agents(engine)
         ids = seed(engine, agents, filler=300)
+        link_records(engine, agents, ids)
     _zone.cache_clear()
     yield engine, agents, ids
     engine.dispose()
@@ -77,6 +78,17 @@ def ids_for(engine, q, limit=500):
     ("漏水", "text", "漏水"),
     ("elevator stuck", "text", "elevator stuck"),
     ("CT20261120-9000", "number", "CT20261120-9000"),
+    ("ct20261120-9000", "number", "CT20261120-9000"),
+    ("WO20261122-0007", "work_order", "WO20261122-0007"),
+    ("wo20261122-0007", "work_order", "WO20261122-0007"),
+    ("CP20231028-0001", "complaint", "CP20231028-0001"),
+    ("C20231028001", "customer", "C20231028001"),
+    ("c20231028001", "customer", "C20231028001"),
+    ("1391234", "phone_prefix", "1391234"),  # the first 7 digits of a mobile
+    ("139 1234 56", "phone_prefix", "139123456"),
+    ("0106234", "phone_prefix", "0106234"),  # an area code and the first digits
+    ("20231028001", "text", "20231028001"),  # an order reference the customer quotes is a word
+    ("123456", "text", "123456"),  # six digits: not a phone prefix
     ("", "none", ""),
 ])
 def test_interpret(typed, kind, value):
@@ -104,6 +116,13 @@ def test_interpret(typed, kind, value):
     ("courier", {"english"}),  # handling steps are searched too
     ("Garden", {"english"}),  # and the address
     ("CT20261120-9000", {"zhangsan"}),
+    (LINKED["work_order"], {"zhangsan"}),  # the contact that opened the work order
+    (LINKED["work_order"].lower(), {"zhangsan"}),
+    (LINKED["complaint"], {"lisi"}),
+    (LINKED["customer"], {"english"}),  # the contacts of a customer, by the customer code
+    ("1380013", {"zhangsan"}),  # the first 7 digits of a phone
+    ("1391234567", {"lisi"}),  # ten of its eleven digits
+    ("138 0013 8", {"zhangsan"}),
 ])
 def test_each_search_kind_finds_the_contact(ro, known, typed, expected):
     got = set(ids_for(ro, reg.Query(search=typed)))
@@ -112,6 +131,20 @@ def test_each_search_kind_finds_the_contact(ro, known, typed, expected):
     # known rows that should not match do not
     others = {known[k] for k in known} - want
     assert not (got & others), typed
+
+
+@pytest.mark.parametrize("typed", ["WO20991231-0001", "CP20991231-0001", "C20991231001", "1999999", "0999999"])
+def test_a_number_nobody_has_finds_nothing(ro, typed):
+    with read_session(ro) as s:
+        assert reg.page_after(s, reg.Query(search=typed)).rows == ()
+        assert reg.count(s, reg.Query(search=typed)) == 0
+
+
+def test_a_phone_prefix_is_the_start_of_the_number_not_any_digits(ro, known):
+    # 0013800 is inside 13800138000, not its start; 8000 alone is the last four
+    assert known["zhangsan"] not in ids_for(ro, reg.Query(search="0013800"))
+    assert ids_for(ro, reg.Query(search="1370000"), limit=5000) == [known["october"]]
+    assert ids_for(ro, reg.Query(search="3700008"), limit=5000) == []
 
 
 def test_substring_inside_a_longer_chinese_run(ro, known):
@@ -395,7 +428,8 @@ def test_export_rows_and_files(ro, known, tmp_path):
 def interactive_queries(known_phone="13800138000"):
     """Every interactive query shape of the register (search kinds x filters)."""
     searches = ["", known_phone, "8000", "张三", "zs", "3-2-1201", "漏水", "天花板渗水", "elevator", "王",
-                "CT20261120-9000"]
+                "CT20261120-9000", LINKED["work_order"], LINKED["complaint"], LINKED["customer"], "1380013",
+                "13", "0106234"]
     month = dict(start=local(2026, 11, 1), end=local(2026, 12, 1))
     filters = [{}, month, {"category": "repair"}, {"channel": "phone"}, {"urgency": "urgent"},
                {"outcome": "resolved"}, {"agent_id": 1}, {"open_only": True},
@@ -427,7 +461,7 @@ def test_no_interactive_query_scans_a_large_table(engine, analyze):
     from tests.test_register_data import quick_agents
 
     agents = quick_agents(engine)
-    seed(engine, agents)
+    link_records(engine, agents, seed(engine, agents))
     add_filler(engine, agents, 3000)
     if analyze:
         with engine.begin() as conn:
@@ -445,7 +479,7 @@ def test_no_interactive_query_scans_a_large_table(engine, analyze):
                     # plain paging reads the time index in order: no sort of the table
                     assert not any("TEMP B-TREE" in line for line in lines), (q, lines)
                 checked += 1
-    assert checked > 300
+    assert checked > 500
 
 
 def test_bulk_loading_in_steps_within_one_transaction(engine, qa, fresh):

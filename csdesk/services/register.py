@@ -11,9 +11,12 @@ Two query paths, chosen by :func:`plan`:
   rowid is the time key, so the newest matches come out first and the query
   stops after one page (see :mod:`csdesk.store.search_index`).
 - *B-tree path* (``contact``): no filter but dates (``ix_contact_received``),
-  or a search by contact number, full phone (``ix_contact_phone``), last four
-  digits (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so
-  SQLite matches the expression index) or unit (``ix_contact_unit_received``);
+  or a search by contact number, full phone (``ix_contact_phone``), the first 7
+  or more digits of a phone (a range of ``ix_contact_phone``), last four digits
+  (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so SQLite
+  matches the expression index), unit (``ix_contact_unit_received``), a work
+  order's or complaint's number (``ix_contact_work_order``,
+  ``ix_contact_complaint``) or a customer code (``ix_contact_customer_received``);
   value filters then narrow those few rows.
 
 Pages are read with keyset conditions on (received_at, id) — or the equivalent
@@ -41,7 +44,11 @@ from csdesk.store import search_index as si
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200  # characters of the search box that are looked at
-_NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$", re.ASCII)
+_NUMBER = re.compile(r"^(CT|WO|CP)\d{8}-\d{3,}$", re.ASCII | re.IGNORECASE)  # contact, work order, complaint
+_NUMBER_KINDS = {"CT": "number", "WO": "work_order", "CP": "complaint"}
+_CUSTOMER_CODE = re.compile(r"^C\d{11,}$", re.ASCII | re.IGNORECASE)  # C20231028001 (csdesk.store.numbers)
+# the first digits of a mobile (1…) or of a landline with its area code (0…): 7 digits or more
+_PHONE_PREFIX = re.compile(r"^(?:1\d{6,10}|0\d{6,11})$", re.ASCII)
 _PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$", re.ASCII)
 _DIGITS = re.compile(r"\D", re.ASCII)
 _INITIALS = re.compile(r"^[A-Za-z]{1,5}$")  # pinyin initials of a name: up to 5 letters
@@ -134,28 +141,32 @@ def days_range(first: date, last: date) -> tuple[datetime, datetime]:
 class SearchPlan:
     """How the search text was understood."""
 
-    kind: str  # none, number, phone, last4, unit, text, initials
+    kind: str  # none, number, work_order, complaint, customer, phone, phone_prefix, last4, unit, text, initials
     value: str = ""
     fts: str | None = None
 
     def describe(self) -> str:
         labels = {
-            "number": _("contact number"), "phone": _("phone number"),
-            "last4": _("last four digits"), "unit": _("unit"),
+            "number": _("contact number"), "work_order": _("work order number"), "complaint": _("complaint number"),
+            "customer": _("customer code"), "phone": _("phone number"),
+            "phone_prefix": _("phone number starting"), "last4": _("last four digits"), "unit": _("unit"),
             "text": _("name or words"), "initials": _("pinyin initials, name or words"),
         }
         return f"{labels.get(self.kind, '')} {self.value}".strip()
 
 
 def interpret(search: str) -> SearchPlan:
-    """Decide what the search box text is: number, phone, last four, unit, initials or text."""
+    """Decide what the search box text is: a contact, work-order or complaint number, a customer
+    code, a phone (whole, its first 7+ digits or its last four), a unit, initials or text."""
     # the input hygiene (csdesk.domain.text): control and bidi characters dropped, one line
     raw = clean_text((search or "")[: SEARCH_LIMIT * 2], kind=TextKind.LINE, drop_unsafe=True)[:SEARCH_LIMIT]
     if not raw:
         return SearchPlan("none")
     typed = ascii_digits(raw)  # digits typed full-width with a Chinese IME
     if _NUMBER.match(typed):
-        return SearchPlan("number", typed.upper())
+        return SearchPlan(_NUMBER_KINDS[typed[:2].upper()], typed.upper())
+    if _CUSTOMER_CODE.match(typed):
+        return SearchPlan("customer", typed.upper())
     if _PHONE_CHARS.match(typed):
         digits = _DIGITS.sub("", typed)
         if len(digits) == 4 and typed.isdigit():
@@ -164,7 +175,8 @@ def interpret(search: str) -> SearchPlan:
             try:
                 return SearchPlan("phone", parse_phone(typed).number)
             except PhoneError:
-                pass
+                if _PHONE_PREFIX.match(digits) and "+" not in typed:
+                    return SearchPlan("phone_prefix", digits)
     unit = parse_unit(raw)
     if unit is not None:
         return SearchPlan("unit", unit_key(*unit))
@@ -299,6 +311,15 @@ class Plan:
     key_lo: int | None = None
     key_hi: int | None = None
     search: SearchPlan = SearchPlan("none")
+    index: str = ""  # INDEXED BY for the B-tree path ("" lets SQLite choose)
+
+
+# Searches by a linked record's number: the contacts of that one record, through its index.
+_LINKED = {
+    "work_order": "c.work_order_id = (SELECT w.id FROM workorder w WHERE w.number = :s_linked)",
+    "complaint": "c.complaint_id = (SELECT p.id FROM complaint p WHERE p.number = :s_linked)",
+    "customer": "c.customer_id = (SELECT u.id FROM customer u WHERE u.code = :s_linked)",
+}
 
 
 def plan(q: Query) -> Plan:
@@ -314,12 +335,22 @@ def plan(q: Query) -> Plan:
                     key_hi=_hi_key(q.end) if q.end else None, search=sp)
     where: list[str] = []
     params: dict = {}
+    index = ""
     if sp.kind == "number":
         where.append("c.number = :s_number")
         params["s_number"] = sp.value
+    elif sp.kind in _LINKED:
+        where.append(_LINKED[sp.kind])
+        params["s_linked"] = sp.value
     elif sp.kind == "phone":
         where.append("c.phone = :s_phone")
         params["s_phone"] = sp.value
+    elif sp.kind == "phone_prefix":
+        # a range of the phone index ('…:' sorts right after '…9'); named, so that a large range
+        # is never read by walking the time index instead
+        where.append("c.phone >= :s_phone_lo AND c.phone < :s_phone_hi")
+        params["s_phone_lo"], params["s_phone_hi"] = sp.value, sp.value + ":"
+        index = "ix_contact_phone"
     elif sp.kind == "last4":
         where.append("substr(c.phone, -4) = :s_last4")
         params["s_last4"] = sp.value
@@ -350,7 +381,7 @@ def plan(q: Query) -> Plan:
         params["f_agent"] = q.agent_id
     if q.open_only:
         where.append("c.status = 'open'")
-    return Plan("btree", where=tuple(where), params=params, search=sp)
+    return Plan("btree", where=tuple(where), params=params, search=sp, index=index)
 
 
 def _fts_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
@@ -389,10 +420,11 @@ def _btree_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None
         params["c_received"] = cursor.received
         params["c_id"] = cursor.id
     cond = (" WHERE " + " AND ".join(where)) if where else ""
+    table = f"contact c INDEXED BY {p.index}" if p.index else "contact c"
     if count:
-        return f"SELECT count(*) FROM contact c{cond}", params
+        return f"SELECT count(*) FROM {table}{cond}", params
     order = "ASC" if newer else "DESC"
-    sql = (f"SELECT {_COLS}, {si.key_sql('c.received_at', 'c.id')} FROM contact c{cond} "
+    sql = (f"SELECT {_COLS}, {si.key_sql('c.received_at', 'c.id')} FROM {table}{cond} "
            f"ORDER BY c.received_at {order}, c.id {order}")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
