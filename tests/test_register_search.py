@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from csdesk.clock import local
+from csdesk.clock import local, to_local
 from csdesk.services import register as reg
 from csdesk.store import search_index as si
 from csdesk.store.engine import read_session, write_session
@@ -391,26 +391,41 @@ def test_export_rows_and_files(ro, known, tmp_path):
     from csdesk.services import export as ex
 
     q = reg.Query(start=local(2026, 11, 1), end=local(2026, 12, 1))
+    col = {c.key: i for i, c in enumerate(reg.EXPORT_COLUMNS)}
     with read_session(ro) as s:
         rows = list(reg.export_rows(s, q, batch=2))
+        assert all(len(r) == len(reg.EXPORT_COLUMNS) for r in rows)
         assert [r[0] for r in rows] == [f"CT202611{d}-900{i}" for d, i in (("20", 0), ("19", 1), ("18", 2), ("17", 3))]
-        assert rows[0][4] == "138****8000" and rows[0][1] == "2026-11-20 09:15:00"
+        assert rows[0][col["phone"]] == "138****8000"
+        assert rows[0][col["received_at"]] == local(2026, 11, 20, 9, 15)  # an aware time: a real date in a workbook
         csv_res = ex.write(tmp_path / "r.csv", reg.export_headers(), reg.export_rows(s, q), fmt="csv")
         xlsx_res = ex.write(tmp_path / "r.xlsx", reg.export_headers(), reg.export_rows(s, q, full_phones=True),
-                            fmt="xlsx")
+                            fmt="xlsx", widths=reg.export_widths())
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert back[0] == list(reg.export_headers())
-    # cells a spreadsheet would run as a formula (+44… here) carry a leading quote in CSV
-    assert [tuple(r) for r in back[1:]] == [tuple(csv_safe(v) for v in r) for r in rows]
-    assert "'+44****0000" in [r[4] for r in back[1:]]
+    # times as local wall time text; cells a spreadsheet would run as a formula (+44… here) carry a leading quote
+    assert back[1][col["received_at"]] == "2026-11-20 09:15:00"
+
+    def as_csv(v):
+        if isinstance(v, datetime):
+            return to_local(v).replace(tzinfo=None).isoformat(sep=" ")
+        return "" if v is None else csv_safe(v)
+
+    assert [tuple(r) for r in back[1:]] == [tuple(as_csv(v) for v in r) for r in rows]
+    assert "'+44****0000" in [r[col["phone"]] for r in back[1:]]
     assert csv_res.rows == xlsx_res.rows == 4
     ws = load_workbook(tmp_path / "r.xlsx").active
     values = list(ws.values)
     assert values[0] == reg.export_headers()
-    assert values[1][0] == "CT20261120-9000" and values[1][4] == "13800138000"
-    assert abs(ws.column_dimensions["J"].width - ex.WIDTHS[9]) < 1  # Excel stores characters + padding
+    assert values[1][0] == "CT20261120-9000" and values[1][col["phone"]] == "13800138000"
+    # a real Excel date (local wall time), not text
+    assert values[1][col["received_at"]] == datetime(2026, 11, 20, 9, 15)
+    assert ws.cell(2, col["received_at"] + 1).is_date
+    summary = col["summary"]
+    letter = ws.cell(1, summary + 1).column_letter
+    assert abs(ws.column_dimensions[letter].width - reg.EXPORT_COLUMNS[summary].width) < 1  # characters + padding
     assert ws.freeze_panes == "A2" and ws["A1"].font.b
     assert not list(tmp_path.glob("*.part"))
     # text stays text in the workbook: a summary like a formula or a link is not evaluated

@@ -38,7 +38,7 @@ from csdesk.domain.errors import NotFound
 from csdesk.domain.phones import PhoneError, mask, parse_phone
 from csdesk.domain.policy import Act, may, require
 from csdesk.domain.text import TextKind, ascii_digits, clean_text, parse_unit, unit_key
-from csdesk.i18n import _
+from csdesk.i18n import N_, _
 from csdesk.services.audit import Action, record
 from csdesk.store import search_index as si
 
@@ -78,10 +78,6 @@ class Query:
 
     def with_(self, **changes) -> Query:
         return replace(self, **changes)
-
-    def cleared(self) -> Query:
-        """No filters (the search text is kept)."""
-        return Query(search=self.search)
 
     @property
     def has_filters(self) -> bool:
@@ -577,6 +573,11 @@ class ContactDetail:
     escalation_reason: str
     duration_s: int | None
     links: tuple[LinkRef, ...]
+    customer_code: str = ""
+    # labels in the current language for the stored keys above
+    channel_detail_label: str = ""
+    verified_by_label: str = ""
+    referred_department_name: str = ""
 
 
 def _opt_ts(value) -> datetime | None:
@@ -614,6 +615,14 @@ def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> C
 
             links.append(LinkRef("callback", cb.id, _("Call-back due {due}").format(due=fmt(cb.due_at, "%Y-%m-%d %H:%M"))))
     steps = tuple(s.strip() for s in (c.handling or "").split("\n") if s.strip())
+    code = ""
+    if c.customer_id:
+        from csdesk.store.models import Customer
+
+        customer = session.get(Customer, c.customer_id)
+        code = customer.code if customer is not None else ""
+    department = (department_names(session).get(c.referred_department, c.referred_department)
+                  if c.referred_department else "")
     return ContactDetail(
         id=c.id, number=c.number, received_at=c.received_at, ended_at=c.ended_at, channel=c.channel,
         channel_detail=c.channel_detail, customer_name=c.customer_name,
@@ -624,7 +633,9 @@ def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> C
         identity_verified=c.identity_verified, verified_by=c.verified_by,
         agent_staff_no=c.agent_staff_no, agent_name=agent.name if agent else "",
         referred_department=c.referred_department, referral_contact=c.referral_contact,
-        escalation_reason=c.escalation_reason, duration_s=c.duration_s, links=tuple(links))
+        escalation_reason=c.escalation_reason, duration_s=c.duration_s, links=tuple(links), customer_code=code,
+        channel_detail_label=sub_channel_label(c.channel_detail), verified_by_label=verification_label(c.verified_by),
+        referred_department_name=department)
 
 
 @dataclass(frozen=True)
@@ -649,11 +660,15 @@ def linked_record(session: Session, kind: str, record_id: int, *, full_phones: b
         if w is None:
             return None
         fee = "" if w.quoted_fee_fen is None else f"{w.quoted_fee_fen / 100:.2f}"
+        cats = _category_names(session)
+        category = cats.get(w.category, w.category) + (
+            f" – {cats.get(w.subtype, w.subtype)}" if w.subtype and w.subtype != w.category else "")
         return LinkedRecord(kind, w.id, _("Work order {number}").format(number=w.number), (
             (_("Status"), _label("OrderStatus", w.status)), (_("Customer"), w.customer_name),
             (_("Phone"), ph(w.phone)), (_("Unit"), w.unit_key or w.address),
-            (_("To do"), w.description), (_("Category"), w.category), (_("Urgency"), _label("Urgency", w.urgency)),
-            (_("Department"), w.department), (_("Appointment"), fmt(w.appointment_at)),
+            (_("To do"), w.description), (_("Category"), category), (_("Urgency"), _label("Urgency", w.urgency)),
+            (_("Department"), department_names(session).get(w.department, w.department)),
+            (_("Appointment"), fmt(w.appointment_at)),
             (_("Deadline"), fmt(w.deadline_at)), (_("Assignee"), w.assignee),
             (_("Paid"), _("yes") if w.paid else _("no")), (_("Quoted fee"), fee),
             (_("Created"), fmt(w.created_at)), (_("Completed"), fmt(w.completed_at)),
@@ -695,6 +710,37 @@ def label(kind: str, value: str) -> str:
 
 
 _label = label
+
+# How an online contact reached the desk (``contact.channel_detail``) and how a caller's identity was
+# checked (``contact.verified_by``): stored as keys, shown by these labels (unknown keys as stored).
+SUB_CHANNELS = {
+    "app": N_("app"), "web": N_("website"), "mini_program": N_("mini program"), "wechat": N_("WeChat"),
+    "weibo": N_("Weibo"), "social": N_("social media"), "hotline": N_("hotline"), "sms": N_("text message"),
+}
+VERIFICATIONS = {
+    "last4": N_("last four digits of the registered number"), "order_name": N_("order number and name"),
+    "name": N_("name on record"), "name_on_record": N_("name on record"),
+    "full_number": N_("full registered number"), "phone": N_("full registered number"),
+}
+
+
+def sub_channel_label(value: str | None) -> str:
+    return _(SUB_CHANNELS[value]) if value in SUB_CHANNELS else (value or "")
+
+
+def verification_label(value: str | None) -> str:
+    return _(VERIFICATIONS[value]) if value in VERIFICATIONS else (value or "")
+
+
+def department_names(session: Session) -> dict[str, str]:
+    """Department code -> name in the current language (deactivated ones too: old records keep theirs)."""
+    from sqlmodel import select
+
+    from csdesk.i18n import current_language
+    from csdesk.store.models import Department
+
+    zh = current_language() == "zh_CN"
+    return {d.code: (d.name_zh if zh else d.name_en) for d in session.exec(select(Department))}
 
 
 # --------------------------------------------------------------------------- phones
@@ -779,43 +825,137 @@ def find_record_id(session: Session, entity: str, number: str) -> int | None:
 # --------------------------------------------------------------------------- export
 
 
+@dataclass(frozen=True)
+class ExportColumn:
+    key: str  # stable
+    header: str  # msgid, translated by export_headers()
+    width: int  # characters, for the workbook
+
+
+# Every field of the register (来电、来访信息登记表) and, for a contact that became a complaint, the
+# complaint tracking record's fields (客诉处理跟踪表).  Times are datetimes: real dates in a workbook.
 EXPORT_COLUMNS = (
-    "number", "received_at", "channel", "customer_name", "phone", "unit", "category", "subtype",
-    "urgency", "summary", "handling", "result", "outcome", "status", "agent", "work_order", "complaint",
+    ExportColumn("number", N_("Number"), 18),
+    ExportColumn("received_at", N_("Received"), 19),
+    ExportColumn("channel", N_("Channel"), 10),
+    ExportColumn("sub_channel", N_("Sub-channel"), 10),
+    ExportColumn("customer_code", N_("Customer code"), 14),
+    ExportColumn("customer_name", N_("Customer"), 12),
+    ExportColumn("phone", N_("Phone"), 14),
+    ExportColumn("unit", N_("Unit / address"), 14),
+    ExportColumn("category", N_("Category"), 14),
+    ExportColumn("subtype", N_("Sub-type"), 16),
+    ExportColumn("urgency", N_("Urgency"), 8),
+    ExportColumn("summary", N_("Summary"), 40),
+    ExportColumn("handling", N_("Handling"), 40),
+    ExportColumn("result", N_("Result"), 30),
+    ExportColumn("outcome", N_("Outcome"), 12),
+    ExportColumn("satisfaction", N_("Satisfaction"), 8),
+    ExportColumn("status", N_("Status"), 8),
+    ExportColumn("closed_at", N_("Closed"), 19),
+    ExportColumn("referred_department", N_("Referred to"), 12),
+    ExportColumn("referral_contact", N_("Referral contact"), 16),
+    ExportColumn("escalation_reason", N_("Escalation reason"), 30),
+    ExportColumn("identity_check", N_("Identity checked"), 14),
+    ExportColumn("agent", N_("Agent"), 8),
+    ExportColumn("work_order", N_("Work order"), 18),
+    ExportColumn("complaint", N_("Complaint"), 18),
+    ExportColumn("complaint_status", N_("Complaint status"), 12),
+    ExportColumn("complained_at", N_("Complained at"), 19),
+    ExportColumn("complaint_about", N_("About"), 30),
+    ExportColumn("order_concerned", N_("Order concerned"), 18),
+    ExportColumn("first_handler", N_("First handler"), 10),
+    ExportColumn("complaint_escalated_at", N_("Escalated"), 19),
+    ExportColumn("complaint_escalation_reason", N_("Reason for escalating"), 30),
+    ExportColumn("supervisor", N_("Supervisor"), 10),
+    ExportColumn("supervisor_plan", N_("Supervisor's plan"), 40),
+    ExportColumn("customer_response", N_("Customer's response"), 30),
+    ExportColumn("complaint_closed_at", N_("Complaint closed"), 19),
 )
 
 
 def export_headers() -> tuple[str, ...]:
-    return (_("Number"), _("Received"), _("Channel"), _("Customer"), _("Phone"), _("Unit / address"),
-            _("Category"), _("Sub-type"), _("Urgency"), _("Summary"), _("Handling"), _("Result"),
-            _("Outcome"), _("Status"), _("Agent"), _("Work order"), _("Complaint"))
+    return tuple(_(c.header) for c in EXPORT_COLUMNS)
+
+
+def export_widths() -> tuple[int, ...]:
+    return tuple(c.width for c in EXPORT_COLUMNS)
+
+
+# the contact's own fields beyond a page's (appended to _COLS; read by name below)
+_EXPORT_EXTRA = (
+    ("handling", "c.handling"), ("result", "c.result"), ("channel_detail", "c.channel_detail"),
+    ("customer_code", "(SELECT u.code FROM customer u WHERE u.id = c.customer_id)"),
+    ("closed_at", "c.closed_at"), ("satisfaction", "c.satisfaction"),
+    ("referred_department", "c.referred_department"), ("referral_contact", "c.referral_contact"),
+    ("escalation_reason", "c.escalation_reason"), ("identity_verified", "c.identity_verified"),
+    ("verified_by", "c.verified_by"),
+)
+_COMPLAINT_SQL = ("SELECT p.id, p.status, p.complained_at, p.about, p.order_ref, p.first_handler_staff_no, "
+                  "p.first_handler_name, p.escalated_at, p.escalation_reason, "
+                  "(SELECT a.staff_no FROM agent a WHERE a.id = p.supervisor_id), p.plan, p.customer_response, "
+                  "p.closed_at FROM complaint p WHERE p.id IN ({ids})")
+
+
+def _complaints_of(session: Session, ids: set[int]) -> dict[int, tuple]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _i in ids)
+    found = session.connection().exec_driver_sql(_COMPLAINT_SQL.format(ids=marks), tuple(ids)).fetchall()
+    return {r[0]: tuple(r) for r in found}
 
 
 def export_rows(session: Session, q: Query, *, full_phones: bool = False,
                 batch: int = 2000) -> Iterator[tuple]:
-    """Every row of the filter, newest first, as display values (local times, labels)."""
-    from csdesk.clock import fmt
-
+    """Every row of the filter, newest first, in the order of :data:`EXPORT_COLUMNS`: labels in the
+    current language, times as aware datetimes (a workbook gets real dates, a CSV local time)."""
     cats = _category_names(session)
+    departments = department_names(session)
+    extra = ", ".join(expr for _key, expr in _EXPORT_EXTRA)
+    at = {key: 19 + i for i, (key, _expr) in enumerate(_EXPORT_EXTRA)}  # after _COLS' 19 columns
+    key_at = 19 + len(_EXPORT_EXTRA)  # the time key, last
     cursor = None
     while True:
         built = page_sql(q, cursor=cursor, limit=batch)
         if built is None:
             return
         sql, params = built
-        sql = sql.replace(_COLS, _COLS + ", c.handling, c.result", 1)
+        sql = sql.replace(_COLS, f"{_COLS}, {extra}", 1)
         rows = session.connection().exec_driver_sql(*_named_to_qmark(sql, params)).fetchall()
+        complaints = _complaints_of(session, {r[17] for r in rows if r[17]})
         for r in rows:
             phone = r[5] or ""
-            yield (r[1], fmt(_parse_ts(r[2])), _label("Channel", r[3]), r[4],
-                   phone if full_phones else mask(phone), r[6] or r[7] or "",
-                   cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
-                   r[19] or "", r[20] or "", _label("Outcome", r[12]), _label("ContactStatus", r[13]),
-                   r[14], r[16] or "", r[18] or "")
+            cp = complaints.get(r[17]) if r[17] else None
+            verified = r[at["identity_verified"]]
+            check = ("" if verified is None else
+                     (_("yes") if verified else _("no"))
+                     + (f" ({verification_label(r[at['verified_by']])})" if r[at["verified_by"]] else ""))
+            satisfaction = r[at["satisfaction"]]
+            yield (
+                r[1], _parse_ts(r[2]), _label("Channel", r[3]), sub_channel_label(r[at["channel_detail"]]),
+                r[at["customer_code"]] or "", r[4], phone if full_phones else mask(phone), r[6] or r[7] or "",
+                cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
+                r[at["handling"]] or "", r[at["result"]] or "", _label("Outcome", r[12]),
+                satisfaction if satisfaction is not None else "", _label("ContactStatus", r[13]),
+                _opt_ts(r[at["closed_at"]]),
+                departments.get(r[at["referred_department"]], r[at["referred_department"]] or ""),
+                r[at["referral_contact"]] or "", r[at["escalation_reason"]] or "", check,
+                r[14], r[16] or "", r[18] or "",
+                *(_complaint_cells(cp) if cp else ("",) * 11),
+            )
         if len(rows) < batch:
             return
         last = rows[-1]
-        cursor = Cursor(str(last[2]), last[0], last[21])
+        cursor = Cursor(str(last[2]), last[0], last[key_at])
+
+
+def _complaint_cells(cp: tuple) -> tuple:
+    (_id, status, complained_at, about, order_ref, handler_no, handler_name, escalated_at, reason, supervisor,
+     plan_text, response, closed_at) = cp
+    handler = " ".join(x for x in (handler_no, handler_name) if x)
+    return (_label("ComplaintStatus", status), _opt_ts(complained_at), about or "", order_ref or "", handler,
+            _opt_ts(escalated_at), reason or "", supervisor or "", plan_text or "", response or "",
+            _opt_ts(closed_at))
 
 
 def _category_names(session: Session) -> dict[str, str]:
