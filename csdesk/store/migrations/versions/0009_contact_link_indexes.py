@@ -1,16 +1,17 @@
 """the register searched by work-order and complaint numbers: an index on each link of contact
 
-Revision ID: 0011
-Revises: 0005
+Revision ID: 0009
+Revises: 0008 (intake9; '0007' on this branch until the lead chains them)
 Create Date: 2026-12-01 10:00:00
 
 Only CREATE INDEX: the two indexes are built over the existing contacts (about
-a second per million rows).  The lead re-chains this revision at merge time.
+a second per million rows).  Meant to follow intake9's 0008: on this branch, where 0008
+does not exist, it follows 0007 so that the chain stays whole; the lead sets '0008' at merge.
 """
 from alembic import op
 
-revision = '0011'
-down_revision = '0005'
+revision = '0009'
+down_revision = '0007'  # '0008' once intake9's migration is on the chain (the lead, at merge)
 branch_labels = None
 depends_on = None
 
