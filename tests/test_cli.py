@@ -118,7 +118,8 @@ def test_db_check_prints_revision_and_counts(dbfile):
     run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
     result = run("db", "check", "--db", dbfile)
     assert result.exit_code == 0, result.output
-    assert "Schema revision" in result.output and "current" in result.output
+    assert "Schema revision" in result.output and "up to date" in result.output
+    assert "Work orders" in result.output and "workorder" in result.output
     assert "agent" in result.output and "category" in result.output
 
 
