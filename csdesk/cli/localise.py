@@ -53,6 +53,11 @@ def translate_tree(command) -> None:
     for param in command.params:
         if getattr(param, "help", None) is not None or _ORIGINAL in param.__dict__:
             _translated(param, "help")
+            if isinstance(getattr(param, "envvar", None), str) and (
+                    getattr(param, "show_envvar", False) or param.__dict__.get("_csdesk_envvar")):
+                # Click's "[env var: X]" is English: said in the help text instead
+                param.show_envvar, param._csdesk_envvar = False, True
+                param.help = _("{help} Also read from {name}.").format(help=param.help, name=param.envvar)
     if command.add_help_option:  # "Show this message and exit.", made once per command (Click caches it)
         if getattr(command, "_help_option", None) is None:
             from typer._click.decorators import help_option
