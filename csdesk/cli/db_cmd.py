@@ -4,6 +4,7 @@
 import typer
 
 from csdesk.cli.common import DbOption, fail, open_db, resolve_db, where
+from csdesk.cli.output import Column, FormatOption, emit
 from csdesk.i18n import N_, _
 
 # what ``db check`` says of a database's schema (SchemaState values)
@@ -43,10 +44,8 @@ def register(app: typer.Typer) -> None:
             path=where(engine), revision=info.revision))
 
     @db_app.command("check")
-    def check(ctx: typer.Context, db: DbOption = None) -> None:
+    def check(ctx: typer.Context, db: DbOption = None, fmt_name: FormatOption = None) -> None:
         """Print the schema revision and row counts (reads only: nothing is written, no lock is taken)."""
-        from rich.console import Console
-        from rich.table import Table
 
         from csdesk.store.engine import (
             DatabaseProblem,
@@ -70,9 +69,13 @@ def register(app: typer.Typer) -> None:
             refuse_unusable(target, info)
         except DatabaseProblem as exc:
             fail(str(exc))
-        typer.echo(_("Database: {path}").format(path=target.path))
+        from csdesk.cli.output import resolve
+
+        machine = resolve(fmt_name) != "table"  # the data alone on stdout; the revision goes to stderr
+        typer.echo(_("Database: {path}").format(path=target.path), err=machine)
         typer.echo(_("Schema revision: {revision} (this csdesk: {head}, {state})").format(
-            revision=info.revision, head=info.head, state=_(STATES.get(info.state.value, info.state.value))))
+            revision=info.revision, head=info.head, state=_(STATES.get(info.state.value, info.state.value))),
+            err=machine)
         try:
             engine = open_readonly(target)
             counts = row_counts(engine)
@@ -81,7 +84,6 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         except Exception as exc:  # damaged beyond the header: one line
             fail(_("{path} cannot be read: {error}").format(path=target.shown, error=str(exc).splitlines()[0]))
-        table = Table(_("Records"), _("Table"), _("Rows"))
-        for name, count in counts.items():
-            table.add_row(_(TABLES[name]) if name in TABLES else "", name, f"{count:,}")
-        Console().print(table)
+        emit(((_(TABLES[name]) if name in TABLES else "", name, count) for name, count in counts.items()),
+             [Column("records", _("Records")), Column("table", _("Table"), fixed=True),
+              Column("rows", _("Rows"), fixed=True)], fmt_name)
