@@ -515,3 +515,42 @@ def test_bulk_loading_in_steps_within_one_transaction(engine, qa, fresh):
     assert len(got) == 2
     with engine.connect() as conn:
         conn.exec_driver_sql(f"INSERT INTO {si.FTS_TABLE}({si.FTS_TABLE}, rank) VALUES ('integrity-check', 0)")
+
+
+def test_export_has_the_handbooks_fields_and_the_complaint_tracking_record(engine, qa):
+    """The extra columns carry their values: customer code, sub-channel, result, satisfaction, closed
+    time, referral department, escalation reason, identity check, and the complaint's tracking fields."""
+    from csdesk.store.models import Complaint, Contact
+    from tests.test_register_data import link_records
+
+    ids = seed(engine, qa)
+    link_records(engine, qa, ids)
+    with write_session(engine) as s:
+        c = s.get(Contact, ids["english"])
+        c.channel, c.channel_detail, c.satisfaction, c.result = "online", "mini_program", 4, "已答复"
+        c.closed_at, c.referred_department, c.referral_contact = local(2026, 11, 17, 12, 0), "engineering", "王工"
+        c.identity_verified, c.verified_by = True, "name_on_record"
+        lisi = s.get(Contact, ids["lisi"])
+        lisi.escalation_reason = "困人超过半小时"
+        cp = s.get(Complaint, lisi.complaint_id)
+        cp.complained_at, cp.order_ref, cp.first_handler_staff_no = local(2026, 11, 19, 8, 0), "WO-OLD-1", "2001"
+        cp.escalated_at, cp.escalation_reason = local(2026, 11, 19, 8, 30), "需主管处理"
+        cp.plan, cp.customer_response = "当日派维保单位检修", "满意"
+    col = {c.key: i for i, c in enumerate(reg.EXPORT_COLUMNS)}
+    with read_session(engine) as s:
+        rows = {r[0]: r for r in reg.export_rows(s, reg.Query())}
+        numbers = {k: s.get(Contact, v).number for k, v in ids.items()}
+    english, lisi = rows[numbers["english"]], rows[numbers["lisi"]]
+    assert english[col["customer_code"]] == "C20261117001"
+    assert english[col["sub_channel"]] == "mini program" and english[col["satisfaction"]] == 4
+    assert english[col["result"]] == "已答复" and english[col["closed_at"]] == local(2026, 11, 17, 12, 0)
+    assert english[col["referred_department"]] == "Engineering"  # its name (English in this test), not its code
+    assert english[col["referral_contact"]] == "王工"
+    assert english[col["identity_check"]] == "yes (name on record)"
+    assert lisi[col["escalation_reason"]] == "困人超过半小时" and lisi[col["complaint"]] == "CP20261119-0002"
+    assert lisi[col["complained_at"]] == local(2026, 11, 19, 8, 0) and lisi[col["complaint_about"]] == "电梯困人"
+    assert lisi[col["order_concerned"]] == "WO-OLD-1" and lisi[col["first_handler"]].startswith("2001")
+    assert lisi[col["complaint_escalated_at"]] == local(2026, 11, 19, 8, 30)
+    assert lisi[col["complaint_escalation_reason"]] == "需主管处理"
+    assert lisi[col["supervisor_plan"]] == "当日派维保单位检修" and lisi[col["customer_response"]] == "满意"
+    assert english[col["complaint"]] == "" and english[col["complaint_status"]] == ""
