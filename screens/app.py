@@ -68,6 +68,17 @@ DESK_MODES: tuple[DeskMode, ...] = (
 )
 
 
+# Textual's own palette commands (App.get_system_commands), titles and help, for the catalogue
+TEXTUAL_COMMANDS = (
+    N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
+
+
 class CsdeskApp(App):
     TITLE = "csdesk"
     CSS_PATH = Path(__file__).with_name("login.tcss")  # the login and lock screens: parsed with the app, before the first paint
@@ -76,6 +87,9 @@ class CsdeskApp(App):
         *[Binding(m.key, f"goto('{m.name}')", _(m.title), id=f"goto.{m.name}", priority=True)
           for m in DESK_MODES if m.key],
         Binding("ctrl+l", "lock", _("Lock"), id="app.lock"),
+        # Textual adds its own (English: "palette") unless the app has one
+        Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True, id="app.palette",
+                tooltip=_("Open the command palette")),
     ]
 
     def __init__(self, db: str | None = None, agent: str | None = None, screen: str | None = None,
@@ -337,8 +351,16 @@ class CsdeskApp(App):
         with self.db_write() as session:
             lock_screen(session, agent, how)
 
+    def action_command_palette(self) -> None:
+        """The command palette, its search box in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's own, in the user's language
+            yield command._replace(title=_(command.title), help=_(command.help))
         if self.agent is None:
             return
         for mode in DESK_MODES:

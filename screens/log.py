@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, ProgressBar, Static
 
-from csdesk.i18n import _
+from csdesk.i18n import N_, _
 from screens.errors import WorkerErrors
 from screens.page_table import PageTable
 from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
@@ -30,7 +30,23 @@ from screens.widgets import DeskFooter, DeskHeader, forget_removed_widgets
 POLL_SECONDS = 1.0
 REGISTER_ENTITIES = ("contact", "workorder", "complaint", "callback")  # what a register row shows
 DETAIL_DELAY = 0.05
-SUMMARY_WIDTH = 20  # the least the summary column gets; it takes what the others leave
+SUMMARY_WIDTH = 12  # the least the summary column gets; it takes what the others leave
+# The table's columns: short headers (a column is as wide as its widest cell or header, up to its
+# width), so that at 140 columns, beside the detail pane, time, channel, name, phone, unit, category,
+# urgency and outcome are whole and the summary takes the rest; agent and linked number come after
+# it (←/→ or the detail pane).  The phone is column 3 (a revealed number is written there).
+COLUMNS = ((N_("Time"), 11), (N_("Channel"), 10), (N_("Name"), 8), (N_("Phone"), 13), (N_("Unit"), 10),
+           (N_("Type"), 14), (N_("Priority"), 8), (N_("Handled"), 14), (N_("Summary"), None),
+           (N_("Agent"), 6), (N_("Linked"), 16))
+PHONE_COLUMN = 3
+
+
+def _when(value: datetime, this_year: int) -> str:
+    """A row's time: ``11-30 09:15`` this year, ``2025-11-30`` before (the detail pane has it in full)."""
+    from csdesk.clock import to_local
+
+    local = to_local(value)
+    return local.strftime("%m-%d %H:%M") if local.year == this_year else local.strftime("%Y-%m-%d")
 
 
 def _channel(value: str) -> str:
@@ -67,7 +83,7 @@ class LogScreen(WorkerErrors, Screen):
         Binding("o", "pick('outcome')", _("Outcome"), id="log.outcome"),
         Binding("a", "pick('agent')", _("Agent"), id="log.agent"),
         Binding("p", "toggle_open", _("Open only"), id="log.open"),
-        Binding("x", "clear_filters", _("Clear filters"), id="log.clear"),
+        Binding("x", "clear_filters", _("Clear all"), id="log.clear"),
         Binding("v", "reveal", _("Reveal phone"), id="log.reveal"),
         Binding("l", "open_link", _("Open link"), id="log.link"),
         Binding("e", "export", _("Export"), id="log.export"),
@@ -138,6 +154,7 @@ class LogScreen(WorkerErrors, Screen):
         self._detail_wanted: int | None = None
         self._detail_timer = None
         self._links_shown: tuple = ()
+        self._detail_shown: int | None = None
         self._refresh_pending = False
 
     @property
@@ -178,11 +195,8 @@ class LogScreen(WorkerErrors, Screen):
         self.query_one(DeskHeader).title = _("Visit log")
         table = self.query_one(RegisterTable)
         # a width is the most a column takes: it fits the page's content (and its header)
-        for label, width in ((_("Time"), 16), (_("Channel"), 10), (_("Customer"), 8), (_("Phone"), 13),
-                             (_("Unit"), 10), (_("Category"), 10), (_("Urgency"), 8),
-                             (_("Summary"), None), (_("Outcome"), 10), (_("Agent"), 6),
-                             (_("Order"), 16)):
-            table.add_column(label, width=width, min_width=SUMMARY_WIDTH)
+        for label, width in COLUMNS:
+            table.add_column(_(label), width=width, min_width=SUMMARY_WIDTH)
         table.focus()
         self._show_filters()
         if self.reg_page is not None:  # arrived before the mount finished? (never, but be sure)
@@ -287,15 +301,16 @@ class LogScreen(WorkerErrors, Screen):
         table = self.query_one(RegisterTable)
         cats = self.categories or {}
         table.clear()
-        from csdesk.clock import fmt
+        from csdesk.clock import now, to_local
 
+        this_year = to_local(now()).year
         rows = []
         for r in page.rows:
             phone = self.revealed.get(r.id, r.phone)
             rows.append((
-                fmt(r.received_at, "%Y-%m-%d %H:%M"), _channel(r.channel), r.customer_name,
+                _when(r.received_at, this_year), _channel(r.channel), r.customer_name,
                 phone, r.unit, cats.get(r.category, r.category), _urgency(r.urgency),
-                r.summary, _outcome(r.outcome), r.agent_staff_no,
+                _outcome(r.outcome), r.summary, r.agent_staff_no,
                 r.work_order_number or r.complaint_number,
             ))
         for r, values in zip(page.rows, rows, strict=True):
@@ -442,44 +457,50 @@ class LogScreen(WorkerErrors, Screen):
         phone = self.revealed.get(d.id, d.phone)
         if d.phone_ext:
             phone = f"{phone} {_('ext.')} {d.phone_ext}"
+        # every field whole: long values wrap (CJK text has no spaces: folded at the pane's edge),
+        # and the pane scrolls (Tab into it, then ↑/↓/PgUp/PgDn; or the mouse wheel)
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
+        grid.add_column(overflow="fold")
         from csdesk.services.register import label
 
-        def status_label(v: str) -> str:
-            return label("ContactStatus", v)
-
+        masked_note = "  " + _("(masked: v reveals)") if d.phone_masked and d.id not in self.revealed else ""
+        customer = d.customer_name + (f"  ({d.customer_code})" if d.customer_code else "")
         rows = [
             (_("Number"), d.number),
             (_("Received"), fmt(d.received_at)),
-            (_("Channel"), _channel(d.channel) + (f" ({d.channel_detail})" if d.channel_detail else "")),
-            (_("Customer"), d.customer_name),
-            (_("Phone"), phone + ("  " + _("(masked: v reveals)") if d.phone_masked and d.id not in self.revealed else "")),
+            (_("Channel"), _channel(d.channel) + (f" ({d.channel_detail_label})" if d.channel_detail else "")),
+            (_("Customer"), customer),
+            (_("Phone"), phone + masked_note),
             (_("Unit"), d.unit or d.address),
             (_("Category"), cats.get(d.category, d.category)
              + (f" – {cats.get(d.subtype, d.subtype)}" if d.subtype and d.subtype != d.category else "")),
             (_("Urgency"), _urgency(d.urgency)),
             (_("Summary"), d.summary),
+        ]
+        if d.handling_steps:
+            rows.append((_("Handling"), "\n".join(d.handling_steps)))
+        rows += [
             (_("Result"), d.result),
             (_("Outcome"), _outcome(d.outcome)),
-            (_("Status"), status_label(d.status) + (f"  {fmt(d.closed_at)}" if d.closed_at else "")),
-            (_("Agent"), f"{d.agent_staff_no} {d.agent_name}"),
         ]
-        if d.referred_department:
-            rows.append((_("Referred to"), f"{d.referred_department} {d.referral_contact}"))
-        if d.escalation_reason:
-            rows.append((_("Escalation"), d.escalation_reason))
         if d.satisfaction is not None:
             rows.append((_("Satisfaction"), str(d.satisfaction)))
+        rows.append((_("Status"), label("ContactStatus", d.status) + (f"  {fmt(d.closed_at)}" if d.closed_at else "")))
+        if d.referred_department:
+            rows.append((_("Referred to"), f"{d.referred_department_name} {d.referral_contact}".strip()))
+        if d.escalation_reason:
+            rows.append((_("Escalation"), d.escalation_reason))
         if d.identity_verified is not None:
             rows.append((_("Identity checked"), (_("yes") if d.identity_verified else _("no")) +
-                         (f" ({d.verified_by})" if d.verified_by else "")))
+                         (f" ({d.verified_by_label})" if d.verified_by else "")))
+        rows.append((_("Agent"), f"{d.agent_staff_no} {d.agent_name}"))
         for heading, value in rows:
-            grid.add_row(heading, Text(value or "—"))
-        if d.handling_steps:
-            grid.add_row(_("Handling"), Text("\n".join(d.handling_steps)))
+            grid.add_row(heading, Text(value or "—"))  # customers' words are never read as markup
         body.update(grid)
+        if self._detail_shown != d.id:  # another contact: from its top
+            self._detail_shown = d.id
+            self.query_one("#log-detail", VerticalScroll).scroll_home(animate=False)
 
     @on(Button.Pressed, ".log-link")
     def _link_pressed(self, event: Button.Pressed) -> None:
@@ -556,8 +577,12 @@ class LogScreen(WorkerErrors, Screen):
         self._apply(q)
 
     def action_clear_filters(self) -> None:
-        self._apply(self.query_model.cleared())
-        self._set_message(_("Filters cleared."))
+        """``x``: the search and every filter go: the whole register, newest first."""
+        from csdesk.services.register import Query
+
+        self.query_one("#log-search", Input).value = ""
+        self._apply(Query())
+        self._set_message(_("Search and filters cleared."))
 
     def action_toggle_open(self) -> None:
         self._apply(self.query_model.with_(open_only=not self.query_model.open_only))
@@ -684,7 +709,7 @@ class LogScreen(WorkerErrors, Screen):
     def on_log_screen_revealed(self, message: Revealed) -> None:
         self.revealed[message.contact_id] = message.phone
         table = self.query_one(RegisterTable)
-        table.update_cell(str(message.contact_id), 3, message.phone)  # no-op if the page has moved on
+        table.update_cell(str(message.contact_id), PHONE_COLUMN, message.phone)  # no-op if the page has moved on
         if self.detail is not None and self.detail.id == message.contact_id:
             self._show_detail(self.detail)
         self._set_message(_("Phone revealed; recorded in the audit log."))
@@ -746,11 +771,14 @@ class LogScreen(WorkerErrors, Screen):
     def action_export(self) -> None:
         if self.exporting:
             return
+        from csdesk.clock import now, to_local
+        from csdesk.services.export import default_path
         from csdesk.services.register import describe
         from screens.log_dialogs import ExportScreen
 
-        stem = Path.cwd() / datetime.now().strftime("register-%Y%m%d-%H%M")
-        self.app.push_screen(ExportScreen(stem, describe(self.query_model, self.categories or {})),
+        # the user's documents (or downloads) folder, never the directory the console was started in
+        suggested = default_path(to_local(now()).strftime("register-%Y%m%d-%H%M"), "xlsx")
+        self.app.push_screen(ExportScreen(suggested, describe(self.query_model, self.categories or {})),
                              self._export_chosen)
 
     def _export_chosen(self, request) -> None:
@@ -774,16 +802,21 @@ class LogScreen(WorkerErrors, Screen):
         from csdesk.services import register as reg
 
         full = self.full_phones
+
+        def audited(result) -> None:  # the file is published only once its audit row is committed
+            with self.app.db_write() as session:
+                reg.record_export(session, self.app.agent, q, result.rows, request.fmt, str(request.path),
+                                  full_phones=full)
+
         try:  # a file that cannot be written is the agent's to fix: said in the status line
             with self.app.db_read() as session:
                 total = reg.count(session, q)
                 self.post_message(self.ExportProgress(0, total))
                 result = ex.write(request.path, reg.export_headers(),
                                   reg.export_rows(session, q, full_phones=full),
-                                  fmt=request.fmt, title=_("Register"),
-                                  progress=lambda n: self.post_message(self.ExportProgress(n, total)))
-            with self.app.db_write() as session:
-                reg.record_export(session, self.app.agent, q, result.rows, request.fmt, str(request.path))
+                                  fmt=request.fmt, title=_("Register"), widths=reg.export_widths(),
+                                  progress=lambda n: self.post_message(self.ExportProgress(n, total)),
+                                  audit=audited)
         except OSError as exc:
             self.post_message(self.ExportProgress(0, None, finished=True, error=str(exc)))
             return

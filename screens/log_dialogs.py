@@ -24,6 +24,11 @@ from csdesk.i18n import _
 ANY = "__any__"
 
 
+def keyed(action: str, key: str) -> str:
+    """A button's label with the key that does the same: ``Reveal (Y)``."""
+    return _("{action} ({key})").format(action=action, key=key)
+
+
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one value from a list; ``ANY`` means "no filter"; None means cancelled."""
 
@@ -127,6 +132,8 @@ class DateRangeScreen(ModalScreen[DateRangeResult | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; its buttons say their keys (Y, Esc), and Tab/Enter work on them too."""
+
     BINDINGS = [Binding("escape", "no", _("Cancel"), id="log.confirm.no"),
                 Binding("y", "yes", _("Yes"), id="log.confirm.yes")]
 
@@ -137,10 +144,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="confirm-question")
+            yield Static(self.question, id="confirm-question", markup=False)
             with Horizontal():
-                yield Button(self.yes_label, variant="warning", id="confirm-yes")
-                yield Button(_("Cancel"), id="confirm-no")
+                yield Button(keyed(self.yes_label, "Y"), variant="warning", id="confirm-yes")
+                yield Button(keyed(_("Cancel"), "Esc"), id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
@@ -177,7 +184,7 @@ class RecordScreen(ModalScreen[None]):
             yield Label(self.record.title, classes="dlg-title", id="record-title")
             with VerticalScroll():
                 yield Static(table, id="record-fields")
-            yield Button(_("Close"), id="record-close")
+            yield Button(keyed(_("Close"), "Esc"), id="record-close")
 
     def on_mount(self) -> None:
         self.query_one("#record-close", Button).focus()
@@ -194,27 +201,30 @@ class ExportRequest:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
+    """Where and how to export: the format (XLSX or CSV) and the file, suggested in the user's
+    documents folder; a file name that says the other format is refused, with a line saying so."""
+
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="log.export.cancel")]
 
-    def __init__(self, default_stem: Path, filters: str) -> None:
+    def __init__(self, suggested: Path, filters: str) -> None:
         super().__init__()
-        self.default_stem = default_stem
+        self.suggested = Path(suggested)
         self.filters = filters
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(_("Export the register"), classes="dlg-title")
             yield Static(_("Rows: the current filter — {filters}").format(filters=self.filters or _("everything")),
-                         id="ex-filters")
+                         id="ex-filters", markup=False)
             with RadioSet(id="ex-format"):
-                yield RadioButton("XLSX", value=True, id="ex-xlsx")
-                yield RadioButton(_("CSV (UTF-8)"), id="ex-csv")
+                yield RadioButton("XLSX", value=self.suggested.suffix.lower() != ".csv", id="ex-xlsx")
+                yield RadioButton(_("CSV (UTF-8)"), value=self.suggested.suffix.lower() == ".csv", id="ex-csv")
             yield Label(_("File"))
-            yield Input(str(self.default_stem.with_suffix(".xlsx")), id="ex-path")
-            yield Static("", id="ex-error")
+            yield Input(str(self.suggested), id="ex-path")
+            yield Static("", id="ex-error", markup=False)
             with Horizontal():
-                yield Button(_("Export"), variant="primary", id="ex-ok")
-                yield Button(_("Cancel"), id="ex-cancel")
+                yield Button(keyed(_("Export"), "Enter"), variant="primary", id="ex-ok")
+                yield Button(keyed(_("Cancel"), "Esc"), id="ex-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#ex-path", Input).focus()
@@ -224,19 +234,31 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
 
     @on(RadioSet.Changed)
     def _format_changed(self) -> None:
+        from csdesk.services.export import with_format
+
         inp = self.query_one("#ex-path", Input)
-        inp.value = str(Path(inp.value or str(self.default_stem)).with_suffix("." + self._fmt()))
+        inp.value = str(with_format(Path(inp.value or str(self.suggested)), self._fmt()))
 
     def _apply(self) -> None:
+        from csdesk.services.export import export_folder, guess_format
+
+        error = self.query_one("#ex-error", Static)
         value = self.query_one("#ex-path", Input).value.strip()
         if not value:
-            self.query_one("#ex-error", Static).update(_("Enter a file name."))
+            error.update(_("Enter a file name."))
             return
         path = Path(value).expanduser()
-        if not path.parent.exists():
-            self.query_one("#ex-error", Static).update(_("The folder {folder} does not exist.").format(folder=path.parent))
+        if not path.is_absolute():  # a bare name goes where the suggestion went, not where csdesk started
+            path = (self.suggested.parent if self.suggested.parent.is_dir() else export_folder()) / path
+        try:
+            fmt = guess_format(path, self._fmt())
+        except ValueError as exc:
+            error.update(str(exc))
             return
-        self.dismiss(ExportRequest(path, self._fmt()))
+        if not path.parent.is_dir():
+            error.update(_("The folder {folder} does not exist.").format(folder=path.parent))
+            return
+        self.dismiss(ExportRequest(path, fmt))
 
     @on(Input.Submitted)
     def _submitted(self) -> None:

@@ -8,8 +8,11 @@ strings, draws only the lines on the terminal (cut and padded by terminal cell
 width, so Chinese text lines up), and repaints only the two lines a cursor move
 changes.
 
-Keys: up/down, page up/down, home/end; left/right scroll the columns
-sideways when they are wider than the terminal.  At the edges it posts ``NeedPage`` so
+Keys: up/down, page up/down (a whole screen of rows: the view and the cursor
+move together), home/end; left/right scroll the columns sideways when they are
+wider than the terminal.  When not every column fits, the flexible column
+(the summary) takes what the columns before it leave, and the columns after
+it are reached sideways.  At the edges it posts ``NeedPage`` so
 the screen loads the neighbouring page; the screen's own bindings (letters)
 pass through.  ``RowHighlighted`` is posted whenever the cursor lands on a row.
 """
@@ -199,16 +202,33 @@ class PageTable(Widget, can_focus=True):
             event.prevent_default()
             self._scroll_sideways(1 if event.key == "right" else -1)
             return
-        step = {"down": 1, "up": -1, "pagedown": self._visible_rows, "pageup": -self._visible_rows}.get(event.key)
+        step = {"down": 1, "up": -1}.get(event.key)
+        page = {"pagedown": 1, "pageup": -1}.get(event.key)
         where = {"home": "first", "ctrl+home": "first", "end": "last", "ctrl+end": "last"}.get(event.key)
-        if step is None and where is None:
+        if step is None and page is None and where is None:
             return
         event.stop()
         event.prevent_default()
         if where is not None:
             self.post_message(self.NeedPage(where))
+        elif page is not None:
+            self._page(page)
         else:
             self._step(step)
+
+    def _page(self, direction: int) -> None:
+        """PgDn/PgUp: the view moves a whole screen of rows and the cursor with it (it keeps its
+        line on the screen); on the last (first) row of the page, the next (previous) page."""
+        if not self._rows:
+            return
+        last = len(self._rows) - 1
+        if (direction > 0 and self.cursor_row >= last) or (direction < 0 and self.cursor_row <= 0):
+            self._step(direction)
+            return
+        visible = self._visible_rows
+        self._top = max(0, min(max(0, len(self._rows) - visible), self._top + direction * visible))
+        self.cursor_row = max(0, min(last, self.cursor_row + direction * visible))
+        self.refresh()
 
     def _step(self, step: int) -> None:
         """Move the cursor ``step`` rows; from the last (first) row onwards, ask for the next (previous) page."""
@@ -258,6 +278,12 @@ class PageTable(Widget, can_focus=True):
             flex = [c for c in self.columns if c.width is None]
             spare = max(0, total - fixed - GAP * (len(self.columns) + 1))
             share = spare // len(flex) if flex else 0
+            if flex and share < min(c.min_width for c in flex):
+                # not everything fits: the flexible columns fill the screen after the columns before
+                # them; the ones after them are off to the right (reached with →)
+                first = next(i for i, c in enumerate(self.columns) if c.width is None)
+                lead = sum(c.fit for c in self.columns[:first]) + GAP * (first + 1)
+                share = max(0, total - lead - GAP * len(flex)) // len(flex)
             self._widths_at = (total, [c.fit if c.width is not None else max(c.min_width, share)
                                        for c in self.columns])
         return self._widths_at[1]

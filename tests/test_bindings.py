@@ -27,7 +27,9 @@ def all_bindings():
 def test_every_binding_has_an_id_a_description_and_is_shown():
     found = list(all_bindings())
     assert len(found) > 20
-    bad = [(cls.__name__, b.key) for cls, b in found if not b.id or not b.description or not b.show]
+    # the palette's key is shown by the footer on its own, at the right (show=False keeps it from appearing twice)
+    bad = [(cls.__name__, b.key) for cls, b in found
+           if not b.id or not b.description or not (b.show or b.action == "command_palette")]
     assert not bad, bad
 
 

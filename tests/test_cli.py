@@ -118,7 +118,13 @@ def test_db_check_prints_revision_and_counts(dbfile):
     run("init", "--db", dbfile, "--staff-no", "9001", "--name", "王芳", "--password", "s3cret-pw")
     result = run("db", "check", "--db", dbfile)
     assert result.exit_code == 0, result.output
-    assert "Schema revision" in result.output and "current" in result.output
+    assert "Schema revision" in result.output and "up to date" in result.output
+    assert "Work orders" in result.output and "workorder" in result.output
+    import json
+
+    as_json = runner.invoke(app, ["db", "check", "--db", dbfile, "--format", "json"])
+    by_table = {r["table"]: r for r in json.loads(as_json.stdout)}  # the revision went to stderr
+    assert by_table["agent"]["rows"] == 1 and by_table["agent"]["records"] == "Accounts"
     assert "agent" in result.output and "category" in result.output
 
 

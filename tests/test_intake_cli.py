@@ -81,3 +81,33 @@ def test_help_does_not_import_the_heavy_modules():
             "print('HEAVY', bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "--category" in out.stdout and "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_the_cli_says_in_one_line_what_it_saved_otherwise(db_path, engine, agents):
+    from csdesk.clock import FakeClock, local, set_clock
+
+    set_clock(FakeClock(local(2026, 11, 20, 17, 40)))
+    try:
+        # "09:00" typed at 17:40 is tomorrow morning: said, and the number alone on stdout
+        late = run(db_path, "--phone", "13800138001", "--name", "王五", "--category", "inquiry", "--summary", "物业费",
+                   "--outcome", "promised", "--promise", "09:00", "--agent", "1001")
+        assert late.exit_code == 0, late.output
+        assert late.stdout.strip().startswith("CT") and "\n" not in late.stdout.strip()
+        assert late.stderr.strip() == "note: the promised reply falls on another day: 2026-11-21 09:00"
+        # an information change without a verified identity is recorded, not applied
+        change = run(db_path, "--phone", "13800138002", "--name", "赵六", "--category", "info_change",
+                     "--summary", "改电话", "--agent", "1001")
+        assert change.exit_code == 0, change.output
+        assert "not verified" in change.stderr and len(change.stderr.strip().splitlines()) == 1
+        # a complaint answered "resolved" is a complaint all the same
+        complaint = run(db_path, "--phone", "13800138004", "--name", "孙八", "--category", "complaint",
+                        "--summary", "保安态度差", "--outcome", "resolved", "--agent", "1001")
+        assert complaint.exit_code == 0, complaint.output
+        assert "not \u201cresolved\u201d as asked" in complaint.stderr, complaint.stderr
+        assert len(complaint.stderr.strip().splitlines()) == 1
+        # nothing to say: nothing said
+        plain = run(db_path, "--phone", "13800138003", "--name", "钱七", "--category", "inquiry", "--summary", "停车",
+                    "--agent", "1001")
+        assert plain.exit_code == 0 and plain.stderr == ""
+    finally:
+        set_clock(None)

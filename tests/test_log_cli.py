@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -111,9 +112,17 @@ def test_export_xlsx_reads_back_the_same_rows(cli_db, engine, tmp_path):
     assert values[0] == reg.export_headers()
     with read_session(engine) as s:
         want = list(reg.export_rows(s, reg.Query(start=local(2026, 11, 1), end=local(2026, 12, 1))))
-    assert [tuple("" if v is None else v for v in row) for row in values[1:]] == want
+    from csdesk.clock import to_local
+
+    def cell(v):  # times come back as real dates, in local wall time
+        if isinstance(v, datetime):
+            return to_local(v).replace(tzinfo=None)
+        return "" if v is None else v
+
+    assert [tuple("" if v is None else v for v in row) for row in values[1:]] == [
+        tuple(cell(v) for v in row) for row in want]
     assert ws.freeze_panes == "A2"
-    assert abs(ws.column_dimensions["A"].width - 20) < 1  # Excel stores characters + padding
+    assert abs(ws.column_dimensions["A"].width - reg.EXPORT_COLUMNS[0].width) < 1  # characters + padding
     # a filter narrows it
     r = run("log", "export", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30", "--category", "repair",
             "--channel", "phone", "-o", str(tmp_path / "r.xlsx"))
@@ -129,8 +138,12 @@ def test_export_csv_has_a_bom_and_every_row(cli_db, tmp_path):
     assert raw[:3] == b"\xef\xbb\xbf"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 1 + 5 + 40
-    assert rows[1][0] == "CT20261120-9000" and rows[1][3] == "张三" and rows[1][4] == "138****8000"
-    assert "1. 核实住户信息\n2. 通知工程部上门" in rows[1][10]  # handling steps kept whole
+    from csdesk.services.register import EXPORT_COLUMNS
+
+    col = {c.key: i for i, c in enumerate(EXPORT_COLUMNS)}
+    assert rows[1][0] == "CT20261120-9000" and rows[1][col["customer_name"]] == "张三"
+    assert rows[1][col["phone"]] == "138****8000" and rows[1][col["received_at"]] == "2026-11-20 09:15:00"
+    assert "1. 核实住户信息\n2. 通知工程部上门" in rows[1][col["handling"]]  # handling steps kept whole
 
 
 def test_export_refuses_unknown_format_and_missing_folder(cli_db, tmp_path):
@@ -139,6 +152,25 @@ def test_export_refuses_unknown_format_and_missing_folder(cli_db, tmp_path):
     assert r.exit_code == 2 and "unknown export format" in r.output
     r = run("log", "export", "--db", db, "-o", str(tmp_path / "nope" / "x.csv"))
     assert r.exit_code == 2 and "does not exist" in r.output
+    # a name that says another format than the one asked for
+    r = run("log", "export", "--db", db, "--format", "xlsx", "-o", str(tmp_path / "x.csv"))
+    assert r.exit_code == 2 and "says csv, not xlsx" in r.output and not list(tmp_path.glob("x.*"))
+
+
+def test_export_without_a_file_goes_to_the_documents_folder(cli_db, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))  # no user-dirs.dirs: ~/Documents
+    monkeypatch.chdir(tmp_path)
+    r = run("log", "export", "--db", cli_db[0], "--format", "csv")
+    assert r.exit_code == 0, r.output
+    written = list((home / "Documents").glob("register-*.csv"))
+    assert len(written) == 1 and str(written[0]) in r.output.replace("\n", "")
+    assert not list(tmp_path.glob("register-*"))  # never the working directory
+    r = run("log", "export", "--db", cli_db[0], "--format", "csv")  # a second one does not overwrite it
+    assert r.exit_code == 0 and len(list((home / "Documents").glob("register-*.csv"))) == 2
 
 
 def test_help_does_not_import_sqlmodel_or_textual():

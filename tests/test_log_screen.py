@@ -177,7 +177,9 @@ async def test_each_filter_by_its_key_shown_cleared_and_exported(make_app, data,
     rows = list(load_workbook(target).active.values)
     assert rows[0][0] == "Number"
     assert [r[0] for r in rows[1:]] == ["CT20261120-9000", "CT20261119-9001"]
-    assert rows[1][4] == "138****8000"
+    from csdesk.services.register import EXPORT_COLUMNS
+
+    assert rows[1][[c.key for c in EXPORT_COLUMNS].index("phone")] == "138****8000"
 
 
 SEARCHES = [
@@ -337,3 +339,56 @@ async def test_on_a_narrow_terminal_the_detail_pane_gives_way_to_the_summary(mak
         assert table.size.width == 120
         await pilot.press("i")  # and back
         await wait_for(pilot, lambda: screen.query_one("#log-side").display and "Summary" not in header())
+
+
+async def test_log_fits_a_140_column_terminal_and_its_keys_say_what_they_do(make_app, engine, agents, data):
+    """At 140 columns beside the detail pane: name, category and outcome readable; the detail pane
+    holds a long summary whole and scrolls; ``x`` clears the search too; the reveal dialog shows its keys."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button
+
+    from csdesk.clock import local
+    from csdesk.store.engine import write_session
+    from screens.log_dialogs import ConfirmScreen
+    from tests.test_register_data import make_contact
+
+    long_summary = "".join(f"第{i}句：住户反映楼道灯不亮，已多次报修。" for i in range(30))
+    with write_session(engine) as s:
+        s.add(make_contact("CT20261121-0001", local(2026, 11, 21, 9, 0), agents["1001"].id, "1001",
+                           customer_name="赵长文", summary=long_summary))
+    app = make_app(screen="log")
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = await open_log(pilot)
+        await settle(pilot, screen)
+        table = screen.query_one(RegisterTable)
+        header = table.render_line(0).text
+        assert all(h in header for h in ("Name", "Type", "Handled", "Phone"))
+        zhangsan = table.render_line(2).text  # the long one is newest, then 张三
+        assert "张三" in zhangsan and "work order" in zhangsan and "Plumbing" in zhangsan
+        # the detail pane: every character of the long summary, wrapped; the pane scrolls
+        await wait_for(pilot, lambda: screen.detail is not None and screen.detail.summary == long_summary)
+        body = text_of(screen.query_one("#log-detail-body", Static))
+        assert "第29句" in body and "".join(body.split()).count("已多次报修") == 30
+        side = screen.query_one("#log-detail", VerticalScroll)
+        await wait_for(pilot, lambda: side.max_scroll_y > 0)
+        # x clears the search box and the search, not only the filters
+        box = screen.query_one("#log-search", Input)
+        box.value = "张三"
+        box.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.query_model.search == "张三")
+        await settle(pilot, screen)
+        assert len(table_ids(screen)) == 1
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.query_model.search == "")
+        await settle(pilot, screen)
+        assert box.value == "" and len(table_ids(screen)) == 6
+        # the reveal dialog says which key does what (on 张三's row: a masked number)
+        table.focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: screen.selected_id() == data["zhangsan"])
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert any("(Y)" in x for x in labels) and any("(Esc)" in x for x in labels)
+        await pilot.press("escape")

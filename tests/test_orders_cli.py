@@ -121,3 +121,15 @@ def test_technicians_roster(run):
     run("technician", "deactivate", "I01", "--as", "9001", password="demo")
     listed = json.loads(run("technician", "list", "--department", "it", "--format", "json").stdout)
     assert [t["code"] for t in listed] == ["I02", "I03"]
+
+
+def test_a_table_for_a_person_says_names_and_labels_in_chinese(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: cells whole
+    number = new_order(run)
+    shown = run("--lang", "zh_CN", "order", "show", number, "--as", "1001").stdout
+    assert "工程部" in shown and "engineering" not in shown and "True" not in shown and "False" not in shown
+    listed = run("--lang", "zh_CN", "order", "list", "--view", "all", "--format", "table", "--as", "2001").stdout
+    assert "工程部" in listed and "engineering" not in listed and "open" not in listed
+    # a script still gets the stable values
+    rows = list(csv.DictReader(io.StringIO(run("order", "list", "--view", "all", "--format", "csv", "--as", "2001").stdout)))
+    assert rows[0]["department"] == "engineering" and rows[0]["status"] == "open"

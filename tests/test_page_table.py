@@ -133,6 +133,57 @@ async def test_page_down_scrolls_the_rows_and_keeps_the_cursor_on_the_terminal()
         assert "张三" in line(app, 1)
 
 
+async def test_the_first_page_down_moves_a_whole_screen_of_rows():
+    app = Host(many=60)
+    async with app.run_test(size=(80, 12)) as pilot:  # a header and 11 rows on the terminal
+        table = app.query_one(PageTable)
+        await pilot.press("down", "down")  # the cursor on the third line of the screen
+        await pilot.press("pagedown")
+        await pilot.pause()
+        # the view moved 11 rows and the cursor with it: still on the third line, now row 13
+        assert table.cursor_row == 13
+        assert "客户8 " in line(app, 1) and "客户10 " in line(app, 3)
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert table.cursor_row == 35 and "客户30 " in line(app, 1)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert table.cursor_row == 24 and "客户19 " in line(app, 1)
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")  # to the page's last row
+        await pilot.pause()
+        assert table.cursor_row == 62 and app.need == []
+        await pilot.press("pagedown")  # and past it: the next page
+        assert app.need == ["next"]
+        assert "客户59" in line(app, 11)  # the last row at the bottom of the screen, not alone at the top
+
+
+class Wide(App):
+    """The register's shape: columns after the summary (agent, linked number)."""
+
+    def compose(self) -> ComposeResult:
+        yield PageTable()
+
+    def on_mount(self) -> None:
+        table = self.query_one(PageTable)
+        for label, width in (("时间", 16), ("客户", 8), ("问题描述", None), ("客服", 6), ("关联单号", 16)):
+            table.add_column(label, width=width, min_width=20)
+        for i, (when, _chan, name, summary) in enumerate(ROWS):
+            table.add_row(when, name, summary, "1001", "WO20261122-0007", key=str(i))
+
+
+async def test_when_not_every_column_fits_the_summary_fills_the_screen():
+    app = Wide()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        # time 16 + customer 8 + gaps: the summary takes the rest of the 60 cells; agent and order are off
+        assert "厨房水龙头漏水，楼下天花板有水渍" in line(app, 1)  # not cut to its 20-cell minimum
+        assert "1001" not in line(app, 1) and line(app, 0).endswith("›")
+    app = Wide()
+    async with app.run_test(size=(100, 10)) as pilot:  # everything fits: the summary takes what is left
+        await pilot.pause()
+        assert "WO20261122-0007" in line(app, 1) and "厨房水龙头漏水，楼下天花板有水渍" in line(app, 1)
+
+
 async def test_a_click_picks_the_row():
     app = Host()
     async with app.run_test(size=(80, 10)) as pilot:

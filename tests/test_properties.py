@@ -219,8 +219,9 @@ def test_register_classifier_kinds_and_plans(search):
     from csdesk.services import register as reg
 
     sp = reg.interpret(search)
-    assert sp.kind in ("none", "number", "phone", "last4", "unit", "text", "initials")
-    if sp.kind in ("phone", "last4"):
+    assert sp.kind in ("none", "number", "work_order", "complaint", "customer", "phone", "phone_prefix", "last4",
+                       "unit", "text", "initials")
+    if sp.kind in ("phone", "phone_prefix", "last4"):
         assert _ROWID.match(sp.value)
     if sp.kind == "unit":
         assert sp.value.isascii()

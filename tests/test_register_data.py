@@ -69,6 +69,30 @@ def seed(engine, agents, filler: int = 0, *, seed_value: int = 7) -> dict[str, i
     return ids
 
 
+LINKED = {"work_order": "WO20261120-0001", "complaint": "CP20261119-0002", "customer": "C20261117001"}
+
+
+def link_records(engine, agents, ids: dict[str, int]) -> None:
+    """Zhang San's contact opened a work order, Li Si's a complaint; the English contact's caller
+    has a customer record (codes in ``LINKED``): the register finds them by those numbers."""
+    from csdesk.store.engine import write_session
+    from csdesk.store.models import Complaint, Contact, Customer, WorkOrder
+
+    who = agents["1001"]
+    with write_session(engine) as session:
+        order = WorkOrder(number=LINKED["work_order"], customer_name="张三", description="修水管",
+                          deadline_at=local(2026, 11, 21, 9, 15), owner_id=who.id, created_by_id=who.id,
+                          contact_id=ids["zhangsan"])
+        complaint = Complaint(number=LINKED["complaint"], customer_name="李四", about="电梯困人",
+                              contact_id=ids["lisi"])
+        customer = Customer(code=LINKED["customer"], name="Mr. Smith")
+        session.add_all([order, complaint, customer])
+        session.flush()
+        session.get(Contact, ids["zhangsan"]).work_order_id = order.id
+        session.get(Contact, ids["lisi"]).complaint_id = complaint.id
+        session.get(Contact, ids["english"]).customer_id = customer.id
+
+
 def add_filler(engine, agents, n: int, *, seed_value: int = 7, start: datetime | None = None) -> None:
     """``n`` random older contacts, inserted in one transaction (triggers index them)."""
     from csdesk.store.engine import write_session

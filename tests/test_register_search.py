@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from csdesk.clock import local
+from csdesk.clock import local, to_local
 from csdesk.services import register as reg
 from csdesk.store import search_index as si
 from csdesk.store.engine import read_session, write_session
-from tests.test_register_data import add_filler, make_contact, seed
+from tests.test_register_data import LINKED, add_filler, link_records, make_contact, seed
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,7 @@ def shared(tmp_path_factory):
         engine = open_database(str(tmp_path_factory.mktemp("register") / "desk.db"))
         agents = quick_agents(engine)
         ids = seed(engine, agents, filler=300)
+        link_records(engine, agents, ids)
     _zone.cache_clear()
     yield engine, agents, ids
     engine.dispose()
@@ -77,6 +78,17 @@ def ids_for(engine, q, limit=500):
     ("漏水", "text", "漏水"),
     ("elevator stuck", "text", "elevator stuck"),
     ("CT20261120-9000", "number", "CT20261120-9000"),
+    ("ct20261120-9000", "number", "CT20261120-9000"),
+    ("WO20261122-0007", "work_order", "WO20261122-0007"),
+    ("wo20261122-0007", "work_order", "WO20261122-0007"),
+    ("CP20231028-0001", "complaint", "CP20231028-0001"),
+    ("C20231028001", "customer", "C20231028001"),
+    ("c20231028001", "customer", "C20231028001"),
+    ("1391234", "phone_prefix", "1391234"),  # the first 7 digits of a mobile
+    ("139 1234 56", "phone_prefix", "139123456"),
+    ("0106234", "phone_prefix", "0106234"),  # an area code and the first digits
+    ("20231028001", "text", "20231028001"),  # an order reference the customer quotes is a word
+    ("123456", "text", "123456"),  # six digits: not a phone prefix
     ("", "none", ""),
 ])
 def test_interpret(typed, kind, value):
@@ -104,6 +116,13 @@ def test_interpret(typed, kind, value):
     ("courier", {"english"}),  # handling steps are searched too
     ("Garden", {"english"}),  # and the address
     ("CT20261120-9000", {"zhangsan"}),
+    (LINKED["work_order"], {"zhangsan"}),  # the contact that opened the work order
+    (LINKED["work_order"].lower(), {"zhangsan"}),
+    (LINKED["complaint"], {"lisi"}),
+    (LINKED["customer"], {"english"}),  # the contacts of a customer, by the customer code
+    ("1380013", {"zhangsan"}),  # the first 7 digits of a phone
+    ("1391234567", {"lisi"}),  # ten of its eleven digits
+    ("138 0013 8", {"zhangsan"}),
 ])
 def test_each_search_kind_finds_the_contact(ro, known, typed, expected):
     got = set(ids_for(ro, reg.Query(search=typed)))
@@ -112,6 +131,20 @@ def test_each_search_kind_finds_the_contact(ro, known, typed, expected):
     # known rows that should not match do not
     others = {known[k] for k in known} - want
     assert not (got & others), typed
+
+
+@pytest.mark.parametrize("typed", ["WO20991231-0001", "CP20991231-0001", "C20991231001", "1999999", "0999999"])
+def test_a_number_nobody_has_finds_nothing(ro, typed):
+    with read_session(ro) as s:
+        assert reg.page_after(s, reg.Query(search=typed)).rows == ()
+        assert reg.count(s, reg.Query(search=typed)) == 0
+
+
+def test_a_phone_prefix_is_the_start_of_the_number_not_any_digits(ro, known):
+    # 0013800 is inside 13800138000, not its start; 8000 alone is the last four
+    assert known["zhangsan"] not in ids_for(ro, reg.Query(search="0013800"))
+    assert ids_for(ro, reg.Query(search="1370000"), limit=5000) == [known["october"]]
+    assert ids_for(ro, reg.Query(search="3700008"), limit=5000) == []
 
 
 def test_substring_inside_a_longer_chinese_run(ro, known):
@@ -358,26 +391,41 @@ def test_export_rows_and_files(ro, known, tmp_path):
     from csdesk.services import export as ex
 
     q = reg.Query(start=local(2026, 11, 1), end=local(2026, 12, 1))
+    col = {c.key: i for i, c in enumerate(reg.EXPORT_COLUMNS)}
     with read_session(ro) as s:
         rows = list(reg.export_rows(s, q, batch=2))
+        assert all(len(r) == len(reg.EXPORT_COLUMNS) for r in rows)
         assert [r[0] for r in rows] == [f"CT202611{d}-900{i}" for d, i in (("20", 0), ("19", 1), ("18", 2), ("17", 3))]
-        assert rows[0][4] == "138****8000" and rows[0][1] == "2026-11-20 09:15:00"
+        assert rows[0][col["phone"]] == "138****8000"
+        assert rows[0][col["received_at"]] == local(2026, 11, 20, 9, 15)  # an aware time: a real date in a workbook
         csv_res = ex.write(tmp_path / "r.csv", reg.export_headers(), reg.export_rows(s, q), fmt="csv")
         xlsx_res = ex.write(tmp_path / "r.xlsx", reg.export_headers(), reg.export_rows(s, q, full_phones=True),
-                            fmt="xlsx")
+                            fmt="xlsx", widths=reg.export_widths())
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert back[0] == list(reg.export_headers())
-    # cells a spreadsheet would run as a formula (+44… here) carry a leading quote in CSV
-    assert [tuple(r) for r in back[1:]] == [tuple(csv_safe(v) for v in r) for r in rows]
-    assert "'+44****0000" in [r[4] for r in back[1:]]
+    # times as local wall time text; cells a spreadsheet would run as a formula (+44… here) carry a leading quote
+    assert back[1][col["received_at"]] == "2026-11-20 09:15:00"
+
+    def as_csv(v):
+        if isinstance(v, datetime):
+            return to_local(v).replace(tzinfo=None).isoformat(sep=" ")
+        return "" if v is None else csv_safe(v)
+
+    assert [tuple(r) for r in back[1:]] == [tuple(as_csv(v) for v in r) for r in rows]
+    assert "'+44****0000" in [r[col["phone"]] for r in back[1:]]
     assert csv_res.rows == xlsx_res.rows == 4
     ws = load_workbook(tmp_path / "r.xlsx").active
     values = list(ws.values)
     assert values[0] == reg.export_headers()
-    assert values[1][0] == "CT20261120-9000" and values[1][4] == "13800138000"
-    assert abs(ws.column_dimensions["J"].width - ex.WIDTHS[9]) < 1  # Excel stores characters + padding
+    assert values[1][0] == "CT20261120-9000" and values[1][col["phone"]] == "13800138000"
+    # a real Excel date (local wall time), not text
+    assert values[1][col["received_at"]] == datetime(2026, 11, 20, 9, 15)
+    assert ws.cell(2, col["received_at"] + 1).is_date
+    summary = col["summary"]
+    letter = ws.cell(1, summary + 1).column_letter
+    assert abs(ws.column_dimensions[letter].width - reg.EXPORT_COLUMNS[summary].width) < 1  # characters + padding
     assert ws.freeze_panes == "A2" and ws["A1"].font.b
     assert not list(tmp_path.glob("*.part"))
     # text stays text in the workbook: a summary like a formula or a link is not evaluated
@@ -395,7 +443,8 @@ def test_export_rows_and_files(ro, known, tmp_path):
 def interactive_queries(known_phone="13800138000"):
     """Every interactive query shape of the register (search kinds x filters)."""
     searches = ["", known_phone, "8000", "张三", "zs", "3-2-1201", "漏水", "天花板渗水", "elevator", "王",
-                "CT20261120-9000"]
+                "CT20261120-9000", LINKED["work_order"], LINKED["complaint"], LINKED["customer"], "1380013",
+                "13", "0106234"]
     month = dict(start=local(2026, 11, 1), end=local(2026, 12, 1))
     filters = [{}, month, {"category": "repair"}, {"channel": "phone"}, {"urgency": "urgent"},
                {"outcome": "resolved"}, {"agent_id": 1}, {"open_only": True},
@@ -427,7 +476,7 @@ def test_no_interactive_query_scans_a_large_table(engine, analyze):
     from tests.test_register_data import quick_agents
 
     agents = quick_agents(engine)
-    seed(engine, agents)
+    link_records(engine, agents, seed(engine, agents))
     add_filler(engine, agents, 3000)
     if analyze:
         with engine.begin() as conn:
@@ -445,7 +494,7 @@ def test_no_interactive_query_scans_a_large_table(engine, analyze):
                     # plain paging reads the time index in order: no sort of the table
                     assert not any("TEMP B-TREE" in line for line in lines), (q, lines)
                 checked += 1
-    assert checked > 300
+    assert checked > 500
 
 
 def test_bulk_loading_in_steps_within_one_transaction(engine, qa, fresh):
@@ -466,3 +515,42 @@ def test_bulk_loading_in_steps_within_one_transaction(engine, qa, fresh):
     assert len(got) == 2
     with engine.connect() as conn:
         conn.exec_driver_sql(f"INSERT INTO {si.FTS_TABLE}({si.FTS_TABLE}, rank) VALUES ('integrity-check', 0)")
+
+
+def test_export_has_the_handbooks_fields_and_the_complaint_tracking_record(engine, qa):
+    """The extra columns carry their values: customer code, sub-channel, result, satisfaction, closed
+    time, referral department, escalation reason, identity check, and the complaint's tracking fields."""
+    from csdesk.store.models import Complaint, Contact
+    from tests.test_register_data import link_records
+
+    ids = seed(engine, qa)
+    link_records(engine, qa, ids)
+    with write_session(engine) as s:
+        c = s.get(Contact, ids["english"])
+        c.channel, c.channel_detail, c.satisfaction, c.result = "online", "mini_program", 4, "已答复"
+        c.closed_at, c.referred_department, c.referral_contact = local(2026, 11, 17, 12, 0), "engineering", "王工"
+        c.identity_verified, c.verified_by = True, "name_on_record"
+        lisi = s.get(Contact, ids["lisi"])
+        lisi.escalation_reason = "困人超过半小时"
+        cp = s.get(Complaint, lisi.complaint_id)
+        cp.complained_at, cp.order_ref, cp.first_handler_staff_no = local(2026, 11, 19, 8, 0), "WO-OLD-1", "2001"
+        cp.escalated_at, cp.escalation_reason = local(2026, 11, 19, 8, 30), "需主管处理"
+        cp.plan, cp.customer_response = "当日派维保单位检修", "满意"
+    col = {c.key: i for i, c in enumerate(reg.EXPORT_COLUMNS)}
+    with read_session(engine) as s:
+        rows = {r[0]: r for r in reg.export_rows(s, reg.Query())}
+        numbers = {k: s.get(Contact, v).number for k, v in ids.items()}
+    english, lisi = rows[numbers["english"]], rows[numbers["lisi"]]
+    assert english[col["customer_code"]] == "C20261117001"
+    assert english[col["sub_channel"]] == "mini program" and english[col["satisfaction"]] == 4
+    assert english[col["result"]] == "已答复" and english[col["closed_at"]] == local(2026, 11, 17, 12, 0)
+    assert english[col["referred_department"]] == "Engineering"  # its name (English in this test), not its code
+    assert english[col["referral_contact"]] == "王工"
+    assert english[col["identity_check"]] == "yes (name on record)"
+    assert lisi[col["escalation_reason"]] == "困人超过半小时" and lisi[col["complaint"]] == "CP20261119-0002"
+    assert lisi[col["complained_at"]] == local(2026, 11, 19, 8, 0) and lisi[col["complaint_about"]] == "电梯困人"
+    assert lisi[col["order_concerned"]] == "WO-OLD-1" and lisi[col["first_handler"]].startswith("2001")
+    assert lisi[col["complaint_escalated_at"]] == local(2026, 11, 19, 8, 30)
+    assert lisi[col["complaint_escalation_reason"]] == "需主管处理"
+    assert lisi[col["supervisor_plan"]] == "当日派维保单位检修" and lisi[col["customer_response"]] == "满意"
+    assert english[col["complaint"]] == "" and english[col["complaint_status"]] == ""

@@ -15,11 +15,13 @@ import typer
 
 from csdesk.cli import common
 from csdesk.cli.common import DbOption, fail
+from csdesk.cli.localise import LocalGroup
 from csdesk.i18n import _
 from csdesk.launch import SCREENS, apply_language, launch_console, open_console  # noqa: F401  (launch_console: demo)
 
 app = typer.Typer(
     name="csdesk",
+    cls=LocalGroup,  # help and Click's own messages in the user's language
     help="csdesk: the front-desk console of a service centre.",
     no_args_is_help=False,
     add_completion=False,

@@ -13,6 +13,7 @@ import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.localise import prompt_twice
 from csdesk.cli.output import FormatOption
 from csdesk.i18n import _
 
@@ -24,7 +25,7 @@ def _new_password(password: str | None) -> str:
 
     if password is None:
         try:
-            password = typer.prompt(_("New password"), hide_input=True, confirmation_prompt=True, err=True)
+            password = prompt_twice(_("New password"))
         except typer.Abort:
             fail(_("no password given"))
     try:

@@ -177,7 +177,9 @@ def register(app: typer.Typer) -> None:
     @cp.command("export")
     def export(
         ctx: typer.Context,
-        output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.csv or .xlsx).")],
+        output: Annotated[Path | None, typer.Option(
+            "-o", "--output",
+            help="File to write (.csv or .xlsx); default: a dated file in your documents folder.")] = None,
         view: Annotated[str, typer.Option("--view", help="open, mine, overdue, closed (this month) or all.")] = "all",
         search: Annotated[str, typer.Option("--search", help="As in the search box.")] = "",
         fmt_name: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
@@ -192,6 +194,11 @@ def register(app: typer.Typer) -> None:
         from csdesk.services.database import read_session
 
         try:
+            if output is None:  # the user's documents (or downloads) folder, never the working directory
+                from csdesk.clock import now, to_local
+
+                output = ex.default_path(to_local(now()).strftime("complaints-%Y%m%d-%H%M"),
+                                         ex.guess_format("", fmt_name) if fmt_name else "xlsx")
             fmt = ex.guess_format(output, fmt_name)
         except ValueError as exc:
             fail(str(exc))

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from csdesk.cli.common import DbOption, fail, open_db, where
+from csdesk.cli.localise import prompt_twice
 from csdesk.i18n import _
 
 
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
         try:
             staff_no = staff_no or typer.prompt(_("Staff number of the first manager"))
             name = name or typer.prompt(_("Name"))
-            password = password or typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+            password = password or prompt_twice(_("Password"))
         except typer.Abort:
             fail(_("no manager account created"))
         try:

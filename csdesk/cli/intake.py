@@ -105,3 +105,25 @@ def register(app: typer.Typer) -> None:
             fail(_("not saved: {error}").format(
                 error=quote_input(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)))
         typer.echo(saved.number)
+        for note in changed_notes(form, saved):  # stdout keeps the number alone, for scripts
+            typer.echo(note, err=True)
+
+
+def changed_notes(form, saved) -> list:
+    """One line for each thing saved otherwise than asked (the service's rules decided)."""
+    from csdesk.clock import fmt, to_local
+    from csdesk.services.register import label
+
+    notes = []
+    if form.outcome and saved.outcome != form.outcome:
+        notes.append(_("note: saved as “{saved}”, not “{asked}” as asked{why}").format(
+            saved=label("Outcome", saved.outcome), asked=label("Outcome", form.outcome),
+            why=_(" (it became complaint {number})").format(number=saved.complaint_number)
+            if saved.complaint_number else ""))
+    if form.category.split(".")[0] in ("info_change", "信息变更") and not saved.identity_verified:
+        notes.append(_("note: the caller's identity was not verified: the change is recorded, not applied"))
+    if saved.callback_due_at is not None and (
+            to_local(saved.callback_due_at).date() > to_local(saved.received_at).date()):
+        notes.append(_("note: the promised reply falls on another day: {when}").format(
+            when=fmt(saved.callback_due_at, "%Y-%m-%d %H:%M")))
+    return notes

@@ -211,7 +211,9 @@ def register(app: typer.Typer) -> None:
     @log.command("export")
     def export(
         ctx: typer.Context,
-        output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="File to write (.csv or .xlsx).")],
+        output: Annotated[str | None, typer.Option(
+            "-o", "--output", metavar="FILE",
+            help="File to write (.csv or .xlsx); default: a dated file in your documents folder.")] = None,
         db: DbOption = None,
         date_from: FromOption = None,
         date_to: ToOption = None,
@@ -236,8 +238,17 @@ def register(app: typer.Typer) -> None:
         from csdesk.services import register as reg
         from csdesk.store.engine import read_session
 
-        target = parse.path(output, "--output")
         fmt_text = parse.text(fmt_name, "--format", kind="name", limit=16) if fmt_name is not None else None
+        if output is None:  # the user's documents (or downloads) folder, never the working directory
+            from csdesk.clock import now, to_local
+
+            try:
+                named = ex.guess_format("", fmt_text) if fmt_text else "xlsx"
+            except ValueError as exc:
+                fail(str(exc))
+            target = ex.default_path(to_local(now()).strftime("register-%Y%m%d-%H%M"), named)
+        else:
+            target = parse.path(output, "--output")
         try:
             fmt = ex.guess_format(target, fmt_text)
         except ValueError as exc:
@@ -259,7 +270,7 @@ def register(app: typer.Typer) -> None:
                     q = build_query(session, filters, category=category, by=by, open_only=open_only)
                     result = staged.write(reg.export_headers(),
                                           reg.export_rows(session, q, full_phones=full_phones),
-                                          title=_("Register"))
+                                          title=_("Register"), widths=reg.export_widths())
                 # published only when the audit row is committed
                 try:
                     _audit(engine, viewer, "export", "", rows=result.rows, full_phones=full_phones, q=q,

@@ -21,7 +21,19 @@ import typer
 from csdesk.cli.auth import AsOnlyOption, authenticated, identified
 from csdesk.cli.common import DbOption, fail, open_db
 from csdesk.cli.output import FormatOption, emit
-from csdesk.i18n import _
+from csdesk.i18n import N_, _
+
+# what a table shows for the rules' states (json/tsv/csv keep the stable values)
+DUE_LABELS = {"ok": N_("in time"), "due_soon": N_("due soon"), "overdue": N_("overdue")}
+EXPLANATION_LABELS = {"none": "", "owed": N_("explanation owed"), "late": N_("explanation late"),
+                      "given": N_("explanation given"), "acknowledged": N_("explanation acknowledged")}
+
+
+def _shown(value):
+    """A cell as a person reads it: yes/no for a flag."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
 
 FullOption = Annotated[bool, typer.Option("--full", help="Full phone numbers (supervisors, with the password; audited).")]
 
@@ -139,11 +151,29 @@ def register(app: typer.Typer) -> None:
                              at=at)
             page = ol.page_after(session, q, limit=limit, full_phones=full)
             total = ol.count(session, q) if page.rows else 0
+            from csdesk.services.register import department_names
+
+            dep_names = department_names(session)
         if full:
             _audit_full(engine, actor, f"order list {view} {search!r}: {len(page.rows)} rows")
+        from csdesk.cli.output import resolve
+
+        human = resolve(fmt) == "table"  # labels for a person, stable values for a script
         rows = []
         for r in page.rows:
             due = r.due(at)
+            if human:
+                explained = r.explanation(at).value
+                rows.append({
+                    "number": r.number, "status": r.status.label, "urgency": r.urgency.label,
+                    "deadline": show(r.deadline_at, "%Y-%m-%d %H:%M"), "due": _(DUE_LABELS[due.value]) if due else "",
+                    "dispatch_late": _shown(r.dispatch_late(at)), "customer": r.customer_name, "phone": r.phone,
+                    "unit": r.unit, "department": dep_names.get(r.department, r.department),
+                    "technician": r.technician, "owner": r.owner_staff_no,
+                    "explanation": _(EXPLANATION_LABELS[explained]) if EXPLANATION_LABELS.get(explained) else "",
+                    "summary": r.summary,
+                })
+                continue
             rows.append({
                 "number": r.number, "status": r.status.value, "urgency": r.urgency.value,
                 "deadline": show(r.deadline_at, "%Y-%m-%d %H:%M"), "due": due.value if due else "",
@@ -176,13 +206,12 @@ def register(app: typer.Typer) -> None:
 
         engine = open_db(ctx, db)
         actor = _viewer(engine, as_, full)
-        from csdesk.services.reference import departments
-        from csdesk.services.register import category_name
-
         with read_session(engine) as session:
             detail = order_detail(session, _order_id(session, number), full_phones=full)
-            category = category_name(session, detail.subtype or detail.category)
-            department = {d.code: d.name for d in departments(session)}.get(detail.department, detail.department)
+            from csdesk.services.register import category_name, department_names
+
+            names = {"department": department_names(session).get(detail.department, detail.department),
+                     "category": category_name(session, detail.subtype or detail.category)}
         if full:
             _audit_full(engine, actor, f"order show {detail.number}")
         at = now()
@@ -222,13 +251,10 @@ def register(app: typer.Typer) -> None:
             return
         if fmt != "table":
             fail(_("--format: choose one of: {choices}").format(choices="table, json"))  # one order: no tsv/csv
-        names = {"category": category, "department": department}  # JSON keeps the codes; the table, names
-
-        def shown(key, value):  # the table reads as the desk speaks: names and yes/no, not codes and True/False
-            return (_("yes") if value else _("no")) if isinstance(value, bool) else names.get(key, value)
-
-        emit([{"field": label, "value": shown(key, value)} for key, label, value in fields], [("field", " "), ("value", " ")],
-             "table", title=detail.number)
+        explained = detail.explanation_state(at).value
+        names["explanation"] = _(EXPLANATION_LABELS[explained]) if EXPLANATION_LABELS.get(explained) else ""
+        emit([{"field": label, "value": names.get(key, _shown(value))} for key, label, value in fields],
+             [("field", " "), ("value", " ")], "table", title=detail.number)
         if detail.quote.lines:
             emit([{"item": line.name, "qty": line.quantity,
                    "price": _("price on inspection") if line.on_inspection else line.price_fen / 100}

@@ -11,9 +11,12 @@ Two query paths, chosen by :func:`plan`:
   rowid is the time key, so the newest matches come out first and the query
   stops after one page (see :mod:`csdesk.store.search_index`).
 - *B-tree path* (``contact``): no filter but dates (``ix_contact_received``),
-  or a search by contact number, full phone (``ix_contact_phone``), last four
-  digits (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so
-  SQLite matches the expression index) or unit (``ix_contact_unit_received``);
+  or a search by contact number, full phone (``ix_contact_phone``), the first 7
+  or more digits of a phone (a range of ``ix_contact_phone``), last four digits
+  (``ix_contact_phone_last4``, spelled ``substr(phone, -4)`` literally so SQLite
+  matches the expression index), unit (``ix_contact_unit_received``), a work
+  order's or complaint's number (``ix_contact_work_order``,
+  ``ix_contact_complaint``) or a customer code (``ix_contact_customer_received``);
   value filters then narrow those few rows.
 
 Pages are read with keyset conditions on (received_at, id) — or the equivalent
@@ -35,13 +38,17 @@ from csdesk.domain.errors import NotFound
 from csdesk.domain.phones import PhoneError, mask, parse_phone
 from csdesk.domain.policy import Act, may, require
 from csdesk.domain.text import TextKind, ascii_digits, clean_text, parse_unit, unit_key
-from csdesk.i18n import _
+from csdesk.i18n import N_, _
 from csdesk.services.audit import Action, record
 from csdesk.store import search_index as si
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200  # characters of the search box that are looked at
-_NUMBER = re.compile(r"^(CT|ct)\d{8}-\d{3,}$", re.ASCII)
+_NUMBER = re.compile(r"^(CT|WO|CP)\d{8}-\d{3,}$", re.ASCII | re.IGNORECASE)  # contact, work order, complaint
+_NUMBER_KINDS = {"CT": "number", "WO": "work_order", "CP": "complaint"}
+_CUSTOMER_CODE = re.compile(r"^C\d{11,}$", re.ASCII | re.IGNORECASE)  # C20231028001 (csdesk.store.numbers)
+# the first digits of a mobile (1…) or of a landline with its area code (0…): 7 digits or more
+_PHONE_PREFIX = re.compile(r"^(?:1\d{6,10}|0\d{6,11})$", re.ASCII)
 _PHONE_CHARS = re.compile(r"^[\d\s\-+()（）]+$", re.ASCII)
 _DIGITS = re.compile(r"\D", re.ASCII)
 _INITIALS = re.compile(r"^[A-Za-z]{1,5}$")  # pinyin initials of a name: up to 5 letters
@@ -71,10 +78,6 @@ class Query:
 
     def with_(self, **changes) -> Query:
         return replace(self, **changes)
-
-    def cleared(self) -> Query:
-        """No filters (the search text is kept)."""
-        return Query(search=self.search)
 
     @property
     def has_filters(self) -> bool:
@@ -134,28 +137,32 @@ def days_range(first: date, last: date) -> tuple[datetime, datetime]:
 class SearchPlan:
     """How the search text was understood."""
 
-    kind: str  # none, number, phone, last4, unit, text, initials
+    kind: str  # none, number, work_order, complaint, customer, phone, phone_prefix, last4, unit, text, initials
     value: str = ""
     fts: str | None = None
 
     def describe(self) -> str:
         labels = {
-            "number": _("contact number"), "phone": _("phone number"),
-            "last4": _("last four digits"), "unit": _("unit"),
+            "number": _("contact number"), "work_order": _("work order number"), "complaint": _("complaint number"),
+            "customer": _("customer code"), "phone": _("phone number"),
+            "phone_prefix": _("phone number starting"), "last4": _("last four digits"), "unit": _("unit"),
             "text": _("name or words"), "initials": _("pinyin initials, name or words"),
         }
         return f"{labels.get(self.kind, '')} {self.value}".strip()
 
 
 def interpret(search: str) -> SearchPlan:
-    """Decide what the search box text is: number, phone, last four, unit, initials or text."""
+    """Decide what the search box text is: a contact, work-order or complaint number, a customer
+    code, a phone (whole, its first 7+ digits or its last four), a unit, initials or text."""
     # the input hygiene (csdesk.domain.text): control and bidi characters dropped, one line
     raw = clean_text((search or "")[: SEARCH_LIMIT * 2], kind=TextKind.LINE, drop_unsafe=True)[:SEARCH_LIMIT]
     if not raw:
         return SearchPlan("none")
     typed = ascii_digits(raw)  # digits typed full-width with a Chinese IME
     if _NUMBER.match(typed):
-        return SearchPlan("number", typed.upper())
+        return SearchPlan(_NUMBER_KINDS[typed[:2].upper()], typed.upper())
+    if _CUSTOMER_CODE.match(typed):
+        return SearchPlan("customer", typed.upper())
     if _PHONE_CHARS.match(typed):
         digits = _DIGITS.sub("", typed)
         if len(digits) == 4 and typed.isdigit():
@@ -164,7 +171,8 @@ def interpret(search: str) -> SearchPlan:
             try:
                 return SearchPlan("phone", parse_phone(typed).number)
             except PhoneError:
-                pass
+                if _PHONE_PREFIX.match(digits) and "+" not in typed:
+                    return SearchPlan("phone_prefix", digits)
     unit = parse_unit(raw)
     if unit is not None:
         return SearchPlan("unit", unit_key(*unit))
@@ -299,6 +307,15 @@ class Plan:
     key_lo: int | None = None
     key_hi: int | None = None
     search: SearchPlan = SearchPlan("none")
+    index: str = ""  # INDEXED BY for the B-tree path ("" lets SQLite choose)
+
+
+# Searches by a linked record's number: the contacts of that one record, through its index.
+_LINKED = {
+    "work_order": "c.work_order_id = (SELECT w.id FROM workorder w WHERE w.number = :s_linked)",
+    "complaint": "c.complaint_id = (SELECT p.id FROM complaint p WHERE p.number = :s_linked)",
+    "customer": "c.customer_id = (SELECT u.id FROM customer u WHERE u.code = :s_linked)",
+}
 
 
 def plan(q: Query) -> Plan:
@@ -314,12 +331,22 @@ def plan(q: Query) -> Plan:
                     key_hi=_hi_key(q.end) if q.end else None, search=sp)
     where: list[str] = []
     params: dict = {}
+    index = ""
     if sp.kind == "number":
         where.append("c.number = :s_number")
         params["s_number"] = sp.value
+    elif sp.kind in _LINKED:
+        where.append(_LINKED[sp.kind])
+        params["s_linked"] = sp.value
     elif sp.kind == "phone":
         where.append("c.phone = :s_phone")
         params["s_phone"] = sp.value
+    elif sp.kind == "phone_prefix":
+        # a range of the phone index ('…:' sorts right after '…9'); named, so that a large range
+        # is never read by walking the time index instead
+        where.append("c.phone >= :s_phone_lo AND c.phone < :s_phone_hi")
+        params["s_phone_lo"], params["s_phone_hi"] = sp.value, sp.value + ":"
+        index = "ix_contact_phone"
     elif sp.kind == "last4":
         where.append("substr(c.phone, -4) = :s_last4")
         params["s_last4"] = sp.value
@@ -350,7 +377,7 @@ def plan(q: Query) -> Plan:
         params["f_agent"] = q.agent_id
     if q.open_only:
         where.append("c.status = 'open'")
-    return Plan("btree", where=tuple(where), params=params, search=sp)
+    return Plan("btree", where=tuple(where), params=params, search=sp, index=index)
 
 
 def _fts_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None,
@@ -389,10 +416,11 @@ def _btree_sql(p: Plan, *, newer: bool, cursor: Cursor | None, limit: int | None
         params["c_received"] = cursor.received
         params["c_id"] = cursor.id
     cond = (" WHERE " + " AND ".join(where)) if where else ""
+    table = f"contact c INDEXED BY {p.index}" if p.index else "contact c"
     if count:
-        return f"SELECT count(*) FROM contact c{cond}", params
+        return f"SELECT count(*) FROM {table}{cond}", params
     order = "ASC" if newer else "DESC"
-    sql = (f"SELECT {_COLS}, {si.key_sql('c.received_at', 'c.id')} FROM contact c{cond} "
+    sql = (f"SELECT {_COLS}, {si.key_sql('c.received_at', 'c.id')} FROM {table}{cond} "
            f"ORDER BY c.received_at {order}, c.id {order}")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -545,6 +573,11 @@ class ContactDetail:
     escalation_reason: str
     duration_s: int | None
     links: tuple[LinkRef, ...]
+    customer_code: str = ""
+    # labels in the current language for the stored keys above
+    channel_detail_label: str = ""
+    verified_by_label: str = ""
+    referred_department_name: str = ""
 
 
 def _opt_ts(value) -> datetime | None:
@@ -582,6 +615,14 @@ def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> C
 
             links.append(LinkRef("callback", cb.id, _("Call-back due {due}").format(due=fmt(cb.due_at, "%Y-%m-%d %H:%M"))))
     steps = tuple(s.strip() for s in (c.handling or "").split("\n") if s.strip())
+    code = ""
+    if c.customer_id:
+        from csdesk.store.models import Customer
+
+        customer = session.get(Customer, c.customer_id)
+        code = customer.code if customer is not None else ""
+    department = (department_names(session).get(c.referred_department, c.referred_department)
+                  if c.referred_department else "")
     return ContactDetail(
         id=c.id, number=c.number, received_at=c.received_at, ended_at=c.ended_at, channel=c.channel,
         channel_detail=c.channel_detail, customer_name=c.customer_name,
@@ -592,7 +633,9 @@ def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> C
         identity_verified=c.identity_verified, verified_by=c.verified_by,
         agent_staff_no=c.agent_staff_no, agent_name=agent.name if agent else "",
         referred_department=c.referred_department, referral_contact=c.referral_contact,
-        escalation_reason=c.escalation_reason, duration_s=c.duration_s, links=tuple(links))
+        escalation_reason=c.escalation_reason, duration_s=c.duration_s, links=tuple(links), customer_code=code,
+        channel_detail_label=sub_channel_label(c.channel_detail), verified_by_label=verification_label(c.verified_by),
+        referred_department_name=department)
 
 
 @dataclass(frozen=True)
@@ -617,11 +660,15 @@ def linked_record(session: Session, kind: str, record_id: int, *, full_phones: b
         if w is None:
             return None
         fee = "" if w.quoted_fee_fen is None else f"{w.quoted_fee_fen / 100:.2f}"
+        cats = _category_names(session)
+        category = cats.get(w.category, w.category) + (
+            f" – {cats.get(w.subtype, w.subtype)}" if w.subtype and w.subtype != w.category else "")
         return LinkedRecord(kind, w.id, _("Work order {number}").format(number=w.number), (
             (_("Status"), _label("OrderStatus", w.status)), (_("Customer"), w.customer_name),
             (_("Phone"), ph(w.phone)), (_("Unit"), w.unit_key or w.address),
-            (_("To do"), w.description), (_("Category"), w.category), (_("Urgency"), _label("Urgency", w.urgency)),
-            (_("Department"), w.department), (_("Appointment"), fmt(w.appointment_at)),
+            (_("To do"), w.description), (_("Category"), category), (_("Urgency"), _label("Urgency", w.urgency)),
+            (_("Department"), department_names(session).get(w.department, w.department)),
+            (_("Appointment"), fmt(w.appointment_at)),
             (_("Deadline"), fmt(w.deadline_at)), (_("Assignee"), w.assignee),
             (_("Paid"), _("yes") if w.paid else _("no")), (_("Quoted fee"), fee),
             (_("Created"), fmt(w.created_at)), (_("Completed"), fmt(w.completed_at)),
@@ -663,6 +710,37 @@ def label(kind: str, value: str) -> str:
 
 
 _label = label
+
+# How an online contact reached the desk (``contact.channel_detail``) and how a caller's identity was
+# checked (``contact.verified_by``): stored as keys, shown by these labels (unknown keys as stored).
+SUB_CHANNELS = {
+    "app": N_("app"), "web": N_("website"), "mini_program": N_("mini program"), "wechat": N_("WeChat"),
+    "weibo": N_("Weibo"), "social": N_("social media"), "hotline": N_("hotline"), "sms": N_("text message"),
+}
+VERIFICATIONS = {
+    "last4": N_("last four digits of the registered number"), "order_name": N_("order number and name"),
+    "name": N_("name on record"), "name_on_record": N_("name on record"),
+    "full_number": N_("full registered number"), "phone": N_("full registered number"),
+}
+
+
+def sub_channel_label(value: str | None) -> str:
+    return _(SUB_CHANNELS[value]) if value in SUB_CHANNELS else (value or "")
+
+
+def verification_label(value: str | None) -> str:
+    return _(VERIFICATIONS[value]) if value in VERIFICATIONS else (value or "")
+
+
+def department_names(session: Session) -> dict[str, str]:
+    """Department code -> name in the current language (deactivated ones too: old records keep theirs)."""
+    from sqlmodel import select
+
+    from csdesk.i18n import current_language
+    from csdesk.store.models import Department
+
+    zh = current_language() == "zh_CN"
+    return {d.code: (d.name_zh if zh else d.name_en) for d in session.exec(select(Department))}
 
 
 # --------------------------------------------------------------------------- phones
@@ -747,43 +825,137 @@ def find_record_id(session: Session, entity: str, number: str) -> int | None:
 # --------------------------------------------------------------------------- export
 
 
+@dataclass(frozen=True)
+class ExportColumn:
+    key: str  # stable
+    header: str  # msgid, translated by export_headers()
+    width: int  # characters, for the workbook
+
+
+# Every field of the register (来电、来访信息登记表) and, for a contact that became a complaint, the
+# complaint tracking record's fields (客诉处理跟踪表).  Times are datetimes: real dates in a workbook.
 EXPORT_COLUMNS = (
-    "number", "received_at", "channel", "customer_name", "phone", "unit", "category", "subtype",
-    "urgency", "summary", "handling", "result", "outcome", "status", "agent", "work_order", "complaint",
+    ExportColumn("number", N_("Number"), 18),
+    ExportColumn("received_at", N_("Received"), 19),
+    ExportColumn("channel", N_("Channel"), 10),
+    ExportColumn("sub_channel", N_("Sub-channel"), 10),
+    ExportColumn("customer_code", N_("Customer code"), 14),
+    ExportColumn("customer_name", N_("Customer"), 12),
+    ExportColumn("phone", N_("Phone"), 14),
+    ExportColumn("unit", N_("Unit / address"), 14),
+    ExportColumn("category", N_("Category"), 14),
+    ExportColumn("subtype", N_("Sub-type"), 16),
+    ExportColumn("urgency", N_("Urgency"), 8),
+    ExportColumn("summary", N_("Summary"), 40),
+    ExportColumn("handling", N_("Handling"), 40),
+    ExportColumn("result", N_("Result"), 30),
+    ExportColumn("outcome", N_("Outcome"), 12),
+    ExportColumn("satisfaction", N_("Satisfaction"), 8),
+    ExportColumn("status", N_("Status"), 8),
+    ExportColumn("closed_at", N_("Closed"), 19),
+    ExportColumn("referred_department", N_("Referred to"), 12),
+    ExportColumn("referral_contact", N_("Referral contact"), 16),
+    ExportColumn("escalation_reason", N_("Escalation reason"), 30),
+    ExportColumn("identity_check", N_("Identity checked"), 14),
+    ExportColumn("agent", N_("Agent"), 8),
+    ExportColumn("work_order", N_("Work order"), 18),
+    ExportColumn("complaint", N_("Complaint"), 18),
+    ExportColumn("complaint_status", N_("Complaint status"), 12),
+    ExportColumn("complained_at", N_("Complained at"), 19),
+    ExportColumn("complaint_about", N_("About"), 30),
+    ExportColumn("order_concerned", N_("Order concerned"), 18),
+    ExportColumn("first_handler", N_("First handler"), 10),
+    ExportColumn("complaint_escalated_at", N_("Escalated"), 19),
+    ExportColumn("complaint_escalation_reason", N_("Reason for escalating"), 30),
+    ExportColumn("supervisor", N_("Supervisor"), 10),
+    ExportColumn("supervisor_plan", N_("Supervisor's plan"), 40),
+    ExportColumn("customer_response", N_("Customer's response"), 30),
+    ExportColumn("complaint_closed_at", N_("Complaint closed"), 19),
 )
 
 
 def export_headers() -> tuple[str, ...]:
-    return (_("Number"), _("Received"), _("Channel"), _("Customer"), _("Phone"), _("Unit / address"),
-            _("Category"), _("Sub-type"), _("Urgency"), _("Summary"), _("Handling"), _("Result"),
-            _("Outcome"), _("Status"), _("Agent"), _("Work order"), _("Complaint"))
+    return tuple(_(c.header) for c in EXPORT_COLUMNS)
+
+
+def export_widths() -> tuple[int, ...]:
+    return tuple(c.width for c in EXPORT_COLUMNS)
+
+
+# the contact's own fields beyond a page's (appended to _COLS; read by name below)
+_EXPORT_EXTRA = (
+    ("handling", "c.handling"), ("result", "c.result"), ("channel_detail", "c.channel_detail"),
+    ("customer_code", "(SELECT u.code FROM customer u WHERE u.id = c.customer_id)"),
+    ("closed_at", "c.closed_at"), ("satisfaction", "c.satisfaction"),
+    ("referred_department", "c.referred_department"), ("referral_contact", "c.referral_contact"),
+    ("escalation_reason", "c.escalation_reason"), ("identity_verified", "c.identity_verified"),
+    ("verified_by", "c.verified_by"),
+)
+_COMPLAINT_SQL = ("SELECT p.id, p.status, p.complained_at, p.about, p.order_ref, p.first_handler_staff_no, "
+                  "p.first_handler_name, p.escalated_at, p.escalation_reason, "
+                  "(SELECT a.staff_no FROM agent a WHERE a.id = p.supervisor_id), p.plan, p.customer_response, "
+                  "p.closed_at FROM complaint p WHERE p.id IN ({ids})")
+
+
+def _complaints_of(session: Session, ids: set[int]) -> dict[int, tuple]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _i in ids)
+    found = session.connection().exec_driver_sql(_COMPLAINT_SQL.format(ids=marks), tuple(ids)).fetchall()
+    return {r[0]: tuple(r) for r in found}
 
 
 def export_rows(session: Session, q: Query, *, full_phones: bool = False,
                 batch: int = 2000) -> Iterator[tuple]:
-    """Every row of the filter, newest first, as display values (local times, labels)."""
-    from csdesk.clock import fmt
-
+    """Every row of the filter, newest first, in the order of :data:`EXPORT_COLUMNS`: labels in the
+    current language, times as aware datetimes (a workbook gets real dates, a CSV local time)."""
     cats = _category_names(session)
+    departments = department_names(session)
+    extra = ", ".join(expr for _key, expr in _EXPORT_EXTRA)
+    at = {key: 19 + i for i, (key, _expr) in enumerate(_EXPORT_EXTRA)}  # after _COLS' 19 columns
+    key_at = 19 + len(_EXPORT_EXTRA)  # the time key, last
     cursor = None
     while True:
         built = page_sql(q, cursor=cursor, limit=batch)
         if built is None:
             return
         sql, params = built
-        sql = sql.replace(_COLS, _COLS + ", c.handling, c.result", 1)
+        sql = sql.replace(_COLS, f"{_COLS}, {extra}", 1)
         rows = session.connection().exec_driver_sql(*_named_to_qmark(sql, params)).fetchall()
+        complaints = _complaints_of(session, {r[17] for r in rows if r[17]})
         for r in rows:
             phone = r[5] or ""
-            yield (r[1], fmt(_parse_ts(r[2])), _label("Channel", r[3]), r[4],
-                   phone if full_phones else mask(phone), r[6] or r[7] or "",
-                   cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
-                   r[19] or "", r[20] or "", _label("Outcome", r[12]), _label("ContactStatus", r[13]),
-                   r[14], r[16] or "", r[18] or "")
+            cp = complaints.get(r[17]) if r[17] else None
+            verified = r[at["identity_verified"]]
+            check = ("" if verified is None else
+                     (_("yes") if verified else _("no"))
+                     + (f" ({verification_label(r[at['verified_by']])})" if r[at["verified_by"]] else ""))
+            satisfaction = r[at["satisfaction"]]
+            yield (
+                r[1], _parse_ts(r[2]), _label("Channel", r[3]), sub_channel_label(r[at["channel_detail"]]),
+                r[at["customer_code"]] or "", r[4], phone if full_phones else mask(phone), r[6] or r[7] or "",
+                cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
+                r[at["handling"]] or "", r[at["result"]] or "", _label("Outcome", r[12]),
+                satisfaction if satisfaction is not None else "", _label("ContactStatus", r[13]),
+                _opt_ts(r[at["closed_at"]]),
+                departments.get(r[at["referred_department"]], r[at["referred_department"]] or ""),
+                r[at["referral_contact"]] or "", r[at["escalation_reason"]] or "", check,
+                r[14], r[16] or "", r[18] or "",
+                *(_complaint_cells(cp) if cp else ("",) * 11),
+            )
         if len(rows) < batch:
             return
         last = rows[-1]
-        cursor = Cursor(str(last[2]), last[0], last[21])
+        cursor = Cursor(str(last[2]), last[0], last[key_at])
+
+
+def _complaint_cells(cp: tuple) -> tuple:
+    (_id, status, complained_at, about, order_ref, handler_no, handler_name, escalated_at, reason, supervisor,
+     plan_text, response, closed_at) = cp
+    handler = " ".join(x for x in (handler_no, handler_name) if x)
+    return (_label("ComplaintStatus", status), _opt_ts(complained_at), about or "", order_ref or "", handler,
+            _opt_ts(escalated_at), reason or "", supervisor or "", plan_text or "", response or "",
+            _opt_ts(closed_at))
 
 
 def _category_names(session: Session) -> dict[str, str]:

@@ -192,6 +192,9 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_unit_received", "unit_key", "received_at"),
         Index("ix_contact_phone", "phone"),
         Index("ix_contact_phone_last4", text("substr(phone, -4)")),
+        # the register searched by a work order's or complaint's number (migration 0009)
+        Index("ix_contact_work_order", "work_order_id", "received_at"),
+        Index("ix_contact_complaint", "complaint_id", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
