@@ -278,9 +278,9 @@ class Console:
         self._cursor = (0, 0)
         self._escape_at = 0.0
         self.typed: list[tuple[float, bytes]] = []  # (monotonic time, keystroke) of the last play()
-        self._translation = gettext.translation(
-            "csdesk", Path(__import__("csdesk").__file__).parent / "locale",
-            languages=["zh_CN"] if lang.startswith("zh") else ["en"], fallback=True)
+        from csdesk.i18n import _load_catalogue  # the console's own loader: never a stale .mo
+
+        self._translation = _load_catalogue("zh_CN") if lang.startswith("zh") else gettext.NullTranslations()
 
     # ----------------------------------------------------------------- life
     def start(self) -> Console:
