@@ -92,7 +92,7 @@ async def test_standard_repair_call_from_a_known_caller_takes_four_keys(make_app
         contact = rows(engine, Contact, Contact.id == result.id)[0]
         order = rows(engine, WorkOrder, WorkOrder.id == contact.work_order_id)[0]
         assert contact.customer_id == known.customer_id and contact.summary == "tap leaks"
-        assert order.contact_id == contact.id and order.deadline_at - contact.created_at == timedelta(hours=24)
+        assert order.contact_id == contact.id and order.deadline_at - contact.received_at == timedelta(hours=24)
         assert contact.duration_s is not None and contact.channel == "phone"
         # the form is clear for the next call, and no draft is left
         assert screen.text("phone") == "" and screen.customer_id is None
