@@ -39,8 +39,12 @@ def plain_console_launch(argv: list[str]) -> dict[str, str | None] | None:
 
 
 def launch_console(*, db: str | None, agent: str | None = None, screen: str | None = None,
-                   phone: str | None = None, demo: bool = False) -> None:
-    """Run the Textual console (Textual is imported here, never by CLI-only commands)."""
+                   phone: str | None = None, demo: bool = False, view: str | None = None) -> None:
+    """Run the Textual console (Textual is imported here, never by CLI-only commands).
+
+    ``view``: what the start screen shows first (``review``: the handover review,
+    for ``csdesk handover review``).
+    """
     forced = os.environ.get("CSDESK_FORCE_TUI", "").lower() in ("1", "true", "yes", "on")
     if not (sys.stdin.isatty() and sys.stdout.isatty()) and not forced:
         from csdesk.i18n import _
@@ -55,6 +59,7 @@ def launch_console(*, db: str | None, agent: str | None = None, screen: str | No
     from screens.app import CsdeskApp
 
     app = CsdeskApp(db=db, agent=agent, screen=screen, phone=phone, demo=demo)
+    app.start_view = view
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

@@ -64,8 +64,8 @@ class DeskMode:
 DESK_MODES: tuple[DeskMode, ...] = (
     DeskMode("intake", "screens.intake", "IntakeScreen", "f1", N_("Intake")),
     DeskMode("log", "screens.log", "LogScreen", "f2", N_("Visit log"), warm=True),
-    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders")),
-    DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover")),
+    DeskMode("orders", "screens.orders", "OrdersScreen", "f3", N_("Work orders"), warm=True),
+    DeskMode("handover", "screens.handover", "HandoverScreen", "f4", N_("Handover"), warm=True),
     DeskMode("home", "screens.home", "HomeScreen", "f5", N_("Overview")),
     # F6/F7 belong to TextArea, F8/F9 to intake: these two are reached from the palette and the overview
     DeskMode("complaints", "screens.complaints", "ComplaintsScreen", "", N_("Complaints"), home_key="c"),
@@ -103,6 +103,7 @@ class CsdeskApp(App):
         self.heap_settled = False
         self._quiet_timer = None
         self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
+        self.keys_seen = 0  # keys and pastes so far: a late result never takes the console from what the agent does
         self._idle_timer = None
         self._tick_timer = None
         self.last_tick = None
@@ -218,6 +219,9 @@ class CsdeskApp(App):
         if self._tick_timer is None and self.timed_rules:  # the desk's timed rules, whoever else runs them
             self._tick_timer = self.set_interval(TICK_SECONDS, self.run_tick)
             self.set_timer(FIRST_TICK_SECONDS, self.run_tick)
+        from screens.handover_watch import after_login
+
+        after_login(self)  # a waiting handover opens first; the 30-minute reminder
         if self.warm_up:
             if self._quiet_timer is None:
                 self._quiet_timer = self.set_interval(0.25, self._when_quiet)
@@ -279,6 +283,7 @@ class CsdeskApp(App):
         """
         if not self.is_running or self.heap_settled:
             return
+        compat.settle_built_screens(self)  # their first switch then skips a full stylesheet refresh
         gc.collect()
         gc.freeze()
         self.heap_frozen = self.heap_settled = True
@@ -292,6 +297,8 @@ class CsdeskApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
             self.last_input = now()  # a key or the mouse: someone is at the desk
+            if not isinstance(event, (events.MouseEvent, LinedKey)):
+                self.keys_seen += 1
         if isinstance(event, events.Key) and not event.is_forwarded and not isinstance(event, LinedKey):
             await self.keys.arrive(event)  # each key once the one before it is done with
             return

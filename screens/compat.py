@@ -48,6 +48,26 @@ def build_mode(app: App, mode: str) -> None:
     app._init_mode(mode)
 
 
+def settle_built_screens(app: App) -> None:
+    """Bring the styles of the screens built without being shown up to date, in a quiet moment.
+
+    Textual marks a screen that ``_init_mode`` builds behind the current one as
+    never refreshed (``Screen._css_update_count`` stays -1, while the App counts
+    its own ``_css_update_count``), so the first switch to it runs
+    ``refresh_css``: the whole stylesheet re-parsed and re-applied, about 110 ms
+    of the first F2/F3.  Here each such screen gets the stylesheet applied
+    (``stylesheet.update``) and is marked current, after the warm-up.  If the
+    names change, the first switch is that much slower again; canary
+    ``test_built_screens_are_settled_before_their_first_switch``.
+    """
+    current = app._css_update_count
+    for stack in app._screen_stacks.values():
+        for screen in stack:
+            if screen.is_mounted and screen._css_update_count != current:
+                app.stylesheet.update(screen, animate=False)
+                screen._css_update_count = current
+
+
 def drop_dead_watchers(node: DOMNode) -> None:
     """Forget the watchers on ``node`` registered by nodes that are gone.
 

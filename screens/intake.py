@@ -986,6 +986,10 @@ class IntakeScreen(WorkerErrors, Screen):
         self.status(summary)
         self.notify(summary, title=_("Saved"), timeout=6)
         self.refresh_queue()
+        if s.work_order_id and "orders" in getattr(self.app, "modes_ready", ()):
+            from screens.orders import land_on_order
+
+            land_on_order(self.app, s.work_order_id, summary)  # F3's form of the order: appointment, technician, fees
 
     def worker_error(self, worker, line: str) -> None:
         """A worker failed (the error policy: screens/errors.py): the line on the status line, the form as it was."""

@@ -218,6 +218,10 @@ class LogScreen(WorkerErrors, Screen):
 
         categories = None
         with self.app.db_read() as session:
+            if self._data_version is None:  # the change feed's version of this very read: the live refresh
+                from csdesk.services.changes import latest_version  # then sees every contact saved after it
+
+                self._data_version = latest_version(session)
             if self.categories is None:
                 categories = reg._category_names(session)
             full = self.full_phones

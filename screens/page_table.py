@@ -286,16 +286,35 @@ class PageTable(Widget, can_focus=True):
             style = base + self.get_component_rich_style("page-table--even-row")
         else:
             style = base
-        return self._strip(self._rows[row], style, width)
+        return self._strip(self._rows[row], style, width, row)
 
-    def _strip(self, values: list[str], style: Style, width: int) -> Strip:
+    STYLED_COLUMNS: tuple[int, ...] = ()
+    """Columns whose cells may carry a style of their own (:meth:`cell_style`); none by default."""
+
+    def cell_style(self, row: int, column: int) -> Style | None:
+        """A style laid over one cell of a styled column (a subclass colours, e.g., a countdown)."""
+        return None
+
+    def _strip(self, values: list[str], style: Style, width: int, row: int | None = None) -> Strip:
         gap = " " * GAP
         parts = [gap]
-        for value, w in zip(values, self._widths(width), strict=False):
+        styled: list[Segment] | None = [] if row is not None and self.STYLED_COLUMNS else None
+        for column, (value, w) in enumerate(zip(values, self._widths(width), strict=False)):
             if cell_len(value) > w:  # cut, and say so
                 value = set_cell_size(value, w - 1).rstrip(" ") + "…"
-            parts.append(set_cell_size(value, w) + gap)
-        strip = Strip([Segment("".join(parts), style)])
+            cell = set_cell_size(value, w)
+            extra = self.cell_style(row, column) if styled is not None and column in self.STYLED_COLUMNS else None
+            if extra is not None:
+                styled.append(Segment("".join(parts), style))
+                styled.append(Segment(cell, style + extra))
+                parts = [gap]
+            else:
+                parts.append(cell + gap)
+        if styled:
+            styled.append(Segment("".join(parts), style))
+            strip = Strip(styled)
+        else:
+            strip = Strip([Segment("".join(parts), style)])
         if self._left:
             strip = strip.crop(self._left, self._left + width)
         return strip.adjust_cell_length(width, style)

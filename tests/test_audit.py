@@ -97,3 +97,9 @@ def test_audit_list_on_the_command_line(engine, agents, db_path):
     assert "workorder:" in shown.output and "1001" in shown.output and "create" in shown.output
     bad = runner.invoke(app, ["audit", "list", "--db", str(db_path), "--as", "2001", "--since", "9999-99-99"], env=env)
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+    as_json = runner.invoke(app, ["audit", "list", "--db", str(db_path), "--as", "2001", "--record",
+                                  saved.work_order_number, "--format", "json"], env=env)
+    assert as_json.exit_code == 0, as_json.output
+    rows = json.loads(as_json.stdout)
+    assert rows and {r["staff_no"] for r in rows} == {"1001"} and rows[-1]["action"] == "create"
+    assert all(r["record"].startswith("workorder:") for r in rows)

@@ -207,3 +207,25 @@ def test_no_private_textual_name_outside_the_compat_module():
                           and f"self.{name} " in inspect.getsource(b.__init__)
                           or "__init__" in b.__dict__ and f"self.{name}:" in inspect.getsource(b.__init__)]
                 assert not clash, f"{path.name} {node.name}.{name} is a private name of Textual's {clash}"
+
+
+async def test_built_screens_are_settled_before_their_first_switch():
+    refreshed = []
+
+    class Counting(Modes):
+        def refresh_css(self, animate: bool = True) -> None:
+            refreshed.append(self.current_mode)
+            super().refresh_css(animate)
+
+    app = Counting()
+    async with app.run_test() as pilot:
+        compat.build_mode(app, "two")
+        await pilot.pause()
+        built = app._screen_stacks["two"][0]
+        assert built._css_update_count != app._css_update_count  # Textual leaves it stale
+        compat.settle_built_screens(app)
+        assert built._css_update_count == app._css_update_count
+        refreshed.clear()
+        app.switch_mode("two")
+        await pilot.pause()
+        assert refreshed == [] and app.screen is built

@@ -82,7 +82,7 @@ def test_orders_in_every_state_with_history_deadlines_and_fees(con):
         created_at = datetime.fromisoformat(created)
         assert datetime.fromisoformat(deadline) - created_at == order_deadline(urgency)
         events = con.execute("SELECT from_status, to_status, at FROM workorderevent WHERE work_order_id = ? "
-                             "ORDER BY at, id", (oid,)).fetchall()
+                             "AND kind = 'status' ORDER BY at, id", (oid,)).fetchall()  # (not the notes, explanations …)
         assert events[0][:2] == ("", "open") and events[0][2] == created
         assert events[-1][1] == status
         assert all(e[2] <= stored(NOW) for e in events)
@@ -110,6 +110,35 @@ def test_call_backs_complaints_escalations_handovers_and_logs(con):
     assert values(con, "SELECT status FROM handover") == {"acknowledged", "submitted"}
     assert con.execute("SELECT count(*) FROM handoveritem").fetchone()[0] > 0
     assert con.execute("SELECT count(*) FROM handoverremark").fetchone()[0] > 0
+
+
+def test_a_month_of_handovers(con):
+    days = con.execute("SELECT count(DISTINCT shift_date), count(*) FROM handover").fetchone()
+    assert days[0] >= 30 and days[1] >= 2 * days[0]  # every day shift and night shift of the month
+    assert values(con, "SELECT shift_code FROM handover") == {"day", "night"}
+    # several agents on a day shift each sign their own page
+    assert con.execute("SELECT count(*) FROM (SELECT 1 FROM handover GROUP BY shift_date, shift_code "
+                       "HAVING count(*) > 1)").fetchone()[0] > 0
+    assert values(con, "SELECT matter FROM handoveritem") >= {"order", "callback", ""}
+    assert con.execute("SELECT count(*) FROM handoveritem WHERE do_first AND instruction != ''").fetchone()[0] > 0
+    # received item by item: who and when on each item, the page when the last one was
+    unreceived = con.execute("SELECT count(*) FROM handover h WHERE h.status = 'acknowledged' AND EXISTS "
+                             "(SELECT 1 FROM handoveritem i WHERE i.handover_id = h.id AND i.acknowledged_at IS NULL)"
+                             ).fetchone()[0]
+    assert unreceived == 0
+    assert con.execute("SELECT count(*) FROM handover h WHERE h.status = 'acknowledged' AND h.acknowledged_at != "
+                       "(SELECT max(i.acknowledged_at) FROM handoveritem i WHERE i.handover_id = h.id)"
+                       ).fetchone()[0] == 0
+    # late ones escalated to the supervisor 30 minutes into the next shift, once
+    escalated = con.execute("SELECT h.id, h.escalated_at, h.to_start_at, e.created_at FROM handover h "
+                            "JOIN escalation e ON e.handover_id = h.id WHERE e.reason = 'handover'").fetchall()
+    assert escalated
+    for _hid, at, start, created in escalated:
+        assert at == created and (datetime.fromisoformat(at) - datetime.fromisoformat(start)) == timedelta(minutes=30)
+    assert values(con, "SELECT kind FROM handoverremark") >= {"note", "question", "remark"}
+    reviewed = con.execute("SELECT count(*) FROM handover WHERE shift_code = 'night' AND reviewed_at IS NOT NULL"
+                           ).fetchone()[0]
+    assert reviewed > 10
     assert values(con, "SELECT kind FROM problemlog") == {"problem", "idea"}
 
 
@@ -124,10 +153,11 @@ def test_agent_1001_and_the_supervisor_have_work_waiting(con):
     assert any(due < now for _kind, due in queue), "nothing overdue in 1001's queue"
     assert any(due > now for _kind, due in queue), "nothing due soon in 1001's queue"
     assert con.execute("SELECT count(*) FROM escalation WHERE acknowledged_at IS NULL").fetchone()[0] >= 3
+    # last night's page waits for the day shift (1001 is on it): addressed to the shift, not a person
     pending = con.execute(
-        "SELECT h.acknowledged_at FROM handover h JOIN agent a ON a.id = h.to_agent_id "
-        "WHERE h.status = 'submitted' AND a.staff_no = '1001'").fetchall()
-    assert pending == [(None,)]
+        "SELECT a.staff_no, h.shift_code, h.to_shift_code, h.acknowledged_at FROM handover h "
+        "JOIN agent a ON a.id = h.from_agent_id WHERE h.status = 'submitted'").fetchall()
+    assert pending == [("1003", "night", "day", None)]
 
 
 def test_a_real_desk_day_most_contacts_between_nine_and_eleven(con):

@@ -50,9 +50,22 @@ def console(
 
 
 def _register_subcommands() -> None:
-    from csdesk.cli import accounts_cmd, audit_cmd, backup_cmd, db_cmd, demo, init_cmd, intake, log, tick_cmd
+    from csdesk.cli import (
+        accounts_cmd,
+        audit_cmd,
+        backup_cmd,
+        db_cmd,
+        demo,
+        handover_cmd,
+        init_cmd,
+        intake,
+        log,
+        orders_cmd,
+        tick_cmd,
+    )
 
-    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, audit_cmd, tick_cmd):
+    for module in (init_cmd, accounts_cmd, db_cmd, backup_cmd, demo, intake, log, orders_cmd, audit_cmd, tick_cmd,
+                   handover_cmd):
         module.register(app)
     _register_complaints_and_visits()
 

@@ -7,6 +7,7 @@ import typer
 
 from csdesk.cli.auth import AsOnlyOption, authenticated
 from csdesk.cli.common import DbOption, fail, open_db
+from csdesk.cli.output import FormatOption
 from csdesk.i18n import _
 
 ENTITY_PREFIXES = {"CT": "contact", "WO": "workorder", "CP": "complaint"}
@@ -42,30 +43,23 @@ def register(app: typer.Typer) -> None:
         record: Annotated[str | None, typer.Option("--record", help="Only this record: TABLE:ID or a number (WO…, CT…, CP…).")] = None,
         since: Annotated[str | None, typer.Option("--since", help="From this day on (YYYY-MM-DD, local time).")] = None,
         limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="Rows to print (newest first).")] = 100,
+        fmt: FormatOption = None,
         as_: AsOnlyOption = None,
         db: DbOption = None,
     ) -> None:
         """Print the audit log, newest first (supervisors and managers)."""
-        from datetime import date, datetime, time
+        from datetime import datetime, time
 
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        from csdesk.clock import fmt, local_tz
+        from csdesk.cli import parse
+        from csdesk.cli.output import Column, emit
+        from csdesk.clock import fmt as fmt_time
+        from csdesk.clock import local_tz
         from csdesk.domain.errors import DeskError
         from csdesk.services.audit import entries
         from csdesk.services.database import read_session
 
-        start = None
-        if since is not None:
-            try:
-                day = date.fromisoformat(since.strip())
-            except ValueError:
-                fail(_("--since: not a date {value!r}; use YYYY-MM-DD").format(value=since[:40]))
-            if not 1900 <= day.year <= 2100:
-                fail(_("--since: not a date {value!r}; use YYYY-MM-DD").format(value=since[:40]))
-            start = datetime.combine(day, time(0), tzinfo=local_tz())
+        day = parse.day(since, "--since")
+        start = datetime.combine(day, time(0), tzinfo=local_tz()) if day is not None else None
         engine = open_db(ctx, db)
         actor = authenticated(engine, as_)
         with read_session(engine) as session:
@@ -77,10 +71,12 @@ def register(app: typer.Typer) -> None:
                                limit=limit)
             except DeskError as exc:
                 fail(str(exc))
-        table = Table(_("Time"), _("Staff no."), _("Action"), _("Record"), _("Detail"), _("Changes"))
+        out = []
         for r in rows:
             changes = "; ".join(f"{k}: {v[0]!r} → {v[1]!r}" if isinstance(v, list) and len(v) == 2 else f"{k}: {v!r}"
                                 for k, v in r.changes.items())
             where = f"{r.entity}:{r.entity_id}" if r.entity_id is not None else r.entity
-            table.add_row(fmt(r.at), Text(r.staff_no or "—"), r.action, Text(where), Text(r.detail), Text(changes))
-        Console().print(table)
+            out.append((fmt_time(r.at), r.staff_no or "—", r.action, where, r.detail, changes))
+        emit(out, [Column("at", _("Time"), fixed=True), Column("staff_no", _("Staff no."), fixed=True),
+                   Column("action", _("Action")), Column("record", _("Record"), fixed=True),
+                   Column("detail", _("Detail")), Column("changes", _("Changes"))], fmt, title=_("Audit log"))

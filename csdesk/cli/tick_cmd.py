@@ -43,3 +43,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(_("Sent {n} overdue complaints to the manager; added {added} return visits to drawn months; "
                          "queued {queued} visits due.").format(n=len(result.overdue_complaints),
                                                                added=result.visits_added, queued=result.visits_queued))
+        if result.unacknowledged_handovers:
+            typer.echo(_("Escalated {n} handovers with items not acknowledged in time.").format(
+                n=len(result.unacknowledged_handovers)))

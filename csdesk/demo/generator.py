@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from csdesk.demo.contacts import make_contacts
 from csdesk.demo.desk import keep_for_handover, make_handovers, make_problem_logs
+from csdesk.demo.order_details import add_order_details
 from csdesk.demo.people import make_agents, make_customers
 from csdesk.demo.run import Run
 
@@ -34,12 +35,14 @@ STEPS: tuple[Step, ...] = (
     Step(make_contacts, ("contact", "workorder", "workorderevent", "complaint", "escalation", "callback",
                          "refusedvisit"),
          bulky=("contact", "workorder", "workorderevent", "callback", "escalation")),
-    Step(make_handovers, ("handover", "handoveritem", "handoverremark")),
+    Step(make_handovers, ("handover", "handoveritem", "handoverremark", "escalation")),
     Step(make_problem_logs, ("problemlog",)),
 )
 
 DAY_STEPS: tuple[Step, ...] = (
     Step(keep_for_handover),  # writes nothing: keeps open matters for make_handovers
+    # F3's columns of the day's orders, their fee lines and the overdue explanations
+    Step(add_order_details, ("workorderfee", "workorderevent"), bulky=("workorderfee",)),
 )
 
 

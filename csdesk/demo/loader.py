@@ -71,19 +71,37 @@ def read_reference(conn: Connection) -> Reference:
     if missing:
         raise DemoError(_("the demo needs the shifts {codes} in the reference data").format(
             codes=", ".join(missing)))
-    return Reference(departments, fees, shifts)
+    technicians: dict[str, list[tuple[int, str]]] = {}
+    for tech_id, name, department in conn.exec_driver_sql(
+            "SELECT id, name, department_code FROM technician WHERE active ORDER BY sort, id"):
+        technicians.setdefault(department, []).append((tech_id, name))
+    fee_items = {row[0]: tuple(row[1:]) for row in conn.exec_driver_sql(
+        "SELECT code, coalesce(department_code, ''), name_zh, name_en, unit_zh, unit_en, note FROM feeitem "
+        "WHERE active")}
+    return Reference(departments, fees, shifts, {k: tuple(v) for k, v in technicians.items()}, fee_items)
 
 
 # --------------------------------------------------------------------------- bulk loading
 
 
 def _search_index_loader():
-    """``csdesk.store.search_index.bulk_loading`` if that module exists (it maintains the FTS index)."""
+    """``csdesk.store.search_index.bulk_loading`` if that module exists (it maintains the FTS index),
+    together with the work orders' (``csdesk.store.order_index.bulk_loading``) when that exists."""
     if importlib.util.find_spec("csdesk.store.search_index") is None:
         return None
     from csdesk.store import search_index
 
-    return getattr(search_index, "bulk_loading", None)
+    contacts = getattr(search_index, "bulk_loading", None)
+    if contacts is None or importlib.util.find_spec("csdesk.store.order_index") is None:
+        return contacts
+    from csdesk.store import order_index
+
+    @contextmanager
+    def both(conn, *, optimize: bool = True) -> Iterator[None]:
+        with contacts(conn, optimize=optimize), order_index.bulk_loading(conn, optimize=optimize):
+            yield
+
+    return both
 
 
 @contextmanager

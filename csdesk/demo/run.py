@@ -55,6 +55,10 @@ class Reference:
     departments: dict[str, tuple[str, str]]  # code -> (Chinese name, phone given on referral)
     fee_prices: dict[str, int | None]  # fee item code -> price in fen (None: quoted on site)
     shifts: dict[str, tuple[int, int]]  # shift code -> (start, end) in seconds after midnight
+    # department -> its technicians' (id, name), the roster (data/technicians.toml)
+    technicians: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    # fee item code -> (department, name_zh, name_en, unit_zh, unit_en, note): lines as quoted
+    fee_items: dict[str, tuple[str, str, str, str, str, str]] = field(default_factory=dict)
 
     def department(self, code: str) -> tuple[str, str]:
         return self.departments.get(code) or (code, "")

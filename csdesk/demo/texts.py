@@ -423,13 +423,35 @@ ESCALATION_ACK_NOTES = ("已电话联系客户安抚", "已协调工程部优先
 
 PUBLIC_AREA = "公共区域"
 A_CUSTOMER = "客户"
-HANDOVER_CUSTOMER = "{who}：{what}"
-HANDOVER_ORDER_STATE = "工单{number}，{state}"
 AWAITING_VISIT = "待回访"  # after "done": a done order waits for its return visit
-HANDOVER_CALLBACK = "先回复{who}：{what}"
-HANDOVER_CALLBACK_STATE = "待回电"
 HANDOVER_PROSPECT = "{name} 咨询车位租售，意向较强，明天上午回电"
 HANDOVER_PROSPECT_STATE = "待联系"
 HANDOVER_REMARKS = ("补充：业主已回电，漏水已止住，工单继续跟进", "补充：意向客户已联系，约周六看车位",
                     "主管已阅，夜班处理及时")
 HANDOVER_REVIEWED = "主管已阅"
+
+
+# --------------------------------------------------------------------------- work orders on F3 (csdesk.demo.order_details)
+
+# The owner's explanation of an overdue order, and how it will be caught up (owed within 1 hour).
+OVERDUE_EXPLANATIONS = (
+    "配件缺货，供应商未按时送达", "业主临时不在家，无法入户", "维修人员同时段有紧急抢修任务",
+    "需协调楼上业主开门排查，对方一直联系不上", "故障比预估复杂，需要专业厂家到场",
+    "派工时未及时通知到维修人员", "夜间无法施工，需次日处理", "材料需领用审批，流程耽搁",
+)
+CATCH_UP_PLANS = (
+    "已催供应商，今天18点前送到后立即上门", "已与业主约定明早9点上门，完工后电话回访",
+    "改派同组另一名师傅，1小时内到场", "已联系厂家技术员，明天上午一同上门",
+    "先做临时处置止损，配件到后再彻底修复", "主管已协调物业前台陪同入户，今天完成",
+)
+EXPLANATION_ACK_NOTES = ("同意处理方案，完工后回报", "已知悉，注意跟进时效", "同意，请当天闭环", "已与业主沟通，按方案执行")
+
+HANDOVER_INSTRUCTIONS = ("师傅明早9点上门，请提前电话确认业主在家", "已催工程部，10点前未派工请再催一次",
+                         "业主情绪较大，回电时先致歉再说明进度", "配件已到货，请通知师傅安排上门",
+                         "客户要求书面答复，请整理处理过程后回电", "请核对费用后再告知业主报价",
+                         "今天之内务必回电，已承诺客户", "跟进维修结果，完工后安排回访")
+HANDOVER_QUESTIONS = ("师傅具体几点到？业主问了两次", "费用是否已告知业主？", "需要通知楼上业主配合吗？",
+                      "这个工单要不要上报主管？")
+HANDOVER_NOTES = ("已收到，上班后第一件事回电", "明白，会盯紧进度", "已看过工单记录，按说明跟进")
+HANDOVER_CORRECTIONS = ("更正：师傅改为明早10点上门", "更正：业主电话以工单上的为准", "更正：该客户已回电，无需再催")
+HANDOVER_ESCALATED = "{staff_no} {day} {shift}交接：{to}上班30分钟仍有 {n} 项未确认"

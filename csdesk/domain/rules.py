@@ -198,6 +198,27 @@ def dispatch_late(received_at: datetime, dispatched_at: datetime | None, at: dat
     return (dispatched_at or at) - received_at > DISPATCH_WITHIN
 
 
+class ExplanationState(StrEnum):
+    """The owner's explanation of an overdue order: owed within 1 hour of the escalation."""
+
+    NONE = "none"  # not escalated
+    OWED = "owed"
+    LATE = "late"  # owed, and the hour is gone
+    GIVEN = "given"  # waiting for the supervisor
+    ACKNOWLEDGED = "acknowledged"
+
+
+def explanation_state(escalated_at: datetime | None, explained_at: datetime | None,
+                      acknowledged_at: datetime | None, at: datetime) -> ExplanationState:
+    if escalated_at is None:
+        return ExplanationState.NONE
+    if acknowledged_at is not None:
+        return ExplanationState.ACKNOWLEDGED
+    if explained_at is not None:
+        return ExplanationState.GIVEN
+    return ExplanationState.LATE if at > escalated_at + OVERDUE_EXPLAIN_WITHIN else ExplanationState.OWED
+
+
 # --------------------------------------------------------------------------- return visits
 
 

@@ -101,6 +101,7 @@ class EscalationReason(LabelledEnum):
     COMPLAINT = "complaint"
     OVERDUE = "overdue"
     MANUAL = "manual"
+    HANDOVER = "handover"  # handover items not acknowledged 30 minutes into the shift
 
 
 class ComplaintStatus(LabelledEnum):
@@ -198,6 +199,7 @@ _LABEL_TABLE: tuple[tuple[LabelledEnum, str, str], ...] = (
     (EscalationReason.COMPLAINT, N_("complaint"), "投诉"),
     (EscalationReason.OVERDUE, N_("overdue order"), "工单超时"),
     (EscalationReason.MANUAL, N_("escalated by agent"), "客服上报"),
+    (EscalationReason.HANDOVER, N_("handover not acknowledged"), "交接未确认"),
     (ComplaintStatus.OPEN, N_("complaint open"), "待处理"),
     (ComplaintStatus.ESCALATED, N_("awaiting a supervisor"), "待主管受理"),
     (ComplaintStatus.IN_HAND, N_("with supervisor"), "主管处理中"),

@@ -204,10 +204,12 @@ def alembic_config(bind):
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic autogenerate filter: the register's FTS5 tables (and their shadow
-    tables) are created by migration 0002 from :mod:`csdesk.store.search_index`, not
-    from the models, so they are not drift."""
-    return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith("contact_fts"))
+    """Alembic autogenerate filter: the FTS5 tables (and their shadow tables) of the
+    register (migration 0002, :mod:`csdesk.store.search_index`) and of the work
+    orders (migration 0006, :mod:`csdesk.store.order_index`) are not in the
+    models, so they are not drift."""
+    return not (type_ == "table" and reflected and compare_to is None
+                and (name or "").startswith(("contact_fts", "workorder_fts")))
 
 
 def _schema_of(conn) -> SchemaInfo:

@@ -104,6 +104,27 @@ class FeeItem(SQLModel, table=True):
     active: bool = True
 
 
+class Technician(SQLModel, table=True):
+    """A technician on a department's roster (``data/technicians.toml``, kept by the manager).
+
+    Work orders name the technician who goes; the hire date makes "new staff"
+    derivable for the return-visit rules.  Rows no longer in the file are kept,
+    inactive, so old orders still name their technician.
+    """
+
+    __table_args__ = (Index("ix_technician_department", "department_code", "active"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=32)
+    phone: str = Field(default="", max_length=32)
+    department_code: str = Field(max_length=32)
+    hire_date: date | None = None
+    skills: str = Field(default="", max_length=100)
+    active: bool = True
+    sort: int = 0
+
+
 # --------------------------------------------------------------------------- people
 
 
@@ -209,19 +230,45 @@ class Contact(SQLModel, table=True):
     parent_callback_id: int | None = Field(default=None)  # the call-back this contact answered
     duration_s: int | None = None
     created_at: datetime = TS(nullable=False, default=utcnow)  # the time of entry (received_at: of the contact)
-    # migration 0010 (ADD COLUMN only: the register holds millions of rows)
+    # migration 0008 (ADD COLUMN only: the register holds millions of rows)
     order_ref: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # the customer's own
 
 
 # --------------------------------------------------------------------------- work orders
 
 
+OPEN_ORDER_SQL = "status IN ('open', 'dispatched', 'in_progress', 'on_hold')"
+"""The open statuses as SQL, spelled once: the partial indexes below and the list's
+queries (:mod:`csdesk.services.order_list`) must say it identically for SQLite to
+use those indexes.  ``tests/test_order_list.py`` checks it against the rules."""
+
+
 class WorkOrder(SQLModel, table=True):
-    """A service record / work order (服务记录表 / 工单)."""
+    """A service record / work order (服务记录表 / 工单).
+
+    The list views read one page at a time through partial indexes over the open
+    orders (by owner, by department, by deadline), the done orders by completion
+    time and all orders by creation time; searches by phone, last four digits
+    and unit have indexes of their own, text, names and pinyin initials go
+    through the ``workorder_fts`` index (:mod:`csdesk.store.order_index`).
+    """
 
     __table_args__ = (
         Index("ix_workorder_status_deadline", "status", "deadline_at"),
         Index("ix_workorder_customer", "customer_id", "created_at"),
+        Index("ix_workorder_created", "created_at", "id"),
+        Index("ix_workorder_open_owner", "owner_id", "deadline_at", "id", sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_open_department", "department", "deadline_at", "id",
+              sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_open_deadline", "deadline_at", "id", sqlite_where=text(OPEN_ORDER_SQL)),
+        Index("ix_workorder_escalated", "deadline_at", "id",
+              sqlite_where=text(f"overdue_escalated_at IS NOT NULL AND {OPEN_ORDER_SQL}")),
+        Index("ix_workorder_held", "deadline_at", "id", sqlite_where=text("status = 'on_hold'")),
+        Index("ix_workorder_done", "completed_at", "id", sqlite_where=text("status = 'done'")),
+        Index("ix_workorder_phone", "phone", "created_at"),
+        Index("ix_workorder_phone_last4", text("substr(phone, -4)")),
+        Index("ix_workorder_unit", "unit_key", "created_at"),
+        Index("ix_workorder_owner", "owner_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -262,6 +309,40 @@ class WorkOrder(SQLModel, table=True):
     completed_by: str = Field(default="", max_length=64)  # technician who did the work
     overdue_escalated_at: datetime | None = TS()
     copies_printed: int = 0
+    # -- added by migration 0006 (the F3 screen)
+    received_at: datetime | None = TS()  # the call that asked for it (the 5-minute rule); None: created_at
+    name_initials: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    technician_id: int | None = Field(default=None, foreign_key="technician.id")  # ``assignee`` holds the name
+    price_told: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})  # the customer was told the quote
+    explanation: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # owed once overdue
+    catch_up_plan: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    explained_at: datetime | None = TS()
+    explained_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    explanation_ack_at: datetime | None = TS()  # the supervisor's acknowledgement
+    explanation_ack_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    print_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # prints and reprints
+    printed_at: datetime | None = TS()
+
+
+class WorkOrderFee(SQLModel, table=True):
+    """A fee line of a paid order: the schedule's item as quoted (price at quoting time).
+
+    ``price_fen`` None: "price on inspection" (the technician prices it on site).
+    Names and units are copied from the schedule so that a later change of the
+    schedule does not change what the customer was told.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="workorder.id", index=True)
+    code: str = Field(max_length=32)
+    name_zh: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    unit_zh: str = Field(default="次", max_length=16)
+    unit_en: str = Field(default="job", max_length=16)
+    price_fen: int | None = None  # per unit
+    quantity: int = 1
+    note: str = Field(default="", max_length=200)
+    sort: int = 0
 
 
 # The month's completed orders for the return-visit draw (migration 0005): the draw reads only this index.
@@ -271,6 +352,8 @@ Index("ix_workorder_draw", *(WorkOrder.__table__.c[name] for name in (
 
 class WorkOrderEvent(SQLModel, table=True):
     """Every change of a work order, with who and when."""
+
+    __table_args__ = (Index("ix_workorderevent_agent_at", "agent_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     work_order_id: int = Field(foreign_key="workorder.id", index=True)
@@ -304,6 +387,7 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_phone_last4", text("substr(contact_phone, -4)")),
         Index("ix_complaint_unit", "unit_key"),
         Index("ix_complaint_about_staff", "about_staff_kind", "about_staff_name", "complained_at"),
+        Index("ix_complaint_handler", "first_handler_id", "complained_at"),  # the handover's compiling
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -356,7 +440,10 @@ class ComplaintEvent(SQLModel, table=True):
 class Escalation(SQLModel, table=True):
     """A matter waiting in the supervisor queue."""
 
-    __table_args__ = (Index("ix_escalation_open", "acknowledged_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_escalation_open", "acknowledged_at", "created_at"),
+        Index("ix_escalation_creator", "created_by_id", "acknowledged_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reason: str = Field(max_length=16)  # EscalationReason
@@ -372,6 +459,7 @@ class Escalation(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     to_role: str = Field(default="supervisor", max_length=16,
                          sa_column_kwargs={"server_default": "supervisor"})  # or "manager"
+    handover_id: int | None = Field(default=None, foreign_key="handover.id")  # unacknowledged handover items
 
 
 # --------------------------------------------------------------------------- call-backs, return visits
@@ -477,7 +565,22 @@ class ReturnVisit(SQLModel, table=True):
 
 
 class Handover(SQLModel, table=True):
-    """A page of the handover notebook (交接班记录本)."""
+    """One agent's page of the handover notebook (交接班记录本) for one shift occurrence.
+
+    Several agents on a shift each write and sign off their own page; a page is
+    addressed to the next shift (``to_start_at``), not to a person.  Signing off
+    (``submitted_at``) freezes the outgoing part in the database itself: triggers
+    of migration 0006 refuse any change to it, to its items' outgoing text and
+    any new item; the receiving side (acknowledgement, review, escalation) stays
+    writable, and corrections are remarks added beside it.
+    """
+
+    __table_args__ = (
+        Index("uq_handover_page", "from_agent_id", "shift_code", "shift_date", unique=True),
+        Index("ix_handover_day", "shift_date", "shift_code"),
+        Index("ix_handover_to", "to_start_at", "acknowledged_at"),
+        Index("ix_handover_open", "acknowledged_at", "escalated_at", "to_start_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     shift_code: str = Field(max_length=32)
@@ -487,34 +590,87 @@ class Handover(SQLModel, table=True):
     notes: str = Field(default="", sa_type=Text)  # anything else the next shift must know
     status: str = Field(default="draft", max_length=16)
     written_at: datetime = TS(nullable=False, default=utcnow)
-    submitted_at: datetime | None = TS()
-    acknowledged_at: datetime | None = TS()
+    submitted_at: datetime | None = TS()  # signed off: the outgoing part is frozen from then on
+    acknowledged_at: datetime | None = TS()  # received: every item acknowledged
     acknowledged_by_id: int | None = Field(default=None, foreign_key="agent.id")
     reviewed_at: datetime | None = TS()
     reviewed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    shift_start_at: datetime | None = TS()  # the occurrence written for
+    shift_end_at: datetime | None = TS()
+    to_shift_code: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    to_shift_date: date | None = None
+    to_start_at: datetime | None = TS()  # addressed to the shift starting then
+    escalated_at: datetime | None = TS()  # items unacknowledged 30 min into the next shift went up, once
 
 
 class HandoverItem(SQLModel, table=True):
+    """A line of a page: an open matter compiled from the desk's records, or a free item.
+
+    The outgoing part (what, state, deadline, instruction, "do first") is written
+    by the outgoing agent and frozen at sign-off; the receiving part
+    (acknowledged by whom and when, escalated) is written afterwards.
+    """
+
+    __table_args__ = (Index("ix_handoveritem_matter", "matter", "matter_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     handover_id: int = Field(foreign_key="handover.id", index=True)
     kind: str = Field(max_length=16)  # HandoverItemKind
-    text: str = Field(default="", sa_type=Text)
+    text: str = Field(default="", sa_type=Text)  # the matter, or the free item's words (a prospect: why)
     state: str = Field(default="", sa_type=Text)  # the customer's / matter's state
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     work_order_id: int | None = Field(default=None, foreign_key="workorder.id")
     callback_id: int | None = Field(default=None, foreign_key="callback.id")
     sort: int = 0
     acknowledged_at: datetime | None = TS()
+    # -- outgoing (frozen at sign-off)
+    matter: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})  # order, callback, escalation, complaint; "" free
+    matter_id: int | None = None
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    ref_number: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})  # WO…, CP…, CT…
+    customer_name: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    phone: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    unit_key: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    urgency: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    urgency_group: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    deadline_at: datetime | None = TS()
+    last_update_at: datetime | None = TS()
+    instruction: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # what the next shift must do
+    do_first: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # -- receiving
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    escalated_at: datetime | None = TS()
 
 
 class HandoverRemark(SQLModel, table=True):
-    """A later remark on an acknowledged handover: added, never overwriting."""
+    """Added beside a page, never overwriting it (append-only in the database).
+
+    ``kind``: a receiver's ``note`` or ``question`` on an item (the read-back),
+    a later ``remark``, or the author's ``correction`` of frozen content.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     handover_id: int = Field(foreign_key="handover.id", index=True)
     at: datetime = TS(nullable=False, default=utcnow)
     agent_id: int = Field(foreign_key="agent.id")
     text: str = Field(sa_type=Text)
+    item_id: int | None = Field(default=None, foreign_key="handoveritem.id")
+    kind: str = Field(default="remark", max_length=16, sa_column_kwargs={"server_default": "remark"})
+
+
+class HandoverPass(SQLModel, table=True):
+    """A matter passed at a handover: who passed it to whom, when; the first-contact owner stays named."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id", index=True)
+    item_id: int = Field(foreign_key="handoveritem.id")
+    matter: str = Field(max_length=16)  # order, callback
+    matter_id: int
+    from_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    to_agent_id: int = Field(foreign_key="agent.id")
+    first_owner_id: int | None = Field(default=None, foreign_key="agent.id")  # 首问负责: who took it first
+    at: datetime = TS(nullable=False, default=utcnow)
 
 
 class ProblemLog(SQLModel, table=True):
@@ -522,7 +678,7 @@ class ProblemLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     agent_id: int = Field(foreign_key="agent.id", index=True)
-    at: datetime = TS(nullable=False, default=utcnow)
+    at: datetime = TS(nullable=False, default=utcnow, index=True)
     kind: str = Field(default="problem", max_length=16)
     text: str = Field(sa_type=Text)
 
@@ -564,7 +720,7 @@ class Draft(SQLModel, table=True):
     kind: str = Field(max_length=32)
     payload: str = Field(sa_type=Text)  # JSON
     updated_at: datetime = TS(nullable=False, default=utcnow)
-    # migration 0010: each console keeps its own drafts (csdesk.services.drafts)
+    # migration 0008: each console keeps its own drafts (csdesk.services.drafts)
     console: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     seen_at: datetime | None = TS()  # the console last said it was alive
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from csdesk.i18n import _
 from csdesk.paths import config_dir, reference_data_dir
 from csdesk.store.dbfile import DatabaseProblem
-from csdesk.store.models import Category, Department, FeeItem, Shift
+from csdesk.store.models import Category, Department, FeeItem, Shift, Technician
 
 
 def data_file(name: str) -> Path:
@@ -95,15 +95,30 @@ def _rows() -> list[tuple[type, list[dict]]]:
              "department_code": f.get("department"), "note": f.get("note", "")}
             for f in load_toml("fees.toml")["fee"]
         ]
+        technicians = [
+            {"code": t["code"], "name": t["name"], "phone": str(t.get("phone", "")),
+             "department_code": t["department"], "hire_date": t.get("hire_date"), "skills": t.get("skills", "")}
+            for t in load_toml("technicians.toml").get("technician", [])
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         raise DatabaseProblem(_("the reference data files are incomplete: {error} is missing or wrong").format(
             error=exc)) from None
-    return [(Category, cats), (Department, departments), (Shift, shifts), (FeeItem, fees)]
+    return [(Category, cats), (Department, departments), (Shift, shifts), (FeeItem, fees),
+            (Technician, technicians)]
+
+
+def _present(session: Session) -> list[tuple[type, list[dict]]]:
+    """The reference tables this database has (one created by an older revision may predate a table:
+    the technicians' roster came with the work orders' revision)."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(session.connection()).get_table_names())
+    return [(model, rows) for model, rows in _rows() if model.__tablename__ in tables]
 
 
 def reference_data_changed(session: Session) -> bool:
     """Whether the tables differ from the data files (reads only)."""
-    return any([_sync(session, model, rows, apply=False) for model, rows in _rows()])
+    return any([_sync(session, model, rows, apply=False) for model, rows in _present(session)])
 
 
 def seed_reference_data(session: Session) -> bool:
@@ -114,7 +129,7 @@ def seed_reference_data(session: Session) -> bool:
     from csdesk.domain.actor import SYSTEM
 
     session.info.setdefault("actor", SYSTEM)
-    return any([_sync(session, model, rows) for model, rows in _rows()])
+    return any([_sync(session, model, rows) for model, rows in _present(session)])
 
 
 def sync_reference_data(engine) -> bool:

@@ -206,30 +206,33 @@ def _values(p: str) -> str:
             f"{p}.name_initials, csdesk_fts_tags({_TAG_ARGS.format(p=p)})")
 
 
-CREATE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "body, name, initials, tags, content='', tokenize='unicode61 remove_diacritics 2')"
-)
+def fts_schema(fts: str, table: str, values, watched: str, newest_first: str) -> tuple[str, dict[str, str], str]:
+    """The DDL of a contentless search index ``fts`` kept in step with ``table``: the CREATE
+    statement, the three triggers by name and the bulk ``POPULATE`` statement.  ``values(alias)``
+    is the SQL of (rowid, body, name, initials, tags) for a row; ``newest_first`` orders the
+    table's rows newest first (ascending rowids, see ``POPULATE`` below).  The work orders'
+    index (:mod:`csdesk.store.order_index`) is built by it too."""
+    create = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5("
+              "body, name, initials, tags, content='', tokenize='unicode61 remove_diacritics 2')")
+    columns = f"{fts}(rowid, body, name, initials, tags)"
+    delete = f"INSERT INTO {fts}({fts}, rowid, body, name, initials, tags) VALUES ('delete', {values('old')});"
+    insert = f"INSERT INTO {columns} VALUES ({values('new')});"
+    triggers = {
+        f"{table}_fts_ai": f"CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN\n  {insert}\nEND",
+        f"{table}_fts_ad": f"CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN\n  {delete}\nEND",
+        f"{table}_fts_au": (f"CREATE TRIGGER {table}_fts_au AFTER UPDATE OF {watched} ON {table} BEGIN\n"
+                            f"  {delete}\n  {insert}\nEND"),
+    }
+    populate = (f"INSERT INTO {columns} SELECT {values('t')} FROM {table} AS t WHERE t.id > :after "
+                f"ORDER BY {newest_first.format(p='t')}")
+    return create, triggers, populate
 
-TRIGGERS = {
-    "contact_fts_ai": f"""CREATE TRIGGER contact_fts_ai AFTER INSERT ON contact BEGIN
-  INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) VALUES ({_values('new')});
-END""",
-    "contact_fts_ad": f"""CREATE TRIGGER contact_fts_ad AFTER DELETE ON contact BEGIN
-  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body, name, initials, tags) VALUES ('delete', {_values('old')});
-END""",
-    "contact_fts_au": f"""CREATE TRIGGER contact_fts_au AFTER UPDATE OF {_WATCHED} ON contact BEGIN
-  INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body, name, initials, tags) VALUES ('delete', {_values('old')});
-  INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) VALUES ({_values('new')});
-END""",
-}
 
 # Rows go in ascending rowid order, i.e. newest first: FTS5 flushes its pending
 # terms to a new segment whenever a rowid is smaller than the previous one, so
 # oldest-first (descending rowids) would write one segment per contact.
-POPULATE = (f"INSERT INTO {FTS_TABLE}(rowid, body, name, initials, tags) "
-            f"SELECT {_values('c')} FROM contact AS c WHERE c.id > :after "
-            f"ORDER BY c.received_at DESC, c.id DESC")
+CREATE_TABLE, TRIGGERS, POPULATE = fts_schema(FTS_TABLE, "contact", _values, _WATCHED,
+                                              "{p}.received_at DESC, {p}.id DESC")
 
 
 def _exec(conn, sql: str, params: dict | None = None):

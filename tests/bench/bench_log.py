@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from console_session import log_in  # noqa: E402  (beside this script)
+from console_session import Frames, log_in, wait_frame  # noqa: E402  (beside this script)
 
 FAILED: list[str] = []
 
@@ -152,39 +152,6 @@ def bench_searches(path: str, engine, rounds: int) -> None:
 # --------------------------------------------------------------------------- the screen
 
 
-class Frames:
-    """Timestamps of the frames the compositor produces (headless: not written out)."""
-
-    def __init__(self, app, probe) -> None:
-        self.probe = probe  # called at each frame; returns a value worth recording
-        self.seen: list[tuple[float, object]] = []
-        original = app._display
-
-        def display(screen, renderable):
-            if renderable is not None:
-                self.seen.append((time.perf_counter(), probe()))
-            return original(screen, renderable)
-
-        app._display = display
-
-    def first_after(self, t0: float, predicate) -> float | None:
-        for at, value in self.seen:
-            if at >= t0 and predicate(value):
-                return (at - t0) * 1000
-        return None
-
-
-async def _wait_frame(frames: Frames, t0: float, predicate, timeout: float = 10.0) -> float:
-    deadline = time.perf_counter() + timeout
-    while True:
-        got = frames.first_after(t0, predicate)
-        if got is not None:
-            return got
-        if time.perf_counter() > deadline:
-            raise TimeoutError("no such frame")
-        await asyncio.sleep(0.001)
-
-
 async def _screen(path: str, detail: bool) -> dict:
     """One console, as a user starts it: log in, F2, and (``detail``) keys and page moves."""
     from screens.app import CsdeskApp
@@ -205,7 +172,7 @@ async def _screen(path: str, detail: bool) -> dict:
         frames = Frames(app, probe)
         t0 = time.perf_counter()
         app.switch_mode("log")
-        out["first"].append(await _wait_frame(frames, t0, lambda v: v is not None and v[0] > 0))
+        out["first"].append(await wait_frame(frames, t0, lambda v: v is not None and v[0] > 0))
         screen = app.screen
         table = screen.query_one(RegisterTable)
         if detail:
@@ -214,7 +181,7 @@ async def _screen(path: str, detail: bool) -> dict:
                 row = table.cursor_row
                 t1 = time.perf_counter()
                 await pilot.press("down")
-                out["key"].append(await _wait_frame(frames, t1, lambda v, r=row: v and v[1] == r + 1))
+                out["key"].append(await wait_frame(frames, t1, lambda v, r=row: v and v[1] == r + 1))
                 await pilot.pause(0.1)
             for _ in range(8):  # page moves: past the bottom row, the frame with the next page
                 table.move_cursor(row=table.row_count - 1)
@@ -222,7 +189,7 @@ async def _screen(path: str, detail: bool) -> dict:
                 before = screen.reg_page.rows[0].id
                 t1 = time.perf_counter()
                 await pilot.press("down")
-                out["page"].append(await _wait_frame(frames, t1, lambda v, b=before: v and v[2] != b))
+                out["page"].append(await wait_frame(frames, t1, lambda v, b=before: v and v[2] != b))
                 await pilot.pause(0.2)
     return out
 

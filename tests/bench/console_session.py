@@ -7,15 +7,52 @@ nothing but this and the console (``python -c``): a script of benchmarks run as
 
 from __future__ import annotations
 
+import asyncio
+import time
 
-async def log_in(app, pilot) -> None:
-    """Log agent 1001 in through the login form, as a person does (argon2 and all),
-    and let the warm-up finish (the agent logs in, then presses F2 a moment later)."""
+
+class Frames:
+    """Timestamps of the frames the compositor produces (headless: not written out)."""
+
+    def __init__(self, app, probe) -> None:
+        self.probe = probe  # called at each frame; returns a value worth recording
+        self.seen: list[tuple[float, object]] = []
+        original = app._display
+
+        def display(screen, renderable):
+            if renderable is not None:
+                self.seen.append((time.perf_counter(), probe()))
+            return original(screen, renderable)
+
+        app._display = display
+
+    def first_after(self, t0: float, predicate) -> float | None:
+        for at, value in self.seen:
+            if at >= t0 and predicate(value):
+                return (at - t0) * 1000
+        return None
+
+
+async def wait_frame(frames: Frames, t0: float, predicate, timeout: float = 10.0) -> float:
+    """Milliseconds from ``t0`` to the first frame whose probe satisfies ``predicate``."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        got = frames.first_after(t0, predicate)
+        if got is not None:
+            return got
+        if time.perf_counter() > deadline:
+            raise TimeoutError("no such frame")
+        await asyncio.sleep(0.001)
+
+
+async def log_in(app, pilot, staff_no: str = "1001") -> None:
+    """Log an agent in through the login form, as a person does (argon2 and all),
+    and let the warm-up finish (the agent logs in, then presses an F-key a moment later)."""
     from textual.widgets import Input
 
     while app.engine is None or app.screen.query_one("#login-button").disabled:
         await pilot.pause(0.05)
-    app.screen.query_one("#staff-no", Input).value = "1001"
+    app.screen.query_one("#staff-no", Input).value = staff_no
     password = app.screen.query_one("#password", Input)
     password.value = "demo"
     password.focus()

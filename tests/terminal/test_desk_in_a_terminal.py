@@ -67,6 +67,10 @@ def test_the_standard_repair_call_typed_key_by_key(intake, desk):
     assert order["status"] == "open" and order["urgency"] == "normal"
     screen = intake.screen_text()
     assert row["number"] in screen and order["number"] in screen  # the status line names both
+    # a work order lands on its form in F3 (issue 10: appointment, technician, fees); Esc, F1: the next call
+    intake.wait_for_text(intake.tr("Work order {number}").format(number=order["number"]))
+    intake.press("escape")
+    intake.goto("f1")
     intake.wait_for(intake.intake_is_empty, what="the form cleared for the next call")
     assert desk.db.drafts("1001") == []
 
@@ -82,7 +86,6 @@ def test_a_search_in_the_visit_log(intake, desk):
     intake.goto("f1")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: the log's first visit after login shows a stale page until Ctrl+R")
 def test_the_first_visit_to_the_log_shows_what_was_saved_since_login(open_console, fresh_desk):
     con = open_console(login="1001")
     con.intake_ready()

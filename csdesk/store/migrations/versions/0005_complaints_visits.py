@@ -16,7 +16,7 @@ from alembic import op
 import csdesk.store.models
 
 revision = '0005'
-down_revision = '0003'  # the lead re-chains it after 0004 (work orders) at merge
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """intake: each console keeps its own drafts; the customer's order reference on a contact
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 10:00:00
 
 ``contact`` (millions of rows) only gains a column (ADD COLUMN: no copy).
@@ -14,8 +14,8 @@ from alembic import op
 
 import csdesk.store.models
 
-revision = '0010'
-down_revision = '0005'  # the lead re-chains it at the end of main's chain at merge
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
