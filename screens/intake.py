@@ -38,6 +38,7 @@ from screens.queue import QueuePanel, fmt_span, mask_phone
 from screens.widgets import DeskFooter, DeskHeader
 
 DRAFT_KIND = "intake"
+
 RECOGNISE_DELAY = 0.12  # s after the last keystroke
 DRAFT_DELAY = 0.15  # s from a change to its draft being written (at most: typing on does not put it off)
 DRAFT_HEARTBEAT = 60.0  # s: this console says it is alive on its draft (services/drafts.py)
@@ -105,6 +106,13 @@ class SaveFailed(Message):
         self.message = message
 
 
+class Revealed(Message):
+    def __init__(self, customer_id: int, phone: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.phone = phone
+
+
 class DraftFound(Message):
     def __init__(self, draft: Any) -> None:
         super().__init__()
@@ -158,9 +166,13 @@ class IntakeScreen(WorkerErrors, Screen):
         # (F6/F7 belong to TextArea: select line / select all)
         Binding("f8", "focus_matches", _("Matches"), id="intake.matches", priority=True),
         Binding("f9", "focus_queue", _("Queue"), id="intake.queue", priority=True),
+        Binding("ctrl+o", "reveal", _("Full number"), id="intake.reveal", priority=True),
         # Enter in a one-line field moves on at once, before the next key typed is handled
         # (as a message it came too late: keys typed with it landed in the field it left)
         Binding("enter", "enter", _("Next field"), id="intake.enter", priority=True),
+        # Tab too: the focus moves before the next key typed is handled (screens/keys.py)
+        Binding("tab", "tab(1)", _("Next field"), id="intake.tab", priority=True),
+        Binding("shift+tab", "tab(-1)", _("Previous field"), id="intake.backtab", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -195,6 +207,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self._result_query: str | None = None  # the query of the matches shown
         self._phone_shown = ""  # what the phone field shows for a number from the records (masked for agents)
         self._phone_real = ""  # that number
+        self._phone_at_choice = ""  # the phone field's text when the caller was chosen
         # drafts: written at most DRAFT_DELAY after a change, in order, never after the save
         self._draft_gen = 0  # counts changes of the form
         self._draft_written = 0  # the change the draft in the database holds
@@ -364,11 +377,17 @@ class IntakeScreen(WorkerErrors, Screen):
             promise=self.text("promise") if self.text("outcome") == "promised" else "",
             escalation_reason=self.text("escalation_reason") if self.text("outcome") == "escalated" else "",
             identity=self.text("identity") if self.text("category") == "info_change" else "",
+            found_by=self.found_by,
             callback_id=self.callback_id,
             callback_result=self.text("callback_result") if self.callback_id else "",
             received_at=self.received_at,
             duration_s=int(time.monotonic() - self.started_at) if self.started_at else None,
         )
+
+    @property
+    def found_by(self) -> str:
+        """How the chosen caller was found (phone, last4, name, …): last four digits then prove nothing."""
+        return getattr(self.chosen, "how", "") or ""
 
     def phone_value(self) -> str:
         """The number to save: as typed, or the chosen caller's when the field shows it masked."""
@@ -456,9 +475,12 @@ class IntakeScreen(WorkerErrors, Screen):
         name = event.input.id or ""
         self._clear_error(name)
         self._start_timer()
+        if event.value != event.input.value:  # a later change is on its way: that one is handled
+            self._changed()
+            return
         if name in ("phone", "name"):
-            if name == "phone" and self.chosen is not None and not (self._phone_shown
-                                                                    and event.value == self._phone_shown):
+            if name == "phone" and self.chosen is not None and event.value not in (self._phone_shown,
+                                                                                   self._phone_at_choice):
                 from csdesk.services.intake import classify_query
 
                 kind, q = classify_query(event.value, exact=False)
@@ -601,6 +623,15 @@ class IntakeScreen(WorkerErrors, Screen):
             self.show_error("phone", message.error)
 
     # ----------------------------------------------------------------- Enter moves on
+    def action_tab(self, direction: int) -> None:
+        """Tab / Shift+Tab on the form: the next (previous) field, at once (a priority binding)."""
+        if self.app.screen is not self:
+            raise SkipAction()
+        if direction > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
     def action_enter(self) -> None:
         """Enter in a one-line field: the caller's number or name chooses the caller, anywhere else
         the next field.  A priority binding: the focus moves before the next key is handled."""
@@ -612,7 +643,7 @@ class IntakeScreen(WorkerErrors, Screen):
             self.focus_next()
             return
         if self.chosen is not None:
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
             return
         from csdesk.services.intake import classify_query
 
@@ -635,7 +666,7 @@ class IntakeScreen(WorkerErrors, Screen):
             self._recognise_timer.stop()
         self._recognise(query, self._next_seq())
         if kind == "phone":
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
 
     def _recognise_timer_idle(self) -> bool:
         return self._pending_query is None
@@ -651,7 +682,7 @@ class IntakeScreen(WorkerErrors, Screen):
             else:
                 olist = self.query_one("#matches", OptionList)
                 olist.highlighted = 0
-                olist.focus()
+                self.set_focus(olist)
         elif not moved_on:
             self.focus_next()
 
@@ -769,6 +800,7 @@ class IntakeScreen(WorkerErrors, Screen):
 
         self.chosen = match
         self.customer_id = match.id
+        self._phone_at_choice = self.text("phone")  # a change message of this very text, late, is no edit
         if self.card is None or self.card.customer.id != match.id:
             self._load_card(match.id, self._next_seq())
         phone_kind = classify_query(self.text("phone"), exact=False)[0]
@@ -787,13 +819,14 @@ class IntakeScreen(WorkerErrors, Screen):
         self.query_one("#matches", OptionList).display = False
         self.show_card()
         if focus:
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
         self._start_timer()
         self._changed()
 
     def _unchoose(self) -> None:
         self.chosen = None
         self._phone_shown = ""
+        self._phone_at_choice = ""
         self.customer_id = None
         self.card = None
         self.identity_check = None
@@ -877,7 +910,7 @@ class IntakeScreen(WorkerErrors, Screen):
         from csdesk.services.intake import verify_identity
 
         with self.app.db_read() as session:
-            check = verify_identity(session, self.customer_id, answer)
+            check = verify_identity(session, self.customer_id, answer, self.found_by)
         self.post_message(IdentityChecked(answer, check))
 
     def on_identity_checked(self, message: IdentityChecked) -> None:
@@ -888,12 +921,16 @@ class IntakeScreen(WorkerErrors, Screen):
         if not message.answer.strip():
             status.update("")
         elif message.check.verified:
-            how = _("last four digits") if message.check.how == "last4" else _("name on the order")
+            how = {"last4": _("last four digits"), "full_number": _("full registered number")}.get(
+                message.check.how, _("name on the order"))
             status.update(Text("✓ " + _("Verified ({how}): the change will be applied.").format(how=how),
                                style="bold green"))
         elif self.customer_id is None:
             status.update(Text("✗ " + _("Choose the known customer first: a new caller cannot be verified."),
                                style="bold red"))
+        elif self.found_by == "last4" and message.answer.strip().isdigit() and len(message.answer.strip()) == 4:
+            status.update(Text("✗ " + _("Found by the last four digits: ask for the name on record or the full "
+                                        "registered number."), style="bold red"))
         else:
             status.update(Text("✗ " + _("Not verified: the contact is recorded, the change is not applied."),
                                style="bold red"))
@@ -953,7 +990,7 @@ class IntakeScreen(WorkerErrors, Screen):
         if box:
             self.query_one(f"#{box}").display = True
         widget = self.query_one(f"#{name}")
-        widget.focus()
+        self.set_focus(widget)
         widget.scroll_visible()
 
     def on_saved(self, message: Saved) -> None:
@@ -1057,6 +1094,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self._choose_for = None
         self._result_query = None
         self._phone_shown = ""
+        self._phone_at_choice = ""
         self._revealed = ""
         if self._recognise_timer is not None:
             self._recognise_timer.stop()
@@ -1066,7 +1104,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self.show_card()
         self.update_script()
         self._tick()
-        self.query_one("#phone", Input).focus()
+        self.set_focus(self.query_one("#phone", Input))
 
     # ----------------------------------------------------------------- discarding
     def action_discard(self) -> None:
@@ -1295,7 +1333,7 @@ class IntakeScreen(WorkerErrors, Screen):
             self._recognise(form.phone, self._next_seq())
         self.status(_("Draft restored."))
         self.update_script()
-        self.query_one("#summary", TextArea).focus()
+        self.set_focus(self.query_one("#summary", TextArea))
 
     @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _restore_customer(self, customer_id: int, seq: int) -> None:
@@ -1397,7 +1435,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self.show_card()
         self.update_script()
         if info is not None:
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
             self._changed()
 
     def _escalation_chosen(self, item) -> None:
@@ -1432,14 +1470,43 @@ class IntakeScreen(WorkerErrors, Screen):
         self.status(message.message, error=not message.ok)
         self.refresh_queue()
 
+    # ----------------------------------------------------------------- revealing a number (audited)
+    def action_reveal(self) -> None:
+        """Ctrl+O: the chosen caller's number in full, deliberately; the audit log records it."""
+        if self.chosen is None or self.full_phones:
+            self.bell()
+            return
+        number = self._phone_real or self.chosen.phone
+        if not number or number == self._revealed:
+            self.bell()
+            return
+        self._reveal(self.chosen.id, number)
+
+    @work(thread=True, exclusive=True, group="intake-reveal", exit_on_error=False)
+    def _reveal(self, customer_id: int, number: str) -> None:
+        from csdesk.services.intake import reveal_customer_phone
+
+        with self.app.db_write() as session:
+            phone = reveal_customer_phone(session, customer_id, number, self.app.agent)
+        self.post_message(Revealed(customer_id, phone))
+
+    def on_revealed(self, message: Revealed) -> None:
+        if self.chosen is None or self.chosen.id != message.customer_id:
+            return  # the agent moved on to another caller meanwhile
+        self._revealed = message.phone
+        if self._phone_shown and self.text("phone") == self._phone_shown:
+            self._show_phone(message.phone)  # now shown in full (typing it is unchanged: phone_value)
+        self.show_card()
+        self.status(_("Full number shown; the audit log records it."))
+
     # ----------------------------------------------------------------- other actions
     def action_find(self) -> None:
-        self.query_one("#phone", Input).focus()
+        self.set_focus(self.query_one("#phone", Input))
 
     def action_focus_matches(self) -> None:
         matches = self.query_one("#matches", OptionList)
         if matches.display and matches.option_count:
-            matches.focus()
+            self.set_focus(matches)
         else:
             self.bell()
 
@@ -1447,11 +1514,11 @@ class IntakeScreen(WorkerErrors, Screen):
         olist = self.query_one(QueuePanel).list
         if olist.highlighted is None and olist.option_count:
             olist.highlighted = 0
-        olist.focus()
+        self.set_focus(olist)
 
     def action_offer_callback(self) -> None:
         """The caller should not wait: the outcome becomes a promised reply (default 1 h)."""
         self._outcome_touched = True
         self.bar("outcome").value = "promised"
         self._outcome_changed()
-        self.query_one("#promise", Input).focus()
+        self.set_focus(self.query_one("#promise", Input))

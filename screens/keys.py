@@ -36,7 +36,7 @@ from textual import events
 if TYPE_CHECKING:
     from textual.app import App
 
-HOLD_AT_MOST = 1.0  # s a key may hold the ones behind it
+HOLD_AT_MOST = 5.0  # s a key may hold the ones behind it: a safety net (a busy machine can take seconds to run a key)
 
 
 class LinedKey(events.Key):

@@ -473,3 +473,25 @@ async def test_supervisor_acknowledges_an_escalation(make_app, engine, agents):
         assert esc.acknowledged_by_id == agents["2001"].id
         await wait_for(pilot, lambda: panel.items == [])
         assert "acknowledged by 2001" in shown(screen, "#form-status")
+
+
+async def test_an_agent_sees_the_chosen_callers_number_masked_and_reveals_it_on_the_record(make_app, engine, agents):
+    from csdesk.store.models import AuditLog
+
+    known = seed(engine, agents["1001"], phone="13800138000", name="张三")
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        await type_text(pilot, "8000")
+        await wait_for(pilot, lambda: [m.name for m in screen.matches] == ["张三"])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.customer_id == known.customer_id)
+        assert screen.text("phone") == "138****8000" and "13800138000" not in shown(screen, "#card")
+        assert rows(engine, AuditLog, AuditLog.action == "reveal_phone") == []
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: screen.text("phone") == "13800138000")
+        assert "13800138000" in shown(screen, "#card")
+        [audit] = rows(engine, AuditLog, AuditLog.action == "reveal_phone")
+        assert (audit.entity, audit.entity_id) == ("customer", known.customer_id)
+        assert screen.phone_value() == "13800138000"
