@@ -327,6 +327,8 @@ class CsdeskApp(App):
     def lock_if_idle(self) -> None:
         """Lock the console once nobody has touched a key or the mouse for ``lock_after_minutes``."""
         minutes = self.lock_after_minutes()
+        if not self.screen_stack:  # the console is closing (a timer can still fire meanwhile)
+            return
         if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
             return
         if now() - self.last_input >= timedelta(minutes=minutes):
