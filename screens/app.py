@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import importlib.util
+import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,12 +29,16 @@ from textual.worker import Worker, WorkerState
 from csdesk.clock import now
 from csdesk.i18n import N_, _
 from screens import compat, errors
+from screens.keys import KeyLine, LinedKey
 from screens.login import LockScreen, LoginScreen
 from screens.messages import DatabaseFailed, DatabaseReady
 
 IDLE_CHECK_SECONDS = 5.0  # how often the idle lock looks at the clock
 TICK_SECONDS = 60.0  # how often the console runs the desk's timed rules (csdesk.services.tick)
 FIRST_TICK_SECONDS = 5.0
+# After login the console builds the log behind the first screen and settles its heap: work of 0.1-0.3 s
+# that must never sit between two of the agent's keys, so it waits for this long without a key.
+QUIET_BEFORE_WARM_UP = 1.5
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,17 @@ class CsdeskApp(App):
         self.warm_up = warm_up
         self.warm_up_done = False
         self.heap_frozen = False
+        self.heap_settled = False
+        self._quiet_timer = None
         self.last_input = now()  # the idle lock's measure (csdesk.clock: tests move it)
         self.keys_seen = 0  # keys and pastes so far: a late result never takes the console from what the agent does
         self._idle_timer = None
         self._tick_timer = None
         self.last_tick = None
         self.timed_rules = timed_rules  # tests run the tick themselves (run_tick), on their own clock
+        self.keys = KeyLine(self, self._deliver_key)  # keys in the order typed (screens/keys.py)
+        self.console_name: str | None = None  # this console's name for its drafts (csdesk.services.drafts), at login
+        self.intake_screen = None  # the intake screen once built (Ctrl+Q asks about a filled form)
 
     # ----------------------------------------------------------------- start-up
     def get_default_screen(self) -> Screen:
@@ -203,7 +213,10 @@ class CsdeskApp(App):
         return None
 
     def logged_in(self, agent) -> None:
+        from csdesk.services.drafts import console_id
+
         self.agent = agent
+        self.console_name = self.console_name or console_id()
         self.sub_title = f"{agent.name} ({agent.staff_no})"
         for mode in DESK_MODES:
             if mode.available() and mode.name not in self.modes_ready:
@@ -224,9 +237,26 @@ class CsdeskApp(App):
 
         after_login(self)  # a waiting handover opens first; the 30-minute reminder
         if self.warm_up:
-            self.set_timer(0.3, self._warm_up_modes)
+            if self._quiet_timer is None:
+                self._quiet_timer = self.set_interval(0.25, self._when_quiet)
         else:
             self.warm_up_done = True
+
+    def _when_quiet(self) -> None:
+        """One step of the after-login work, once no key has come for QUIET_BEFORE_WARM_UP: first the
+        warm-up, at the next quiet moment the heap.  An agent who types on straight after login
+        (keys typed in the first second and a half used to lag behind both) is never held up."""
+        if not self.is_running:
+            return
+        if time.monotonic() - self.keys.last_key_at < QUIET_BEFORE_WARM_UP:
+            return
+        if not self.warm_up_done:
+            self._warm_up_modes()
+            return
+        self._settle_heap()
+        if self._quiet_timer is not None:
+            self._quiet_timer.stop()
+            self._quiet_timer = None
 
     def _warm_up_modes(self) -> None:
         """Build the heavier desk screens behind the current one, after login.
@@ -243,7 +273,15 @@ class CsdeskApp(App):
             if mode.warm and mode.name in self.modes_ready and not compat.mode_is_built(self, mode.name):
                 compat.build_mode(self, mode.name)
         self.warm_up_done = True
-        self.set_timer(1.0, self._settle_heap)
+
+    def settle_heap_early(self) -> None:
+        """While the password is checked (in a thread; the agent waits for it anyway): the objects
+        alive so far (modules, SQLAlchemy's metadata: most of them) leave the collector's walk."""
+        if self.heap_frozen or not self.is_running:
+            return
+        gc.collect()
+        gc.freeze()
+        self.heap_frozen = True
 
     def _settle_heap(self) -> None:
         """Move everything alive after the warm-up out of the garbage collector's sight.
@@ -251,16 +289,18 @@ class CsdeskApp(App):
         By then the console holds some 150,000 long-lived objects (modules, the
         built screens, SQLAlchemy's metadata).  Every full collection re-walked
         them all: an 80-160 ms stall that landed at random on a key press or a
-        screen switch.  Collected once here, in a quiet moment after login, then
-        frozen (``gc.freeze``): later collections walk only what the shift
-        allocates.  Undone when the console closes (``on_unmount``).
+        screen switch.  Most are frozen while the password is checked
+        (:meth:`settle_heap_early`); the rest (the screens built since) here, in
+        a quiet moment after login: collected once, then frozen (``gc.freeze``):
+        later collections walk only what the shift allocates.  Undone when the
+        console closes (``on_unmount``).
         """
-        if not self.is_running or self.heap_frozen:
+        if not self.is_running or self.heap_settled:
             return
         compat.settle_built_screens(self)  # their first switch then skips a full stylesheet refresh
         gc.collect()
         gc.freeze()
-        self.heap_frozen = True
+        self.heap_frozen = self.heap_settled = True
 
     def on_unmount(self) -> None:
         if self.heap_frozen:  # the console is closing: what it held may be collected again
@@ -271,9 +311,18 @@ class CsdeskApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
             self.last_input = now()  # a key or the mouse: someone is at the desk
-            if not isinstance(event, events.MouseEvent):
+            if not isinstance(event, (events.MouseEvent, LinedKey)):
                 self.keys_seen += 1
+        if isinstance(event, events.Key) and not event.is_forwarded and not isinstance(event, LinedKey):
+            await self.keys.arrive(event)  # each key once the one before it is done with
+            return
         await super().on_event(event)
+
+    async def _deliver_key(self, key: events.Key) -> None:
+        await super().on_event(key)
+
+    def on_key(self, event: events.Key) -> None:
+        self.keys.at_app(event)  # back at the App: the next key goes once its bindings have run
 
     @work(thread=True, exclusive=True, group="tick", exit_on_error=False)
     def run_tick(self) -> None:
@@ -292,6 +341,8 @@ class CsdeskApp(App):
     def lock_if_idle(self) -> None:
         """Lock the console once nobody has touched a key or the mouse for ``lock_after_minutes``."""
         minutes = self.lock_after_minutes()
+        if not self.screen_stack:  # the console is closing (a timer can still fire meanwhile)
+            return
         if not minutes or self.agent is None or isinstance(self.screen, LockScreen):
             return
         if now() - self.last_input >= timedelta(minutes=minutes):
@@ -330,6 +381,14 @@ class CsdeskApp(App):
         if isinstance(self.screen, LockScreen):
             return
         self.switch_mode(mode)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: with an intake on screen, ask first (its draft is kept either way)."""
+        intake = self.intake_screen
+        if self.agent is not None and intake is not None and intake.is_mounted and not intake.is_empty():
+            intake.ask_quit()
+            return
+        self.exit()
 
     def action_lock(self) -> None:
         if self.agent is None or isinstance(self.screen, LockScreen):

@@ -9,12 +9,15 @@ workers and comes back as messages; a draft is kept as the agent types.
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,13 +33,15 @@ from csdesk.clock import fmt
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _, current_language
 from screens.errors import WorkerErrors
-from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
+from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput, DraftPrompt
 from screens.queue import QueuePanel, fmt_span, mask_phone
 from screens.widgets import DeskFooter, DeskHeader
 
 DRAFT_KIND = "intake"
+
 RECOGNISE_DELAY = 0.12  # s after the last keystroke
-DRAFT_DELAY = 0.5
+DRAFT_DELAY = 0.15  # s from a change to its draft being written (at most: typing on does not put it off)
+DRAFT_HEARTBEAT = 60.0  # s: this console says it is alive on its draft (services/drafts.py)
 QUEUE_REFRESH = 30.0
 
 TEXT_FIELDS = ("phone", "name", "building", "unit", "room", "address", "referral_contact", "promise",
@@ -101,10 +106,24 @@ class SaveFailed(Message):
         self.message = message
 
 
+class Revealed(Message):
+    def __init__(self, customer_id: int, phone: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.phone = phone
+
+
 class DraftFound(Message):
     def __init__(self, draft: Any) -> None:
         super().__init__()
         self.draft = draft
+
+
+class DraftClaimed(Message):
+    def __init__(self, draft: Any, ok: bool) -> None:
+        super().__init__()
+        self.draft = draft
+        self.ok = ok
 
 
 class QueueLoaded(Message):
@@ -147,6 +166,13 @@ class IntakeScreen(WorkerErrors, Screen):
         # (F6/F7 belong to TextArea: select line / select all)
         Binding("f8", "focus_matches", _("Matches"), id="intake.matches", priority=True),
         Binding("f9", "focus_queue", _("Queue"), id="intake.queue", priority=True),
+        Binding("ctrl+o", "reveal", _("Full number"), id="intake.reveal", priority=True),
+        # Enter in a one-line field moves on at once, before the next key typed is handled
+        # (as a message it came too late: keys typed with it landed in the field it left)
+        Binding("enter", "enter", _("Next field"), id="intake.enter", priority=True),
+        # Tab too: the focus moves before the next key typed is handled (screens/keys.py)
+        Binding("tab", "tab(1)", _("Next field"), id="intake.tab", priority=True),
+        Binding("shift+tab", "tab(-1)", _("Previous field"), id="intake.backtab", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -166,6 +192,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self.saving = False
         self.last_saved = None
         self._seq = 0
+        self._revealed = ""  # the one number the agent revealed on this intake (audited)
         self._auto_choose = False
         self._outcome_touched = False
         self._draft_checked = False
@@ -174,7 +201,19 @@ class IntakeScreen(WorkerErrors, Screen):
         self._identity_timer: Timer | None = None
         self._shown: dict[str, str] = {}
         self._pending_query: str | None = None
-        self._choose_on_result = False
+        self._quiet = 0  # > 0 while the screen sets values itself (no change handlers)
+        self._choose_for: str | None = None  # Enter was pressed on this query before its result came
+        self._choose_keys = 0  # keys handed on when that Enter was pressed
+        self._result_query: str | None = None  # the query of the matches shown
+        self._phone_shown = ""  # what the phone field shows for a number from the records (masked for agents)
+        self._phone_real = ""  # that number
+        self._phone_at_choice = ""  # the phone field's text when the caller was chosen
+        # drafts: written at most DRAFT_DELAY after a change, in order, never after the save
+        self._draft_gen = 0  # counts changes of the form
+        self._draft_written = 0  # the change the draft in the database holds
+        self._draft_barrier = 0  # changes up to here belong to a save or a discard: no draft for them
+        self._draft_lock = threading.Lock()  # one draft write (or the save) at a time
+        self._draft_id: int | None = None
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -235,17 +274,21 @@ class IntakeScreen(WorkerErrors, Screen):
         if not self.app.is_running:  # mounted while the console is closing: nothing to set up
             return
         self.sub_title = _("Intake")
+        self.app.intake_screen = self
         header = self.query_one(DeskHeader)
         header.title = _("Intake")
         for name in ("identity-box", "department-box", "referral-box", "promise-box", "escalate-box",
                      "callback-box"):
             self.query_one(f"#{name}").display = False
         self.query_one("#matches", OptionList).display = False
+        for bar in self.query(ChoiceBar):
+            bar.on_change = self._bar_set
         self.query_one("#summary", TextArea).show_line_numbers = False
         self.query_one("#handling", TextArea).show_line_numbers = False
         self.show_card()
         self.set_interval(1.0, self._tick)
         self.set_interval(QUEUE_REFRESH, self.refresh_queue)
+        self.set_interval(DRAFT_HEARTBEAT, self._draft_heartbeat)
         self._load_reference()
         self._load_draft()
         self.refresh_queue()
@@ -298,9 +341,15 @@ class IntakeScreen(WorkerErrors, Screen):
         else:
             self.query_one(f"#{name}", Input).value = value
 
+    @contextmanager
     def _programmatic(self):
         """Set values without the change handlers running (they are called explicitly)."""
-        return self.prevent(Input.Changed, TextArea.Changed, ChoiceBar.Changed)
+        self._quiet += 1
+        try:
+            with self.prevent(Input.Changed, TextArea.Changed, ChoiceBar.Changed):
+                yield
+        finally:
+            self._quiet -= 1
 
     def _show(self, selector: str, content: Any, *, layout: bool = True) -> None:
         """Update a Static only when its content changes (a layout pass costs ~30 ms)."""
@@ -318,7 +367,7 @@ class IntakeScreen(WorkerErrors, Screen):
         from csdesk.services.intake import IntakeForm
 
         return IntakeForm(
-            channel=self.text("channel"), phone=self.text("phone"), name=self.text("name"),
+            channel=self.text("channel"), phone=self.phone_value(), name=self.text("name"),
             building=self.text("building"), unit=self.text("unit"), room=self.text("room"),
             address=self.text("address"), category=self.text("subtype") or self.text("category"),
             subtype="", urgency=self.text("urgency"), summary=self.text("summary"),
@@ -328,11 +377,31 @@ class IntakeScreen(WorkerErrors, Screen):
             promise=self.text("promise") if self.text("outcome") == "promised" else "",
             escalation_reason=self.text("escalation_reason") if self.text("outcome") == "escalated" else "",
             identity=self.text("identity") if self.text("category") == "info_change" else "",
+            found_by=self.found_by,
             callback_id=self.callback_id,
             callback_result=self.text("callback_result") if self.callback_id else "",
             received_at=self.received_at,
             duration_s=int(time.monotonic() - self.started_at) if self.started_at else None,
         )
+
+    @property
+    def found_by(self) -> str:
+        """How the chosen caller was found (phone, last4, name, …): last four digits then prove nothing."""
+        return getattr(self.chosen, "how", "") or ""
+
+    def phone_value(self) -> str:
+        """The number to save: as typed, or the chosen caller's when the field shows it masked."""
+        typed = self.text("phone")
+        if self._phone_shown and typed == self._phone_shown:
+            return self._phone_real
+        return typed
+
+    def _show_phone(self, number: str) -> None:
+        """Put a number from the records (not typed by the agent) into the phone field, masked for agents."""
+        self._phone_real = number
+        self._phone_shown = self.shown_phone(number)
+        with self._programmatic():
+            self._set_value("phone", self._phone_shown)
 
     def is_empty(self) -> bool:
         return all(not self.text(n).strip() for n in (*TEXT_FIELDS, *AREA_FIELDS)) and self.callback_id is None
@@ -406,8 +475,12 @@ class IntakeScreen(WorkerErrors, Screen):
         name = event.input.id or ""
         self._clear_error(name)
         self._start_timer()
+        if event.value != event.input.value:  # a later change is on its way: that one is handled
+            self._changed()
+            return
         if name in ("phone", "name"):
-            if name == "phone" and self.chosen is not None:
+            if name == "phone" and self.chosen is not None and event.value not in (self._phone_shown,
+                                                                                   self._phone_at_choice):
                 from csdesk.services.intake import classify_query
 
                 kind, q = classify_query(event.value, exact=False)
@@ -433,10 +506,12 @@ class IntakeScreen(WorkerErrors, Screen):
         self._start_timer()
         self._changed()
 
-    @on(ChoiceBar.Changed)
-    def _bar_changed(self, event: ChoiceBar.Changed) -> None:
-        name = event.bar.id or ""
-        self._clear_error(name)
+    def _bar_set(self, bar: ChoiceBar) -> None:
+        """A choice changed (a key, the mouse): what depends on it follows at once, in the same
+        step as the key, so the next key typed finds the form already in its new shape."""
+        if self._quiet or not self.is_mounted:
+            return
+        name = bar.id or ""
         if name == "category":
             self._category_changed()
         elif name == "subtype":
@@ -446,6 +521,14 @@ class IntakeScreen(WorkerErrors, Screen):
             self._outcome_changed()
         elif name == "urgency":
             self._urgency_changed()
+        elif name == "department":
+            self._department_chosen(bar.value)
+        self._draft_gen += 1
+
+    @on(ChoiceBar.Changed)
+    def _bar_changed(self, event: ChoiceBar.Changed) -> None:
+        name = event.bar.id or ""
+        self._clear_error(name)
         if name != "department":
             self._start_timer()
         self._changed()
@@ -465,7 +548,8 @@ class IntakeScreen(WorkerErrors, Screen):
             if category and not self._outcome_touched:
                 self.bar("outcome").value = default_outcome(category).value
             self._default_department()
-        self.query_one("#subtype-field").display = bool(subs)
+        # the sub-type row is always there ("none" alone when the category has none): the form keeps
+        # its shape, and Tab from the category always reaches it
         self.query_one("#identity-box").display = category == "info_change"
         if category == "info_change" and self.text("identity").strip():
             self._schedule_identity()
@@ -506,10 +590,9 @@ class IntakeScreen(WorkerErrors, Screen):
                 with self._programmatic():
                     self._set_value("referral_contact", dep.phone)
 
-    @on(ChoiceBar.Changed, "#department")
-    def _department_changed(self, event: ChoiceBar.Changed) -> None:
+    def _department_chosen(self, code: str) -> None:
         if self.text("outcome") == "referred":
-            dep = next((d for d in self.departments if d.code == event.value), None)
+            dep = next((d for d in self.departments if d.code == code), None)
             if dep is not None:
                 with self._programmatic():
                     self._set_value("referral_contact", dep.phone)
@@ -540,28 +623,68 @@ class IntakeScreen(WorkerErrors, Screen):
             self.show_error("phone", message.error)
 
     # ----------------------------------------------------------------- Enter moves on
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        name = event.input.id
-        if name in ("phone", "name") and self.chosen is None and self._pending_query is not None:
-            # Enter before the search came back: search now, choose when it lands
-            if self._recognise_timer is not None:
-                self._recognise_timer.stop()
-            self._choose_on_result = True
-            self._recognise(self._pending_query, self._seq)
+    def action_tab(self, direction: int) -> None:
+        """Tab / Shift+Tab on the form: the next (previous) field, at once (a priority binding)."""
+        if self.app.screen is not self:
+            raise SkipAction()
+        if direction > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_enter(self) -> None:
+        """Enter in a one-line field: the caller's number or name chooses the caller, anywhere else
+        the next field.  A priority binding: the focus moves before the next key is handled."""
+        focused = self.app.focused
+        if not isinstance(focused, Input) or focused.screen is not self or focused.id not in TEXT_FIELDS:
+            raise SkipAction()  # a text area's new line, a choice bar's or a list's own Enter
+        name = focused.id
+        if name not in ("phone", "name"):
+            self.focus_next()
             return
-        if name in ("phone", "name") and self.chosen is None and self.matches:
-            if len(self.matches) == 1:
-                self.choose(self.matches[0])
+        if self.chosen is not None:
+            self.set_focus(self.query_one("#summary", TextArea))
+            return
+        from csdesk.services.intake import classify_query
+
+        query = focused.value
+        kind = classify_query(query, exact=False)[0]
+        if name == "name" and classify_query(self.text("phone"), exact=False)[0] == "phone":
+            self.focus_next()  # a new caller's name, typed after the number: not a search
+            return
+        if kind == "none":
+            self.focus_next()
+            return
+        if self._result_query == query and self._recognise_timer_idle():
+            self._choose_from(self.matches, moved_on=False)  # the matches on screen are this query's
+            return
+        # the search has not come back yet: choose when it does (and only move the focus then if no
+        # key was typed meanwhile); a full number is the caller's: the agent goes on to the matter now
+        self._choose_for = query
+        self._choose_keys = self.app.keys.delivered
+        if self._recognise_timer is not None:
+            self._recognise_timer.stop()
+        self._recognise(query, self._next_seq())
+        if kind == "phone":
+            self.set_focus(self.query_one("#summary", TextArea))
+
+    def _recognise_timer_idle(self) -> bool:
+        return self._pending_query is None
+
+    def _choose_from(self, matches: tuple, *, moved_on: bool) -> None:
+        """Enter on a search: one match is the caller; several are offered in the list; none, a new caller.
+        ``moved_on``: the agent typed on since Enter: the focus stays where it is now."""
+        if len(matches) == 1:
+            self.choose(matches[0], focus=not moved_on)
+        elif matches:
+            if moved_on:
+                self.status(_("{n} customers match: F8 to choose one.").format(n=len(matches)))
             else:
-                matches = self.query_one("#matches", OptionList)
-                matches.highlighted = 0
-                matches.focus()
-            return
-        if name in ("phone", "name") and self.chosen is not None:
-            self.query_one("#summary", TextArea).focus()
-            return
-        self.focus_next()
+                olist = self.query_one("#matches", OptionList)
+                olist.highlighted = 0
+                self.set_focus(olist)
+        elif not moved_on:
+            self.focus_next()
 
     # ----------------------------------------------------------------- recognition
     def _schedule_recognise(self, query: str) -> None:
@@ -569,7 +692,8 @@ class IntakeScreen(WorkerErrors, Screen):
             self._recognise_timer.stop()
         seq = self._next_seq()
         self._pending_query = query
-        self._choose_on_result = False
+        if self._choose_for is not None and self._choose_for != query:
+            self._choose_for = None  # the agent changed what Enter was pressed on
         self._recognise_timer = self.set_timer(RECOGNISE_DELAY, lambda: self._recognise(query, seq))
 
     @work(thread=True, exclusive=True, group="intake-recognise", exit_on_error=False)
@@ -581,12 +705,31 @@ class IntakeScreen(WorkerErrors, Screen):
         self.post_message(Recognised(seq, result))
 
     def on_recognised(self, message: Recognised) -> None:
+        result = message.result
+        choose_for, moved_on = self._choose_for, self.app.keys.delivered != self._choose_keys
+        if choose_for is not None and result.query == choose_for and self.chosen is None:
+            # the result Enter was waiting for (whichever search brought it)
+            self._choose_for = None
+            self._pending_query = None
+            self._show_matches(result)
+            self._choose_from(result.matches, moved_on=moved_on)
+            if self.chosen is None:
+                self.show_card(full_number=result.full_number, query=result.query)
+            return
         if message.seq != self._seq:
             return  # the agent typed on since
         self._pending_query = None
-        choose, self._choose_on_result = self._choose_on_result, False
-        result = message.result
+        self._show_matches(result)
+        if self._auto_choose:
+            self._auto_choose = False
+            if len(result.matches) == 1 and result.matches[0].how == "phone":
+                self.choose(result.matches[0])
+                return
+        self.show_card(full_number=result.full_number, query=result.query)
+
+    def _show_matches(self, result) -> None:
         self.matches = result.matches
+        self._result_query = result.query
         if self.chosen is None:
             self.card = result.card
         olist = self.query_one("#matches", OptionList)
@@ -594,24 +737,11 @@ class IntakeScreen(WorkerErrors, Screen):
         olist.display = bool(result.matches) and self.chosen is None
         if result.matches:
             olist.highlighted = 0
-        if self._auto_choose:
-            self._auto_choose = False
-            if len(result.matches) == 1 and result.matches[0].how == "phone":
-                self.choose(result.matches[0])
-                return
-        self.show_card(full_number=result.full_number, query=result.query)
-        if choose and self.chosen is None:
-            if len(result.matches) == 1:
-                self.choose(result.matches[0])
-            elif result.matches:
-                olist.focus()
-            else:
-                self.focus_next()
 
     def _match_prompt(self, m) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(m.name or _("(no name)"), style="bold")
-        text.append(f"  {mask_phone(m.phone)}")
+        text.append(f"  {self.shown_phone(m.phone)}")
         if m.unit_key or m.address:
             text.append(f"  {m.unit_key or m.address}", style="cyan")
         return text
@@ -649,34 +779,54 @@ class IntakeScreen(WorkerErrors, Screen):
         if match is not None:
             self.choose(match)
 
+    @property
+    def full_phones(self) -> bool:
+        """Supervisors see full numbers; agents see them masked unless they reveal one (audited)."""
+        from csdesk.domain.policy import Act, may
+
+        agent = self.app.agent
+        return agent is not None and may(agent, Act.SEE_FULL_PHONE)
+
+    def shown_phone(self, number: str) -> str:
+        return number if self.full_phones or number == self._revealed else mask_phone(number)
+
     def choose(self, match, *, focus: bool = True) -> None:
-        """The agent picked a match: the form takes the customer's details."""
+        """The agent picked a match: the form takes the customer's details.
+
+        The field the search was typed in takes the caller's number (masked for an agent) or
+        name; the other fields take the customer's details where they are still empty, so that
+        nothing the agent typed is overwritten (a number typed in full stays as typed)."""
+        from csdesk.services.intake import classify_query
+
         self.chosen = match
         self.customer_id = match.id
+        self._phone_at_choice = self.text("phone")  # a change message of this very text, late, is no edit
         if self.card is None or self.card.customer.id != match.id:
             self._load_card(match.id, self._next_seq())
+        phone_kind = classify_query(self.text("phone"), exact=False)[0]
+        name_kind = classify_query(self.text("name"), exact=False)[0]
         with self._programmatic():
-            from csdesk.services.intake import classify_query
-
-            kind, _q = classify_query(self.text("phone"), exact=False)
-            if kind != "phone":
-                self._set_value("phone", match.phone)
-            self._set_value("name", match.name)
-            self._set_value("building", match.building)
-            self._set_value("unit", match.unit)
-            self._set_value("room", match.room)
-            self._set_value("address", match.address)
+            if phone_kind != "phone":
+                self._show_phone(match.phone)
+            typed_name = self.text("name").strip()
+            if not typed_name or name_kind == "initials" or match.name.startswith(typed_name):
+                self._set_value("name", match.name)  # empty, or the name (its start, its initials) searched
+            if not any(self.text(n).strip() for n in ("building", "unit", "room", "address")):
+                for name in ("building", "unit", "room", "address"):
+                    self._set_value(name, getattr(match, name))
         for name in ("phone", "name", "building", "unit", "room", "address"):
             self._clear_error(name)
         self.query_one("#matches", OptionList).display = False
         self.show_card()
         if focus:
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
         self._start_timer()
         self._changed()
 
     def _unchoose(self) -> None:
         self.chosen = None
+        self._phone_shown = ""
+        self._phone_at_choice = ""
         self.customer_id = None
         self.card = None
         self.identity_check = None
@@ -703,7 +853,10 @@ class IntakeScreen(WorkerErrors, Screen):
         text.append(f"{c.name or _('(no name)')}", style="bold")
         text.append(f"  {c.code}\n", style="dim")
         if c.phones:
-            text.append(_("Phones") + ": " + ", ".join(mask_phone(p) for p in c.phones) + "\n")
+            text.append(_("Phones") + ": " + ", ".join(self.shown_phone(p) for p in c.phones))
+            if not self.full_phones and self._revealed not in c.phones:
+                text.append("  " + _("(Ctrl+O: the full number, recorded)"), style="dim")
+            text.append("\n")
         if card.units or c.address:
             text.append(_("Units") + ": " + ", ".join(card.units or (c.address,)) + "\n", style="cyan")
         if card.refused_visit:
@@ -757,7 +910,7 @@ class IntakeScreen(WorkerErrors, Screen):
         from csdesk.services.intake import verify_identity
 
         with self.app.db_read() as session:
-            check = verify_identity(session, self.customer_id, answer)
+            check = verify_identity(session, self.customer_id, answer, self.found_by)
         self.post_message(IdentityChecked(answer, check))
 
     def on_identity_checked(self, message: IdentityChecked) -> None:
@@ -768,12 +921,16 @@ class IntakeScreen(WorkerErrors, Screen):
         if not message.answer.strip():
             status.update("")
         elif message.check.verified:
-            how = _("last four digits") if message.check.how == "last4" else _("name on the order")
+            how = {"last4": _("last four digits"), "full_number": _("full registered number")}.get(
+                message.check.how, _("name on the order"))
             status.update(Text("✓ " + _("Verified ({how}): the change will be applied.").format(how=how),
                                style="bold green"))
         elif self.customer_id is None:
             status.update(Text("✗ " + _("Choose the known customer first: a new caller cannot be verified."),
                                style="bold red"))
+        elif self.found_by == "last4" and message.answer.strip().isdigit() and len(message.answer.strip()) == 4:
+            status.update(Text("✗ " + _("Found by the last four digits: ask for the name on record or the full "
+                                        "registered number."), style="bold red"))
         else:
             status.update(Text("✗ " + _("Not verified: the contact is recorded, the change is not applied."),
                                style="bold red"))
@@ -787,22 +944,24 @@ class IntakeScreen(WorkerErrors, Screen):
             self.status(_("Still loading the categories; try again in a moment."), error=True)
             return
         self.saving = True
-        if self._draft_timer is not None:
-            self._draft_timer.stop()  # the save removes the draft; no late write may bring it back
+        self._close_draft()  # the save removes the draft: no write of what it saves may come after it
         self.status(_("Saving…"))
-        self._save(self.form())
+        self._save(self.form(), self._draft_id)
 
     @work(thread=True, exclusive=True, group="intake-save", exit_on_error=False)
-    def _save(self, form) -> None:
+    def _save(self, form, draft_id: int | None) -> None:
         from csdesk.domain.errors import DeskError, Invalid
-        from csdesk.services.drafts import discard_draft
+        from csdesk.services.drafts import close_for_save
         from csdesk.services.intake import IntakeInvalid, record_contact
 
         # expected refusals become messages at the fields; anything else goes to the error policy
         try:
-            with self.app.db_write() as session:
+            # the draft lock: a draft write already running finishes first, and the save's
+            # deletion of the draft is the last word on it
+            with self._draft_lock, self.app.db_write() as session:
                 saved = record_contact(session, form, self.app.agent, settings=self.app.settings)
-                discard_draft(session, self.app.agent.id, DRAFT_KIND)
+                close_for_save(session, self.app.agent.id, DRAFT_KIND, self.console_name, draft_id)
+                self._draft_id = None
         except (IntakeInvalid, Invalid) as exc:
             self.post_message(SaveFailed(exc.errors))
             return
@@ -813,6 +972,7 @@ class IntakeScreen(WorkerErrors, Screen):
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self.saving = False
+        self._schedule_draft()  # the form stays: so does its draft
         for name, text in message.errors.items():
             self.show_error(name, text)
         if message.errors:
@@ -830,7 +990,7 @@ class IntakeScreen(WorkerErrors, Screen):
         if box:
             self.query_one(f"#{box}").display = True
         widget = self.query_one(f"#{name}")
-        widget.focus()
+        self.set_focus(widget)
         widget.scroll_visible()
 
     def on_saved(self, message: Saved) -> None:
@@ -872,6 +1032,7 @@ class IntakeScreen(WorkerErrors, Screen):
         """A worker failed (the error policy: screens/errors.py): the line on the status line, the form as it was."""
         if worker.group == "intake-save":
             self.saving = False  # Ctrl+S tries again
+            self._schedule_draft()
         elif worker.group == "intake-draft-load":
             self._draft_checked = True  # as with no draft: what is typed now is kept as the draft
             self._schedule_draft()
@@ -930,6 +1091,11 @@ class IntakeScreen(WorkerErrors, Screen):
         self._outcome_touched = False
         self._seq += 1  # results of searches still running are stale now
         self._pending_query = None
+        self._choose_for = None
+        self._result_query = None
+        self._phone_shown = ""
+        self._phone_at_choice = ""
+        self._revealed = ""
         if self._recognise_timer is not None:
             self._recognise_timer.stop()
         self.query_one("#matches", OptionList).display = False
@@ -938,7 +1104,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self.show_card()
         self.update_script()
         self._tick()
-        self.query_one("#phone", Input).focus()
+        self.set_focus(self.query_one("#phone", Input))
 
     # ----------------------------------------------------------------- discarding
     def action_discard(self) -> None:
@@ -950,6 +1116,7 @@ class IntakeScreen(WorkerErrors, Screen):
 
         def answered(discard: bool | None) -> None:
             if discard:
+                self._close_draft()
                 self.clear_form()
                 self._discard_draft()
                 self.status(_("Discarded."))
@@ -957,16 +1124,41 @@ class IntakeScreen(WorkerErrors, Screen):
         self.app.push_screen(ConfirmModal(_("Discard this intake? What was typed will be lost."),
                                           _("Discard"), _("Keep editing")), answered)
 
-    # ----------------------------------------------------------------- drafts
-    def _schedule_draft(self) -> None:
-        if not self._draft_checked or self.app.agent is None:
+    def ask_quit(self) -> None:
+        """Ctrl+Q with a filled form: ask; the draft is written before the console goes, either way kept."""
+        if isinstance(self.app.screen, ConfirmModal):
             return
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.flush_draft_then(self.app.exit)
+            else:
+                self._write_draft()
+
+        self.app.push_screen(ConfirmModal(
+            _("Quit csdesk? The intake on screen is not saved: it is kept as a draft and offered back "
+              "at the next login."), _("Quit"), _("Stay")), answered)
+
+    # ----------------------------------------------------------------- drafts
+    @property
+    def console_name(self) -> str:
+        return getattr(self.app, "console_name", None) or ""
+
+    def _schedule_draft(self) -> None:
+        """A change: the draft follows within DRAFT_DELAY (typing on does not put it off)."""
+        if not self._draft_checked or self.app.agent is None or self.saving:
+            return
+        self._draft_gen += 1
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+    def on_descendant_focus(self, _event) -> None:
+        if self._draft_gen > self._draft_written:  # leaving a field: what it holds is kept now
+            self._write_draft()
 
     def draft_payload(self) -> dict:
         payload = self.form().to_dict()
+        payload["phone_typed"] = self.text("phone")
         payload["customer_name"] = self.chosen.name if self.chosen else ""
         payload["callback_note"] = self.callback_note
         payload["elapsed"] = self.elapsed()
@@ -976,32 +1168,81 @@ class IntakeScreen(WorkerErrors, Screen):
         return payload
 
     def _write_draft(self) -> None:
-        self._save_draft(None if self.is_empty() else self.draft_payload())
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self.saving or not self._draft_checked or self.app.agent is None:
+            return
+        self._save_draft(self._draft_gen, None if self.is_empty() else self.draft_payload())
 
-    @work(thread=True, exclusive=True, group="intake-draft", exit_on_error=False)
-    def _save_draft(self, payload: dict | None) -> None:
+    @work(thread=True, group="intake-draft", exit_on_error=False)
+    def _save_draft(self, gen: int, payload: dict | None) -> None:
+        self._draft_to_database(gen, payload)
+
+    def _draft_to_database(self, gen: int, payload: dict | None) -> None:
+        """Write the form's draft as it was at change ``gen`` (in a worker thread); older writes never
+        come after newer ones, and none after the save (or a discard) of the changes it holds."""
         from csdesk.services.drafts import discard_draft, save_draft
 
-        with self.app.db_write() as session:
-            if payload is None:
-                discard_draft(session, self.app.agent.id, DRAFT_KIND)
-            else:
-                save_draft(session, self.app.agent.id, DRAFT_KIND, payload)
+        with self._draft_lock:
+            if gen <= self._draft_written or gen <= self._draft_barrier:
+                return
+            agent_id = self.app.agent.id
+            with self.app.db_write() as session:
+                if payload is None:
+                    discard_draft(session, agent_id, DRAFT_KIND, self.console_name)
+                    draft_id = None
+                else:
+                    draft_id = save_draft(session, agent_id, DRAFT_KIND, payload, console=self.console_name)
+            self._draft_written = gen
+            self._draft_id = draft_id
+
+    def _close_draft(self) -> None:
+        """What the form holds now is saved or discarded: no draft write may bring it back."""
+        self._draft_barrier = self._draft_gen
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
 
     @work(thread=True, group="intake-draft-discard", exit_on_error=False)
     def _discard_draft(self) -> None:
         from csdesk.services.drafts import discard_draft
 
+        with self._draft_lock, self.app.db_write() as session:
+            discard_draft(session, self.app.agent.id, DRAFT_KIND, self.console_name)
+            self._draft_id = None
+
+    def _draft_heartbeat(self) -> None:
+        if self._draft_id is not None and self.app.agent is not None:
+            self._touch_draft()
+
+    @work(thread=True, exclusive=True, group="intake-draft-touch", exit_on_error=False)
+    def _touch_draft(self) -> None:
+        from csdesk.services.drafts import touch
+
         with self.app.db_write() as session:
-            discard_draft(session, self.app.agent.id, DRAFT_KIND)
+            touch(session, self.console_name)
+
+    def flush_draft_then(self, then) -> None:
+        """Write the draft now (the form as it is), then call ``then`` (Ctrl+Q: quit)."""
+        self._draft_checked = True
+        self._draft_gen += 1
+        self._flush_draft(self._draft_gen, None if self.is_empty() else self.draft_payload(), then)
+
+    @work(thread=True, group="intake-draft", exit_on_error=False)
+    def _flush_draft(self, gen: int, payload: dict | None, then) -> None:
+        try:
+            self._draft_to_database(gen, payload)
+        finally:
+            self.app.call_from_thread(then)
 
     @work(thread=True, group="intake-draft-load", exit_on_error=False)
     def _load_draft(self) -> None:
-        from csdesk.services.drafts import load_draft
+        from csdesk.services.drafts import orphaned_drafts
 
         with self.app.db_read() as session:
-            draft = load_draft(session, self.app.agent.id, DRAFT_KIND)
-        self.post_message(DraftFound(draft))
+            found = orphaned_drafts(session, self.app.agent.id, DRAFT_KIND, self.console_name)
+        self.post_message(DraftFound(found[0] if found else None))
 
     def on_draft_found(self, message: DraftFound) -> None:
         draft = message.draft
@@ -1010,20 +1251,50 @@ class IntakeScreen(WorkerErrors, Screen):
             self._schedule_draft()
             return
 
-        def answered(restore: bool | None) -> None:
+        def answered(choice: str | None) -> None:
+            if choice == "restore":
+                self._claim_draft(draft)
+                return
             self._draft_checked = True
-            if restore:
-                self.restore(draft.payload)
-            else:
-                self._discard_draft()
+            if choice == "discard":
+                self._discard_orphan(draft.id)
+                self.status(_("The unsaved intake was discarded."))
+            else:  # Escape, or any other way out: kept
+                self.status(_("The unsaved intake is kept: it is offered again at the next login."))
             self._schedule_draft()
 
         p = draft.payload
-        who = " ".join(x for x in (p.get("name", ""), p.get("phone", "")) if x)
+        who = " ".join(x for x in (p.get("name", ""), self.shown_phone(p.get("phone", ""))) if x)
         summary = (p.get("summary") or "").strip().split("\n", 1)[0][:60]
         question = _("An intake was not saved ({when}): {who} {summary}\nRestore it?").format(
             when=fmt(draft.updated_at, "%m-%d %H:%M"), who=who, summary=summary)
-        self.app.push_screen(ConfirmModal(question, _("Restore"), _("Discard it")), answered)
+        self.app.push_screen(DraftPrompt(question), answered)
+
+    @work(thread=True, group="intake-draft", exit_on_error=False)
+    def _claim_draft(self, draft) -> None:
+        from csdesk.services.drafts import claim_draft
+
+        with self._draft_lock:
+            with self.app.db_write() as session:
+                ok = claim_draft(session, draft, self.console_name)
+            if ok:
+                self._draft_id = draft.id
+        self.post_message(DraftClaimed(draft, ok))
+
+    def on_draft_claimed(self, message: DraftClaimed) -> None:
+        self._draft_checked = True
+        if message.ok:
+            self.restore(message.draft.payload)
+        else:
+            self.status(_("Another console has restored that intake."), error=True)
+        self._schedule_draft()
+
+    @work(thread=True, group="intake-draft-discard", exit_on_error=False)
+    def _discard_orphan(self, draft_id: int) -> None:
+        from csdesk.services.drafts import discard_draft_id
+
+        with self.app.db_write() as session:
+            discard_draft_id(session, draft_id)
 
     def restore(self, payload: dict) -> None:
         """Put a draft back into the form."""
@@ -1033,6 +1304,10 @@ class IntakeScreen(WorkerErrors, Screen):
         with self._programmatic():
             for name in (*TEXT_FIELDS, *AREA_FIELDS):
                 self._set_value(name, str(getattr(form, name, "") or ""))
+        typed = payload.get("phone_typed")
+        if typed is not None and typed != form.phone and form.phone:
+            self._show_phone(form.phone)  # a number from the records: masked again
+        with self._programmatic():
             self._set_value("channel", form.channel or "phone")
             self._set_value("category", payload.get("category", ""))
         self._category_changed()
@@ -1058,7 +1333,7 @@ class IntakeScreen(WorkerErrors, Screen):
             self._recognise(form.phone, self._next_seq())
         self.status(_("Draft restored."))
         self.update_script()
-        self.query_one("#summary", TextArea).focus()
+        self.set_focus(self.query_one("#summary", TextArea))
 
     @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _restore_customer(self, customer_id: int, seq: int) -> None:
@@ -1092,6 +1367,7 @@ class IntakeScreen(WorkerErrors, Screen):
 
         def go(discard: bool | None) -> None:
             if discard:
+                self._close_draft()
                 self.clear_form()
                 self._discard_draft()
                 self._take_callback(item.id)
@@ -1131,8 +1407,9 @@ class IntakeScreen(WorkerErrors, Screen):
             self.callback_note = f"{kind}: {info.note}"
             with self._programmatic():
                 self._set_value("channel", "outbound")
-                self._set_value("phone", info.phone)
                 self._set_value("name", info.customer_name)
+            if info.phone:
+                self._show_phone(info.phone)
             self.query_one("#callback-box").display = True
             from csdesk.domain import CallbackResult
             from csdesk.domain.rules import callback_result_choices
@@ -1150,15 +1427,15 @@ class IntakeScreen(WorkerErrors, Screen):
             self.chosen = match
             self.customer_id = match.id
             if info is not None:
+                if not self.text("phone"):
+                    self._show_phone(match.phone)
                 with self._programmatic():
-                    if not self.text("phone"):
-                        self._set_value("phone", match.phone)
                     for name in ("building", "unit", "room", "address"):
                         self._set_value(name, getattr(match, name))
         self.show_card()
         self.update_script()
         if info is not None:
-            self.query_one("#summary", TextArea).focus()
+            self.set_focus(self.query_one("#summary", TextArea))
             self._changed()
 
     def _escalation_chosen(self, item) -> None:
@@ -1193,14 +1470,43 @@ class IntakeScreen(WorkerErrors, Screen):
         self.status(message.message, error=not message.ok)
         self.refresh_queue()
 
+    # ----------------------------------------------------------------- revealing a number (audited)
+    def action_reveal(self) -> None:
+        """Ctrl+O: the chosen caller's number in full, deliberately; the audit log records it."""
+        if self.chosen is None or self.full_phones:
+            self.bell()
+            return
+        number = self._phone_real or self.chosen.phone
+        if not number or number == self._revealed:
+            self.bell()
+            return
+        self._reveal(self.chosen.id, number)
+
+    @work(thread=True, exclusive=True, group="intake-reveal", exit_on_error=False)
+    def _reveal(self, customer_id: int, number: str) -> None:
+        from csdesk.services.intake import reveal_customer_phone
+
+        with self.app.db_write() as session:
+            phone = reveal_customer_phone(session, customer_id, number, self.app.agent)
+        self.post_message(Revealed(customer_id, phone))
+
+    def on_revealed(self, message: Revealed) -> None:
+        if self.chosen is None or self.chosen.id != message.customer_id:
+            return  # the agent moved on to another caller meanwhile
+        self._revealed = message.phone
+        if self._phone_shown and self.text("phone") == self._phone_shown:
+            self._show_phone(message.phone)  # now shown in full (typing it is unchanged: phone_value)
+        self.show_card()
+        self.status(_("Full number shown; the audit log records it."))
+
     # ----------------------------------------------------------------- other actions
     def action_find(self) -> None:
-        self.query_one("#phone", Input).focus()
+        self.set_focus(self.query_one("#phone", Input))
 
     def action_focus_matches(self) -> None:
         matches = self.query_one("#matches", OptionList)
         if matches.display and matches.option_count:
-            matches.focus()
+            self.set_focus(matches)
         else:
             self.bell()
 
@@ -1208,11 +1514,11 @@ class IntakeScreen(WorkerErrors, Screen):
         olist = self.query_one(QueuePanel).list
         if olist.highlighted is None and olist.option_count:
             olist.highlighted = 0
-        olist.focus()
+        self.set_focus(olist)
 
     def action_offer_callback(self) -> None:
         """The caller should not wait: the outcome becomes a promised reply (default 1 h)."""
         self._outcome_touched = True
         self.bar("outcome").value = "promised"
         self._outcome_changed()
-        self.query_one("#promise", Input).focus()
+        self.set_focus(self.query_one("#promise", Input))

@@ -37,7 +37,10 @@ class DeskInput(Input):
 class ChoiceBar(Widget, can_focus=True):
     """A row of choices, picked with one key: the digit shown before each, or ←/→.
 
-    ``value`` is the stable key of the chosen option ("" for none).
+    ``value`` is the stable key of the chosen option ("" for none).  ``on_change``, when
+    set, is called at once whenever the value changes (before any message is handled),
+    so that what depends on the choice (another bar's options, which rows show) is in
+    place before the next key typed is handled; ``Changed`` is posted as well.
     """
 
     DEFAULT_CSS = """
@@ -67,6 +70,7 @@ class ChoiceBar(Widget, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._blank = blank
         self._options: list[tuple[str, str]] = []
+        self.on_change = None  # callable(bar), called synchronously on every change of the value
         self.set_options(options or [], value)
 
     @property
@@ -86,6 +90,8 @@ class ChoiceBar(Widget, can_focus=True):
         changed = value != self.value
         self.set_reactive(ChoiceBar.value, value)
         if changed and self.is_mounted:
+            if self.on_change is not None:
+                self.on_change(self)
             self.post_message(self.Changed(self, value))
         self.refresh(layout=True)
 
@@ -96,6 +102,8 @@ class ChoiceBar(Widget, can_focus=True):
         return value if value in [k for k, _l in self._options] or value == "" else self.value
 
     def watch_value(self, value: str) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
         self.post_message(self.Changed(self, value))
         self.refresh()
 
@@ -129,6 +137,8 @@ class ChoiceBar(Widget, can_focus=True):
             index = 9 if n == 0 else n - 1
             if index < len(self._options):
                 self.value = self._options[index][0]
+            else:
+                self.app.bell()  # no such choice (yet): say so rather than ignore it silently
             event.stop()
             event.prevent_default()
 
@@ -175,3 +185,56 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class DraftPrompt(ModalScreen[str]):
+    """An unsaved intake found at login.  Dismisses with ``"restore"`` (Enter or Y: the draft goes
+    back into the form), ``"keep"`` (Esc or N, or any way out: the draft stays, offered again at the
+    next login) or ``"discard"`` (D, then yes to a second question: the only way it goes)."""
+
+    DEFAULT_CSS = """
+    DraftPrompt { align: center middle; background: $background 70%; }
+    DraftPrompt > #draft-box { width: 72; height: auto; border: thick $warning; padding: 1 2; background: $surface; }
+    DraftPrompt #draft-text { margin-bottom: 1; }
+    DraftPrompt #draft-buttons { height: auto; align-horizontal: right; }
+    DraftPrompt Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("y", "answer('restore')", _("Restore"), id="draft.restore"),
+        Binding("n", "answer('keep')", _("Later"), id="draft.later"),
+        Binding("escape", "answer('keep')", _("Later"), id="draft.escape"),
+        Binding("d", "discard", _("Discard…"), id="draft.discard"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="draft-box"):
+            yield Static(self.question, id="draft-text", markup=False)
+            with Horizontal(id="draft-buttons"):
+                yield Button(_("Discard… (D)"), id="draft-discard")
+                yield Button(_("Later (Esc)"), id="draft-keep")
+                yield Button(_("Restore (Enter)"), id="draft-restore", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#draft-restore", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "draft-discard":
+            self.action_discard()
+        else:
+            self.dismiss("restore" if event.button.id == "draft-restore" else "keep")
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)
+
+    def action_discard(self) -> None:
+        def sure(yes: bool | None) -> None:
+            if yes:
+                self.dismiss("discard")
+
+        self.app.push_screen(ConfirmModal(_("Discard the unsaved intake for good? It cannot be restored afterwards."),
+                                          _("Discard"), _("Keep it")), sure)

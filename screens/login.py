@@ -7,6 +7,7 @@ instead of a login nobody can pass.
 from __future__ import annotations
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -23,7 +24,12 @@ class LoginScreen(WorkerErrors, Screen):
     # login.tcss is the App's own stylesheet (screens/app.py): a screen's CSS_PATH
     # is parsed when the screen is pushed, re-parsing the whole stylesheet
     # between start-up and the first paint.
-    BINDINGS = [Binding("ctrl+q", "app.quit", _("Quit"), id="login.quit")]
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", _("Quit"), id="login.quit"),
+        # Enter moves on (or logs in) at once, before the next key is handled: as a message it came
+        # after the keys typed with it, which then landed in the field it left
+        Binding("enter", "enter", _("Log in"), id="login.enter", priority=True),
+    ]
     AUTO_FOCUS = "#staff-no"
 
     def __init__(self, staff_no: str | None = None, demo: bool = False) -> None:
@@ -31,6 +37,7 @@ class LoginScreen(WorkerErrors, Screen):
         self._staff_no = staff_no or ""
         self._demo = demo
         self.creating_first = False
+        self.submit_when_open = False  # Enter came before the database was open: log in once it is
 
     def compose(self) -> ComposeResult:
         with Center(id="login-center"):
@@ -70,8 +77,16 @@ class LoginScreen(WorkerErrors, Screen):
             self.query_one("#staff-no", Input).focus()
         else:
             status.update(_("Log in with your staff number and password."))
+        if self.submit_when_open:
+            self.submit_when_open = False
+            if not self.creating_first:
+                self.submit()
+            else:
+                self.query_one("#login-error", Static).update("")
 
     def database_failed(self, error: str) -> None:
+        self.add_class("-failed")
+        self.submit_when_open = False
         self.query_one("#login-status", Static).update(error)
         self.query_one("#login-error", Static).update(_("The console cannot open this database."))
         self.query_one("#login-button", Button).disabled = True
@@ -83,10 +98,19 @@ class LoginScreen(WorkerErrors, Screen):
         password.value = ""
         password.focus()
 
+    def action_enter(self) -> None:
+        focused = self.app.focused
+        if not isinstance(focused, Input) or focused.screen is not self:
+            raise SkipAction()
+        self._enter_in(focused)
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        self._enter_in(event.input)
+
+    def _enter_in(self, field: Input) -> None:
         order = ["staff-no", "name", "password", "confirm"] if self.creating_first else ["staff-no", "password"]
-        current = event.input.id
+        current = field.id
         if current in order and current != order[-1] and not self.query_one(f"#{order[order.index(current) + 1]}", Input).value:
             self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
             return
@@ -98,6 +122,9 @@ class LoginScreen(WorkerErrors, Screen):
 
     def submit(self) -> None:
         if getattr(self.app, "engine", None) is None:
+            if self.query_one("#login-button", Button).disabled and "-failed" not in self.classes:
+                self.submit_when_open = True  # kept: it logs in as soon as the database is open
+                self.query_one("#login-error", Static).update(_("Logging in as soon as the database is open…"))
             return
         staff_no = self.query_one("#staff-no", Input).value.strip()
         password = self.query_one("#password", Input).value
@@ -119,6 +146,9 @@ class LoginScreen(WorkerErrors, Screen):
             self.query_one("#login-button", Button).disabled = True
             error.update(_("Checking…"))
             self._login(staff_no, password)
+            settle = getattr(self.app, "settle_heap_early", None)
+            if settle is not None and getattr(self.app, "warm_up", False):
+                self.call_after_refresh(settle)  # "Checking…" on screen first
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _login(self, staff_no: str, password: str) -> None:

@@ -14,7 +14,7 @@ from csdesk.services import intake as svc
 from csdesk.store.engine import read_session, write_session
 from csdesk.store.models import Callback, Complaint, Contact, Customer, Draft, Escalation, WorkOrder
 from screens.intake import IntakeScreen
-from screens.intake_widgets import ConfirmModal
+from screens.intake_widgets import ConfirmModal, DraftPrompt
 from tests.conftest import login, wait_for
 
 SIZE = (130, 45)
@@ -197,7 +197,9 @@ async def test_recognition_by_number_last4_name_initials_fills_the_form(make_app
             assert "3-2-1201" in card and known.work_order_number in card  # open order with its deadline
             await pilot.press("enter")
             assert screen.customer_id == known.customer_id, query
-            assert screen.text("phone") == "13800138000" and screen.text("building") == "3"
+            assert screen.phone_value() == "13800138000" and screen.text("building") == "3"
+            # an agent sees the chosen caller's number masked, unless the agent typed it in full
+            assert screen.text("phone") == ("13800138000" if query == "13800138000" else "138****8000")
             if query == "8000":  # same unit, same matter within 7 days: the card warns
                 screen.bar("category").value = "repair"
                 await pilot.pause()
@@ -338,11 +340,15 @@ async def test_draft_survives_a_crash_and_is_offered_back(make_app, engine, agen
         screen.query_one("#summary", TextArea).text = "lift stuck"
         await wait_for(pilot, lambda: any("lift stuck" in d.payload for d in rows(engine, Draft)))
         # the console goes away here: no save, no discard
+    with write_session(engine) as s:  # ... and is not heard of again (this test's process lives on)
+        from sqlalchemy import text
+
+        s.execute(text("UPDATE draft SET seen_at = '2000-01-01 00:00:00.000000'"))
     app = make_app(screen="intake")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        assert "lift stuck" in str(app.screen.query_one("#confirm-text", Static).render())
+        await wait_for(pilot, lambda: isinstance(app.screen, DraftPrompt))
+        assert "lift stuck" in str(app.screen.query_one("#draft-text", Static).render())
         await pilot.press("y")
         screen = app.screen
         assert isinstance(screen, IntakeScreen)
@@ -355,7 +361,7 @@ async def test_draft_survives_a_crash_and_is_offered_back(make_app, engine, agen
         assert rows(engine, Draft) == []
 
 
-async def test_a_declined_draft_is_deleted(make_app, engine, agents):
+async def test_a_declined_draft_is_kept_and_discarding_asks_again(make_app, engine, agents):
     with write_session(engine) as s:
         from csdesk.services.drafts import save_draft
 
@@ -363,10 +369,24 @@ async def test_a_declined_draft_is_deleted(make_app, engine, agents):
     app = make_app(screen="intake")
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("n")
-        await wait_for(pilot, lambda: rows(engine, Draft) == [])
-        assert app.screen.text("phone") == ""
+        await wait_for(pilot, lambda: isinstance(app.screen, DraftPrompt))
+        await pilot.press("n")  # later: kept
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        assert app.screen.text("phone") == "" and len(rows(engine, Draft)) == 1
+        await login_again_and_discard(app, pilot, engine)
+
+
+async def login_again_and_discard(app, pilot, engine) -> None:
+    """The draft kept is offered again; D and yes discard it for good."""
+    screen = app.screen
+    screen._draft_checked = False
+    screen._load_draft()
+    await wait_for(pilot, lambda: isinstance(app.screen, DraftPrompt))
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: rows(engine, Draft) == [])
+    assert isinstance(app.screen, IntakeScreen) and app.screen.text("phone") == ""
 
 
 # --------------------------------------------------------------------------- script line, timer
@@ -422,7 +442,8 @@ async def test_queue_countdown_take_a_callback_busy_means_retry(make_app, engine
         olist.highlighted = 1
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.callback_id == first.callback_id)
-        assert screen.text("channel") == "outbound" and screen.text("phone") == "13800138000"
+        assert screen.text("channel") == "outbound" and screen.phone_value() == "13800138000"
+        assert screen.text("phone") == "138****8000"  # masked for an agent
         assert screen.customer_id == first.customer_id and screen.query_one("#callback-box").display
         screen.bar("callback_result").value = "busy"
         await pilot.press("ctrl+s")
@@ -452,3 +473,25 @@ async def test_supervisor_acknowledges_an_escalation(make_app, engine, agents):
         assert esc.acknowledged_by_id == agents["2001"].id
         await wait_for(pilot, lambda: panel.items == [])
         assert "acknowledged by 2001" in shown(screen, "#form-status")
+
+
+async def test_an_agent_sees_the_chosen_callers_number_masked_and_reveals_it_on_the_record(make_app, engine, agents):
+    from csdesk.store.models import AuditLog
+
+    known = seed(engine, agents["1001"], phone="13800138000", name="张三")
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        await type_text(pilot, "8000")
+        await wait_for(pilot, lambda: [m.name for m in screen.matches] == ["张三"])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.customer_id == known.customer_id)
+        assert screen.text("phone") == "138****8000" and "13800138000" not in shown(screen, "#card")
+        assert rows(engine, AuditLog, AuditLog.action == "reveal_phone") == []
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: screen.text("phone") == "13800138000")
+        assert "13800138000" in shown(screen, "#card")
+        [audit] = rows(engine, AuditLog, AuditLog.action == "reveal_phone")
+        assert (audit.entity, audit.entity_id) == ("customer", known.customer_id)
+        assert screen.phone_value() == "13800138000"

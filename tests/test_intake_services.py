@@ -391,3 +391,67 @@ def test_scripts_per_channel_and_category_both_languages(tmp_path, monkeypatch):
         encoding="utf-8")
     line = svc.script_line("phone", "", "identify", staff_no="7", lang="en")
     assert (line.opening, line.prompt) == ("Hi, 7", "Who?")
+
+
+def test_each_console_keeps_its_own_draft_and_an_orphan_is_restored_once(engine, agents):
+    from datetime import UTC, datetime
+
+    from csdesk.domain.errors import Conflict
+
+    agent = agents["1001"].id
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    first, second, third = (f"elsewhere/{n}/x" for n in (1, 2, 3))  # consoles of another machine
+    with write_session(engine) as s:
+        mine = drafts.save_draft(s, agent, "intake", {"summary": "漏水"}, at, console=first)
+        drafts.save_draft(s, agent, "intake", {"summary": "停电"}, at, console=second)
+        drafts.save_draft(s, agent, "intake", {"summary": "漏水，楼上"}, at, console=first)  # the same row
+    with read_session(engine) as s:
+        assert drafts.load_draft(s, agent, "intake", first).payload == {"summary": "漏水，楼上"}
+        assert drafts.load_draft(s, agent, "intake", second).payload == {"summary": "停电"}
+        # both consoles were heard of a minute ago: nothing is offered to a third
+        assert drafts.orphaned_drafts(s, agent, "intake", third, at + timedelta(minutes=1)) == []
+        gone = drafts.orphaned_drafts(s, agent, "intake", third, at + drafts.GONE_AFTER + timedelta(seconds=1))
+    assert [d.payload["summary"] for d in gone] == ["停电", "漏水，楼上"]  # newest first (the later row on a tie)
+    orphan = next(d for d in gone if d.id == mine)
+    with write_session(engine) as s:
+        assert drafts.claim_draft(s, orphan, third)
+    with write_session(engine) as s:
+        assert not drafts.claim_draft(s, orphan, "elsewhere/4/x")  # restored once only
+    with write_session(engine) as s, pytest.raises(Conflict):
+        drafts.close_for_save(s, agent, "intake", "elsewhere/4/x", orphan.id)  # not this console's any more
+    with write_session(engine) as s:
+        drafts.close_for_save(s, agent, "intake", third, orphan.id)
+    with read_session(engine) as s:
+        assert drafts.load_draft(s, agent, "intake", third) is None
+        assert drafts.load_draft(s, agent, "intake", second) is not None
+
+
+def test_last_four_digits_are_no_proof_for_a_caller_found_by_them(engine, agents):
+    from csdesk.store.models import Customer
+
+    known(engine, agents["1001"], phone="13800138000", name="张三")
+    with read_session(engine) as s:
+        cid = s.exec(select(Customer.id).where(Customer.name == "张三")).one()
+        assert svc.verify_identity(s, cid, "8000") == svc.IdentityCheck(True, "last4")  # found by the full number
+        assert svc.verify_identity(s, cid, "8000", "last4") == svc.IdentityCheck(False, "")  # said already
+        assert svc.verify_identity(s, cid, "138 0013 8000", "last4") == svc.IdentityCheck(True, "full_number")
+        assert svc.verify_identity(s, cid, "张三", "last4").verified
+        assert not svc.verify_identity(s, cid, "13800138001", "last4").verified
+    # saved: an information change with the four digits the caller was found by is recorded, not applied
+    saved = save(engine, agents["1001"], customer_id=cid, phone="", name="张三丰", category="info_change",
+                 summary="改名", identity="8000", found_by="last4")
+    with read_session(engine) as s:
+        assert s.get(Customer, cid).name == "张三"
+        assert s.exec(text("SELECT identity_verified FROM contact WHERE id = :i"), params={"i": saved.id}).one()[0] == 0
+    save(engine, agents["1001"], customer_id=cid, phone="", name="张三丰", category="info_change",
+         summary="改名", identity="13800138000", found_by="last4")
+    with read_session(engine) as s:
+        assert s.get(Customer, cid).name == "张三丰"  # verified: applied for real
+
+
+def test_the_customers_order_reference_is_kept_with_the_contact(engine, agents):
+    saved = save(engine, agents["1001"], phone="13700137000", name="孙八", category="inquiry",
+                 summary="网购的空调什么时候装", order_ref="  JD-20261130-88  ")
+    with read_session(engine) as s:
+        assert s.exec(text("SELECT order_ref FROM contact WHERE id = :i"), params={"i": saved.id}).one()[0] == \
+            "JD-20261130-88"

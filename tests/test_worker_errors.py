@@ -224,7 +224,7 @@ async def test_intake_survives_failures_while_it_opens(make_app, log_file, monke
     import csdesk.services.reference as reference
     from screens.intake import IntakeScreen
 
-    for target, attr in ((reference, "categories"), (drafts, "load_draft"), (callbacks, "my_queue")):
+    for target, attr in ((reference, "categories"), (drafts, "orphaned_drafts"), (callbacks, "my_queue")):
         monkeypatch.setattr(target, attr, raiser(f"injected into {attr}"))
     app = make_app(screen="intake")
     async with app.run_test(size=(130, 45)) as pilot:
@@ -232,7 +232,7 @@ async def test_intake_survives_failures_while_it_opens(make_app, log_file, monke
         await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
         screen = app.screen
         await wait_for(pilot, lambda: all(f"injected into {a}" in log_text(log_file)
-                                          for a in ("categories", "load_draft", "my_queue")))
+                                          for a in ("categories", "orphaned_drafts", "my_queue")))
         status = screen.query_one("#form-status", Static)
         await wait_for(pilot, lambda: GENERIC in rendered(status))
         assert app.is_running and screen._draft_checked  # what is typed now is still kept as a draft

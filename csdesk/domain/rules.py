@@ -146,6 +146,17 @@ def default_department(routing: Mapping[str, str | None], category: str) -> str:
     return routing.get(category) or routing.get(top_category(category)) or ""
 
 
+def identity_proof_counts(found_by: str, how: str) -> bool:
+    """Whether an answer proves the caller's identity for an information change.
+
+    Proof is something the caller has not already said: a caller found by the last four
+    digits of the number cannot prove it with those same four digits (the name on record
+    or the full registered number still count).  ``found_by``: how the caller was found
+    (``phone``, ``last4``, ``name``, …; "" unknown); ``how``: what the answer matched
+    (``last4``, ``full_number``, ``order_name``)."""
+    return bool(how) and not (how == "last4" and found_by == "last4")
+
+
 def callback_result_choices(kind: CallbackKind | str | None) -> tuple[CallbackResult, ...]:
     """"Refused" is a return-visit answer only."""
     if kind is not None and CallbackKind(kind) is CallbackKind.RETURN_VISIT:

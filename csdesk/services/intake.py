@@ -75,6 +75,7 @@ LIMITS = {
     "referral_contact": 100,
     "escalation_reason": 200,
     "identity": 32,
+    "order_ref": 64,
 }
 # How each text field is cleaned (csdesk.domain.text.clean_text): one line of letters and digits,
 # one line of free text (emoji allowed), or lines of free text.
@@ -89,6 +90,7 @@ FIELD_KINDS = {
     "referral_contact": "name",
     "escalation_reason": "line",
     "identity": "name",
+    "order_ref": "name",
 }
 MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
@@ -208,6 +210,8 @@ class IntakeForm:
     promise: str = ""
     escalation_reason: str = ""
     identity: str = ""  # the caller's answer to the identity question
+    order_ref: str = ""  # the customer's own order reference (an online order, a delivery), as said
+    found_by: str = ""  # how the caller was found (phone, last4, name, …): last4 is then no proof
     callback_id: int | None = None
     callback_result: str = ""
     received_at: datetime | None = None
@@ -542,17 +546,25 @@ def recognise(session: Session, query: str, *, customer_id: int | None = None,
 # --------------------------------------------------------------------------- identity
 
 
-def verify_identity(session: Session, customer_id: int | None, answer: str) -> IdentityCheck:
-    """The last four digits of a registered phone, or the name on one of the customer's orders."""
+def verify_identity(session: Session, customer_id: int | None, answer: str, found_by: str = "") -> IdentityCheck:
+    """The last four digits of a registered phone, the full registered number, or the name on
+    record (or on one of the customer's orders).  ``found_by``: how the caller was found; a caller
+    found by the last four digits cannot prove identity with them
+    (:func:`csdesk.domain.rules.identity_proof_counts`)."""
+    from csdesk.domain.rules import identity_proof_counts
+
     answer = _single_line(answer)
     if not customer_id or not answer:
         return IdentityCheck(False, "")
     digits = _SEP.sub("", answer)
-    if digits.isdigit() and len(digits) == 4:
+    if digits.isdigit() and len(digits) >= 4:
         phones = session.exec(select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer_id)).all()
-        if any(p[-4:] == digits for p in phones):
-            return IdentityCheck(True, "last4")
-        return IdentityCheck(False, "")
+        how = ""
+        if len(digits) == 4 and any(p[-4:] == digits for p in phones):
+            how = "last4"
+        elif len(digits) > 4 and any(_SEP.sub("", p) == digits for p in phones):
+            how = "full_number"
+        return IdentityCheck(identity_proof_counts(found_by, how), how if identity_proof_counts(found_by, how) else "")
     customer = session.get(Customer, customer_id)
     if customer is not None and customer.name and customer.name == answer:
         return IdentityCheck(True, "order_name")
@@ -561,6 +573,22 @@ def verify_identity(session: Session, customer_id: int | None, answer: str) -> I
     if answer in names:
         return IdentityCheck(True, "order_name")
     return IdentityCheck(False, "")
+
+
+def reveal_customer_phone(session: Session, customer_id: int, phone: str, agent: Actor) -> str:
+    """One of a customer's numbers in full, on intake: recorded in the audit log (who, when,
+    which customer and number).  Use a write session: the audit row and the reveal are one."""
+    from csdesk.domain.errors import NotFound
+    from csdesk.services.audit import Action, record
+
+    require(agent, Act.REVEAL_PHONE)
+    phones = session.exec(select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer_id)).all()
+    if phone not in phones:
+        raise NotFound(_("That number is not on the customer's record."))
+    customer = session.get(Customer, customer_id)
+    record(session, agent, Action.REVEAL_PHONE, "customer", customer_id,
+           detail=f"{customer.code if customer else customer_id} {phone[:3]}…{phone[-4:]}")
+    return phone
 
 
 # --------------------------------------------------------------------------- validation
@@ -594,6 +622,7 @@ class Cleaned:
     received_at: datetime
     duration_s: int | None
     default_department: str = ""  # the sub-type's (or else the category's) routing
+    order_ref: str = ""  # the customer's own order reference
 
 
 def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_DEFAULT) -> datetime:
@@ -675,6 +704,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
     referral_contact = text_field("referral_contact", form.referral_contact)
     escalation_reason = text_field("escalation_reason", form.escalation_reason)
     identity = text_field("identity", form.identity)
+    order_ref = text_field("order_ref", form.order_ref)
 
     phone = ext = ""
     if not is_blank(form.phone):
@@ -772,7 +802,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
                    address, category, subtype, urgency, summary, handling, outcome, department,
                    referral_contact, promise_at, escalation_reason, identity, callback_result,
                    form.customer_id, form.callback_id, form.received_at or at, form.duration_s,
-                   routed)
+                   routed, order_ref)
 
 
 def unit_key_of(building: str, unit: str, room: str) -> str:
@@ -848,7 +878,8 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         if c.phone:
             session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=True))
     if c.category == "info_change":
-        check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity)
+        check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity,
+                                                                                          form.found_by)
         identity_verified, verified_by = check.verified, check.how
         if check.verified:
             _apply_change(session, customer, c)
@@ -875,7 +906,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         closed_at=at if resolved else None, identity_verified=identity_verified, verified_by=verified_by,
         agent_id=agent_id, agent_staff_no=staff_no, referred_department=c.department if c.outcome is Outcome.REFERRED else "",
         referral_contact=c.referral_contact if c.outcome is Outcome.REFERRED else "",
-        parent_callback_id=c.callback_id, duration_s=c.duration_s, created_at=at,
+        parent_callback_id=c.callback_id, duration_s=c.duration_s, created_at=at, order_ref=c.order_ref,
     )
     if not c.summary and c.callback_result:
         contact.summary = _("Call-back: {result}").format(result=c.callback_result.label)

@@ -232,7 +232,9 @@ class Contact(SQLModel, table=True):
     escalation_reason: str = Field(default="", max_length=200)
     parent_callback_id: int | None = Field(default=None)  # the call-back this contact answered
     duration_s: int | None = None
-    created_at: datetime = TS(nullable=False, default=utcnow)
+    created_at: datetime = TS(nullable=False, default=utcnow)  # the time of entry (received_at: of the contact)
+    # migration 0008 (ADD COLUMN only: the register holds millions of rows)
+    order_ref: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # the customer's own
 
 
 # --------------------------------------------------------------------------- work orders
@@ -716,13 +718,16 @@ class AuditLog(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """Unsaved form contents, written as the agent types; offered back after a crash."""
 
-    __table_args__ = (UniqueConstraint("agent_id", "kind", name="uq_draft_agent_kind"),)
+    __table_args__ = (UniqueConstraint("agent_id", "kind", "console", name="uq_draft_agent_kind_console"),)
 
     id: int | None = Field(default=None, primary_key=True)
     agent_id: int = Field(foreign_key="agent.id")
     kind: str = Field(max_length=32)
     payload: str = Field(sa_type=Text)  # JSON
     updated_at: datetime = TS(nullable=False, default=utcnow)
+    # migration 0008: each console keeps its own drafts (csdesk.services.drafts)
+    console: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    seen_at: datetime | None = TS()  # the console last said it was alive
 
 
 class Meta(SQLModel, table=True):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from tests.terminal.conftest import seed_caller, unique_phone
 from tests.terminal.harness import CTRL_S, ENTER, TAB, Console, holds
 
@@ -35,7 +33,6 @@ def fill_and_draft(con: Console, name: str) -> str:
     return phone
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Enter or Esc on the 'restore draft?' prompt deletes the draft")
 def test_the_restore_prompt_keeps_the_draft_on_enter_and_on_escape(open_console, fresh_desk):
     con = open_console(login="1001", name="before-the-crash")
     fill_and_draft(con, "周七")
@@ -51,8 +48,6 @@ def test_the_restore_prompt_keeps_the_draft_on_enter_and_on_escape(open_console,
             f"the draft is gone after {key} on the prompt\n{con.dump()}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: the draft waits for a 0.5 s pause: typing non-stop and a killed "
-                                       "terminal lose everything typed")
 def test_a_killed_terminal_keeps_what_was_typed_up_to_a_moment_before(open_console, fresh_desk, burner):
     phone = unique_phone()
     seed_caller(fresh_desk, phone, "吴九", "2", "3", "505")
@@ -74,8 +69,6 @@ def test_a_killed_terminal_keeps_what_was_typed_up_to_a_moment_before(open_conso
         f"kept {len(kept)} of the {len(text)} characters typed ({len(must_keep)} at least): {kept!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a second console of the same agent offers the first one's unsaved "
-                                       "intake, and both can save it")
 def test_two_consoles_of_one_agent_keep_their_own_drafts(open_console, fresh_desk):
     phone = unique_phone()
     seed_caller(fresh_desk, phone, "郑十", "4", "1", "1101")
@@ -102,7 +95,6 @@ def test_two_consoles_of_one_agent_keep_their_own_drafts(open_console, fresh_des
     assert not offered, "the second console offered the first console's unsaved intake"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Ctrl+Q with a filled form quits without asking")
 def test_ctrl_q_with_a_filled_form_asks_first(open_console, fresh_desk):
     con = open_console(login="1001")
     fill_and_draft(con, "冯十一")
@@ -115,8 +107,6 @@ def test_ctrl_q_with_a_filled_form_asks_first(open_console, fresh_desk):
 # --------------------------------------------------------------------------- the login keys
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Enter typed on the login screen before the database is open is "
-                                       "silently dropped")
 def test_login_keys_typed_before_the_database_opens_log_in(open_console, fresh_desk):
     with fresh_desk.locked():  # the database is slow to open (held by another process)
         con = open_console(fresh_desk)
@@ -130,7 +120,6 @@ def test_login_keys_typed_before_the_database_opens_log_in(open_console, fresh_d
     con.wait_for_desk("1001")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: staff number, Tab, password, Enter sent in one burst loses the Tab")
 def test_login_typed_in_one_burst_logs_in(open_console):
     con = open_console()
     con.wait_login_ready()
