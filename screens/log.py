@@ -70,6 +70,8 @@ def _outcome(value: str) -> str:
 class RegisterTable(PageTable):
     """The register's page: one page of contacts; at its edges it asks the screen for the next one."""
 
+    FLEX_FIRST = True  # the summary first; the columns after it sideways (screens/page_table.py)
+
 
 class LogScreen(WorkerErrors, Screen):
     PAGE_SIZE = 100  # rows held by the table when there are no settings; else ``page_size`` of the settings

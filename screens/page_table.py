@@ -46,6 +46,11 @@ GAP = 1  # cells between columns (and before the first)
 class PageTable(Widget, can_focus=True):
     """One page of rows with a header line, a row cursor and zebra stripes."""
 
+    # When not every column fits: True, the flexible column takes what the columns before it leave and
+    # the ones after it are reached sideways (the register: its summary matters most); False, every
+    # column keeps at least its minimum width (F3: the status and flags after the summary stay in sight).
+    FLEX_FIRST = False
+
     COMPONENT_CLASSES = {
         "page-table--header",
         "page-table--cursor",
@@ -278,7 +283,7 @@ class PageTable(Widget, can_focus=True):
             flex = [c for c in self.columns if c.width is None]
             spare = max(0, total - fixed - GAP * (len(self.columns) + 1))
             share = spare // len(flex) if flex else 0
-            if flex and share < min(c.min_width for c in flex):
+            if self.FLEX_FIRST and flex and share < min(c.min_width for c in flex):
                 # not everything fits: the flexible columns fill the screen after the columns before
                 # them; the ones after them are off to the right (reached with →)
                 first = next(i for i, c in enumerate(self.columns) if c.width is None)

@@ -157,14 +157,18 @@ async def test_the_first_page_down_moves_a_whole_screen_of_rows():
         assert "客户59" in line(app, 11)  # the last row at the bottom of the screen, not alone at the top
 
 
+class FlexFirst(PageTable):
+    FLEX_FIRST = True  # as the register's table
+
+
 class Wide(App):
     """The register's shape: columns after the summary (agent, linked number)."""
 
     def compose(self) -> ComposeResult:
-        yield PageTable()
+        yield FlexFirst()
 
     def on_mount(self) -> None:
-        table = self.query_one(PageTable)
+        table = self.query_one(FlexFirst)
         for label, width in (("时间", 16), ("客户", 8), ("问题描述", None), ("客服", 6), ("关联单号", 16)):
             table.add_column(label, width=width, min_width=20)
         for i, (when, _chan, name, summary) in enumerate(ROWS):
@@ -182,6 +186,13 @@ async def test_when_not_every_column_fits_the_summary_fills_the_screen():
     async with app.run_test(size=(100, 10)) as pilot:  # everything fits: the summary takes what is left
         await pilot.pause()
         assert "WO20261122-0007" in line(app, 1) and "厨房水龙头漏水，楼下天花板有水渍" in line(app, 1)
+    app = Wide()
+    async with app.run_test(size=(60, 10)) as pilot:  # a table that keeps the columns after it in sight
+        app.query_one(FlexFirst).FLEX_FIRST = False
+        app.query_one(FlexFirst)._widths_at = None
+        app.query_one(FlexFirst).refresh()
+        await pilot.pause()
+        assert "1001" in line(app, 1)
 
 
 async def test_a_click_picks_the_row():
