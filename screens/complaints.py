@@ -29,7 +29,7 @@ from csdesk.clock import now as utcnow
 from csdesk.i18n import _
 from screens.errors import WorkerErrors
 from screens.queue import fmt_span
-from screens.widgets import DeskFooter, DeskHeader
+from screens.widgets import DeskFooter, DeskHeader, ListView
 
 HERE = Path(__file__).parent
 VIEW_KEYS = (("open", "1"), ("mine", "2"), ("overdue", "3"), ("closed", "4"), ("all", "5"))
@@ -103,7 +103,8 @@ def record_text(record, at) -> Text:
     return text
 
 
-class ComplaintsScreen(WorkerErrors, Screen):
+class ComplaintsScreen(ListView, WorkerErrors, Screen):
+    STATUS = "#cp-status"  # ListView's status line
     CSS_PATH = [HERE / "complaints.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
         *[Binding(key, f"view('{view}')", view_label(view), id=f"complaints.view.{view}") for view, key in VIEW_KEYS],
@@ -180,23 +181,10 @@ class ComplaintsScreen(WorkerErrors, Screen):
                         style="dim")
         self.query_one("#cp-views", Static).update(text)
 
-    def worker_error(self, worker, line: str) -> None:
-        """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
-        self.fetching = False
-        self.status(line, error=True)
-
-    def status(self, text: str, error: bool = False) -> None:
-        widget = self.query_one("#cp-status", Static)
-        widget.update(text)
-        widget.set_class(error, "-error")
+    def load_argument(self) -> str:
+        return self.search
 
     # ------------------------------------------------------------------ loading
-    def reload(self) -> None:
-        if self.app.agent is None:
-            return
-        self._seq += 1
-        self.fetching = True
-        self._load(self._seq, self.view, self.search)
 
     @work(thread=True, exclusive=True, group="complaints-list", exit_on_error=False)
     def _load(self, seq: int, view: str, search: str) -> None:

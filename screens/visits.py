@@ -31,7 +31,7 @@ from csdesk.clock import fmt
 from csdesk.clock import now as utcnow
 from csdesk.i18n import _
 from screens.errors import WorkerErrors
-from screens.widgets import DeskFooter, DeskHeader
+from screens.widgets import DeskFooter, DeskHeader, ListView
 
 HERE = Path(__file__).parent
 VIEW_KEYS = (("mine", "1"), ("due", "2"), ("overdue", "3"), ("done", "4"), ("all", "5"), ("refused", "6"))
@@ -73,7 +73,8 @@ def refused_prompt(entry) -> Text:
     return text
 
 
-class VisitsScreen(WorkerErrors, Screen):
+class VisitsScreen(ListView, WorkerErrors, Screen):
+    STATUS = "#vs-status"  # ListView's status line
     CSS_PATH = [HERE / "visits.tcss", HERE / "desk_dialogs.tcss"]
     BINDINGS = [
         *[Binding(key, f"view('{view}')", view_label(view), id=f"visits.view.{view}") for view, key in VIEW_KEYS],
@@ -133,23 +134,10 @@ class VisitsScreen(WorkerErrors, Screen):
             text.append(f" {key} {view_label(view)} ", style="bold reverse" if view == self.view else "")
         self.query_one("#vs-views", Static).update(text)
 
-    def worker_error(self, worker, line: str) -> None:
-        """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
-        self.fetching = False
-        self.status(line, error=True)
-
-    def status(self, text: str, error: bool = False) -> None:
-        widget = self.query_one("#vs-status", Static)
-        widget.update(text)
-        widget.set_class(error, "-error")
+    def load_argument(self) -> str:
+        return self.month
 
     # ------------------------------------------------------------------ loading
-    def reload(self) -> None:
-        if self.app.agent is None:
-            return
-        self._seq += 1
-        self.fetching = True
-        self._load(self._seq, self.view, self.month)
 
     @work(thread=True, exclusive=True, group="visits-list", exit_on_error=False)
     def _load(self, seq: int, view: str, month: str) -> None:

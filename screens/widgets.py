@@ -125,3 +125,31 @@ class KeepsTyping:
 
         self.app.push_screen(ConfirmModal(_("Discard what you typed in this dialog?"), _("Discard"),  # type: ignore[attr-defined]
                                           _("Keep typing")), answered)
+
+
+class ListView:
+    """What the complaints and visits views share: one status line, and the list reloaded in a
+    worker (``_load(seq, view, argument)``, the view's own) with a sequence number so a stale
+    answer is dropped.  A failed worker says its line there (the error policy: screens/errors.py)."""
+
+    STATUS = "#status"  # the view's status line
+
+    def load_argument(self) -> str:  # the view's search, or its month
+        raise NotImplementedError
+
+    def worker_error(self, worker, line: str) -> None:
+        """A worker failed (the error policy: screens/errors.py): the line on the status line, the view usable."""
+        self.fetching = False
+        self.status(line, error=True)
+
+    def status(self, text: str, error: bool = False) -> None:
+        widget = self.query_one(self.STATUS, Static)  # type: ignore[attr-defined]
+        widget.update(text)
+        widget.set_class(error, "-error")
+
+    def reload(self) -> None:
+        if self.app.agent is None:  # type: ignore[attr-defined]
+            return
+        self._seq += 1
+        self.fetching = True
+        self._load(self._seq, self.view, self.load_argument())  # type: ignore[attr-defined]
