@@ -115,6 +115,7 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
         Binding("k", "call", _("Call"), id="complaints.call"),
         Binding("r", "respond", _("Response"), id="complaints.respond"),
         Binding("x", "close_complaint", _("Close"), id="complaints.close"),
+        Binding("a", "about_staff", _("Staff complained about"), id="complaints.about"),
         Binding("w", "print_record", _("Print"), id="complaints.print"),
         Binding("e", "export", _("Export"), id="complaints.export"),
         Binding("ctrl+r", "refresh", _("Refresh"), id="complaints.refresh"),
@@ -351,6 +352,37 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
 
     def action_close_complaint(self) -> None:
         self._step(_("Close the complaint"), "close", text_label=_("Note (optional)"), multi=False)
+
+    def action_about_staff(self) -> None:
+        """Name the staff member the complaint is about (a complaint taken at intake has no field for it):
+        a technician of the roster by code or name, or an agent's staff number."""
+        record = self._chosen()
+        if record is None or not self._may_work():
+            return
+        from screens.desk_dialogs import StepScreen
+
+        agent, complaint_id = self.app.agent, record.id
+        kinds = [("", _("by what is typed")), ("technician", _("a technician")), ("agent", _("an agent"))]
+
+        def save(session, values):
+            from csdesk.services import complaints as svc
+
+            return svc.amend(session, agent, complaint_id, about_staff_kind=values.get("choice", ""),
+                             about_staff=values.get("text", ""))
+
+        context = f"{record.number} · {record.customer_name} · {record.about.splitlines()[0] if record.about else ''}"
+        self.app.push_screen(StepScreen(_("Staff complained about"), save, multi=False, with_time=False,
+                                        text_label=_("A technician (code or name) or an agent's staff number"),
+                                        text=record.about_staff_name or "", choices=kinds, choice_label=_("Who"),
+                                        context=context), self._about_saved)
+
+    def _about_saved(self, result) -> None:
+        if result is None:
+            return
+        self.status(_("{number}: about {staff}.").format(number=result.number,
+                                                         staff=result.about_staff_name or _("nobody")))
+        self.reload()
+        self._load_record(result.id)
 
     def action_new(self) -> None:
         from screens.desk_dialogs import ComplaintFormScreen

@@ -227,3 +227,24 @@ async def test_the_technician_complained_about_is_picked_from_the_roster(make_ap
         c = s.get(Complaint, screen.record.id)
         tech = s.get(Technician, c.about_technician_id)
         assert (c.about_staff_kind, c.about_staff_name, tech.code) == ("technician", "陈志强", "E03")
+
+
+async def test_the_staff_complained_about_is_named_on_a_complaint_from_intake(make_app, engine, agents):
+    """Intake has no field for it: the supervisor names the technician (from the roster) on the record."""
+    with write_session(engine) as s:
+        intake.record_contact(s, intake.IntakeForm(phone="13800138000", name="张三", building="3", unit="2",
+                                                   room="1201", category="complaint", summary="维修师傅态度差"),
+                              agents["1001"])
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.customer_name == "张三")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        await pilot.pause()
+        await pilot.press(*"E01")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.record is not None and screen.record.about_staff_name == "王建国")
+        assert screen.record.about_staff_kind == "technician"
+        assert "王建国" in shown(screen.query_one("#cp-status", Static))
