@@ -351,3 +351,17 @@ def test_a_paper_record_entered_step_by_step_is_never_sent_to_the_manager_as_ove
     with write_session(engine) as s:
         assert svc.escalate_overdue(s) == [live]
         assert svc.escalate_overdue(s) == []
+
+
+def test_a_close_dated_before_the_last_step_is_refused(engine, agents, clock):
+    sup = agents["2001"]
+    with write_session(engine) as s:
+        cid = svc.file_complaint(s, sup, svc.ComplaintForm(customer_name="王女士", contact="…5678",
+                                                           complained_at=local(2023, 10, 28, 10, 15), about="x"))
+        svc.take(s, sup, cid, at=local(2023, 10, 28, 10, 25))
+        svc.write_plan(s, sup, cid, "致歉", at=local(2023, 10, 28, 10, 40))
+        svc.record_response(s, sup, cid, "接受", at=local(2023, 10, 28, 14, 50))
+    with pytest.raises(Invalid, match="last step"), write_session(engine) as s:
+        svc.close(s, sup, cid, at=local(2023, 10, 28, 12, 0))
+    with write_session(engine) as s:
+        assert svc.close(s, sup, cid, at=local(2023, 10, 28, 15, 0)).status == "closed"

@@ -871,6 +871,14 @@ def close(session: Session, actor: Actor, complaint_id: int, *, at: datetime | N
     text = _clean(note, "note", multi=True)
     when = _when(at, now, "at", not_before=complaint.complained_at)
     errors = {}
+    last_step = session.exec(select(ComplaintEvent.at).where(
+        ComplaintEvent.complaint_id == complaint.id,
+        col(ComplaintEvent.kind).in_(("taken", "plan", "call", "response")))
+        .order_by(col(ComplaintEvent.at).desc()).limit(1)).first()
+    if last_step is not None and when < last_step:  # a record entered later: its close comes last
+        from csdesk.clock import fmt
+
+        errors["at"] = _("That is before the complaint's last step ({when}).").format(when=fmt(last_step))
     if not complaint.plan.strip():
         errors["plan"] = _("Write the plan before closing.")
     if not complaint.customer_response.strip():
