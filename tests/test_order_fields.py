@@ -296,3 +296,16 @@ def test_every_text_field_goes_through_the_input_hygiene(engine, agents, clock):
     with pytest.raises(Invalid) as bad, write_session(engine) as s:
         svc.add_note(s, agents["1001"], info.id, "\x00")
     assert "note" in bad.value.errors
+
+
+def test_completing_paid_work_needs_the_fee_charged(engine, agents, clock):
+    """A trial completed a ¥60 paid order with the fee left empty: the fee charged is asked for (0 if waived)."""
+    info = create(engine, agents["1001"], paid=True, fees=(("tap_replace", 2),), price_told=True)
+    with write_session(engine) as s:
+        svc.move(s, agents["1001"], info.id, OrderStatus.DISPATCHED)
+    with pytest.raises(Invalid) as refused, write_session(engine) as s:
+        svc.complete(s, agents["1001"], info.id, svc.Completion(5, result="换了两个龙头"))
+    assert "fee_charged" in refused.value.errors
+    with write_session(engine) as s:
+        assert svc.complete(s, agents["1001"], info.id,
+                            svc.Completion(5, result="换了两个龙头", fee_charged_fen=0)).status.value == "done"

@@ -426,6 +426,8 @@ def complete(session: Session, actor: Actor, order_id: int, done: Completion, *,
         errors["result"] = _("Write the result.")
     if done.fee_charged_fen is not None and done.fee_charged_fen < 0:
         errors["fee_charged"] = _("A fee is not negative.")
+    elif done.fee_charged_fen is None and order.paid:
+        errors["fee_charged"] = _("Paid work: enter the fee charged (0 if it was waived).")
     if errors:
         raise Invalid(errors)
     order.status = OrderStatus.DONE.value
