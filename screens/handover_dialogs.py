@@ -51,7 +51,7 @@ class TextDialog(KeepsTyping, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#td-text", Input).focus()
-        self.call_after_refresh(self.remember_typing)
+        self.call_after_refresh(self.remember_typing, bool(self.error))
 
     @on(Input.Changed, "#td-text")
     def _changed(self, event: Input.Changed) -> None:
@@ -141,7 +141,7 @@ class FreeItemDialog(KeepsTyping, ModalScreen[FreeItemValues | None]):
     def on_mount(self) -> None:
         target = "#fi-text" if self.values.kind == "other" else "#fi-name"
         self.query_one(target, Input).focus()
-        self.call_after_refresh(self.remember_typing)
+        self.call_after_refresh(self.remember_typing, bool(self.error))
 
     def current(self) -> FreeItemValues:
         kind = next((k for k in FREE_KINDS if self.query_one(f"#fi-{k}", RadioButton).value), "other")

@@ -66,7 +66,7 @@ class FieldsScreen(KeepsTyping, ModalScreen[dict | None]):
     def on_mount(self) -> None:
         if self.fields:
             self.query_one(f"#fld-{self.fields[0].key}").focus()
-        self.call_after_refresh(self.remember_typing)
+        self.call_after_refresh(self.remember_typing, bool(self.error))
 
     def values(self) -> dict[str, str]:
         out = {}
@@ -166,7 +166,7 @@ class CompletionScreen(KeepsTyping, ModalScreen[CompletionInput | None]):
             if v.satisfaction is not None:
                 self.query_one("#cp-satisfaction", ChoiceBar).value = str(v.satisfaction)
         self.query_one("#cp-result", TextArea).focus()
-        self.call_after_refresh(self.remember_typing)
+        self.call_after_refresh(self.remember_typing, self.again is not None)
 
     def value(self) -> CompletionInput:
         score = self.query_one("#cp-satisfaction", ChoiceBar).value

@@ -110,8 +110,11 @@ class KeepsTyping:
         return tuple(w.text if isinstance(w, TextArea) else w.value
                      for w in self.query("Input, TextArea"))  # type: ignore[attr-defined]
 
-    def remember_typing(self) -> None:
-        self._typed_at_open = self.typed_now()
+    def remember_typing(self, came_back: bool = False) -> None:
+        """What the dialog opened with; ``came_back``: it reopened after a refused save with what the
+        agent had typed, so all of it counts as typed (Esc asks)."""
+        typed = self.typed_now()
+        self._typed_at_open = tuple("" for _ in typed) if came_back else typed
 
     def leave_or_ask(self, leave) -> None:
         if self._typed_at_open is None or self.typed_now() == self._typed_at_open:

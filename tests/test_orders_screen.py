@@ -360,6 +360,10 @@ async def test_a_refused_save_brings_the_dialog_back_with_what_was_typed(make_ap
                 again.query_one("#cp-fee", Input).value, again.query_one("#cp-opinion", Input).value,
                 again.query_one("#cp-satisfaction").value) == ("更换龙头和角阀", "龙头x1 角阀x2", "abc", "师傅很细心", "5")
         assert OrderStatus(row(engine, order.id).status) is OrderStatus.DISPATCHED
+        await pilot.press("escape")  # what came back is the agent's typing: Esc asks before losing it
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is again)
         again.query_one("#cp-fee", Input).value = "80"
         await pilot.press("ctrl+s")
         await settle(pilot, screen)
