@@ -290,7 +290,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self.set_interval(QUEUE_REFRESH, self.refresh_queue)
         self.set_interval(DRAFT_HEARTBEAT, self._draft_heartbeat)
         self._load_reference()
-        self._load_draft()
+        self.check_draft()
         self.refresh_queue()
         phone = getattr(self.app, "start_phone", None)
         if phone:
@@ -1236,6 +1236,12 @@ class IntakeScreen(WorkerErrors, Screen):
         finally:
             self.app.call_from_thread(then)
 
+    def check_draft(self) -> None:
+        """Look for an unsaved intake of a console that is gone (at login); keys typed after this mean
+        the agent is on a call, and the question then waits for the next login."""
+        self._keys_at_draft_check = getattr(self.app, "keys_seen", 0)
+        self._load_draft()
+
     @work(thread=True, group="intake-draft-load", exit_on_error=False)
     def _load_draft(self) -> None:
         from csdesk.services.drafts import orphaned_drafts
@@ -1263,6 +1269,14 @@ class IntakeScreen(WorkerErrors, Screen):
                 self.status(_("The unsaved intake is kept: it is offered again at the next login."))
             self._schedule_draft()
 
+        if not self.is_empty() or getattr(self.app, "keys_seen", 0) != getattr(self, "_keys_at_draft_check", 0):
+            # the agent is already typing a call: a question now would take its keys (Enter as "restore")
+            # and mix two callers; the draft stays for the next login
+            self._draft_checked = True
+            self.status(_("An unsaved intake from {when} is kept: it is offered at the next login.").format(
+                when=fmt(draft.updated_at, "%m-%d %H:%M")))
+            self._schedule_draft()
+            return
         p = draft.payload
         who = " ".join(x for x in (p.get("name", ""), self.shown_phone(p.get("phone", ""))) if x)
         summary = (p.get("summary") or "").strip().split("\n", 1)[0][:60]
@@ -1474,11 +1488,11 @@ class IntakeScreen(WorkerErrors, Screen):
     def action_reveal(self) -> None:
         """Ctrl+O: the chosen caller's number in full, deliberately; the audit log records it."""
         if self.chosen is None or self.full_phones:
-            self.bell()
+            self.app.bell()
             return
         number = self._phone_real or self.chosen.phone
         if not number or number == self._revealed:
-            self.bell()
+            self.app.bell()
             return
         self._reveal(self.chosen.id, number)
 
@@ -1508,7 +1522,7 @@ class IntakeScreen(WorkerErrors, Screen):
         if matches.display and matches.option_count:
             self.set_focus(matches)
         else:
-            self.bell()
+            self.app.bell()
 
     def action_focus_queue(self) -> None:
         olist = self.query_one(QueuePanel).list

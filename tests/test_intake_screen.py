@@ -361,6 +361,41 @@ async def test_draft_survives_a_crash_and_is_offered_back(make_app, engine, agen
         assert rows(engine, Draft) == []
 
 
+async def test_a_draft_found_after_the_agent_began_typing_is_kept_not_asked(make_app, engine, agents,
+                                                                             monkeypatch):
+    """A trial typed a new call right after login; the restore question came up mid-number, took its
+    Enter as "restore" and merged the new caller into the old draft."""
+    from csdesk.services.drafts import save_draft
+
+    with write_session(engine) as s:
+        save_draft(s, agents["1001"].id, "intake", {"phone": "13544445555", "name": "丁女士", "summary": "门锁坏了"},
+                   console="gone")
+        from sqlalchemy import text
+
+        s.execute(text("UPDATE draft SET seen_at = '2000-01-01 00:00:00.000000'"))
+    held = []
+    monkeypatch.setattr(IntakeScreen, "_load_draft", lambda self: held.append(self))  # answered below
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await wait_for(pilot, lambda: held and isinstance(app.screen, IntakeScreen))
+        screen = app.screen
+        screen.query_one("#phone", Input).focus()
+        await pilot.press(*"17852659131")
+        from csdesk.services.drafts import orphaned_drafts
+        from screens.intake import DraftFound
+
+        with app.db_read() as session:
+            (draft,) = orphaned_drafts(session, app.agent.id, "intake", screen.console_name)
+        screen.post_message(DraftFound(draft))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IntakeScreen) and screen.text("phone") == "17852659131"
+        assert "offered at the next login" in str(screen.query_one("#form-status", Static).render())
+    assert [d.payload for d in rows(engine, Draft) if "丁女士" in d.payload]  # still there for the next login
+
+
 async def test_a_declined_draft_is_kept_and_discarding_asks_again(make_app, engine, agents):
     with write_session(engine) as s:
         from csdesk.services.drafts import save_draft
@@ -380,7 +415,7 @@ async def login_again_and_discard(app, pilot, engine) -> None:
     """The draft kept is offered again; D and yes discard it for good."""
     screen = app.screen
     screen._draft_checked = False
-    screen._load_draft()
+    screen.check_draft()
     await wait_for(pilot, lambda: isinstance(app.screen, DraftPrompt))
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -495,3 +530,16 @@ async def test_an_agent_sees_the_chosen_callers_number_masked_and_reveals_it_on_
         [audit] = rows(engine, AuditLog, AuditLog.action == "reveal_phone")
         assert (audit.entity, audit.entity_id) == ("customer", known.customer_id)
         assert screen.phone_value() == "13800138000"
+
+
+async def test_ctrl_o_without_a_chosen_caller_only_rings(make_app, engine, agents):
+    """Ctrl+O on a typed number that chose nobody closed the console (a trial, 4 of 4)."""
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        screen.query_one("#phone", Input).focus()
+        await pilot.press(*"13911112222")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.is_running and app.screen is screen and screen.text("phone") == "13911112222"
