@@ -52,21 +52,28 @@ def status_label(value: str) -> str:
         return value
 
 
+def _cell(text: str, width: int = 18) -> str:
+    """``text`` padded to ``width`` terminal cells (Chinese takes two), always with a space after it."""
+    from rich.cells import cell_len
+
+    return text + " " * max(1, width - cell_len(text))
+
+
 def row_prompt(row, at) -> Text:
     """One line of the list: deadline (red overdue, amber due soon), number, status, customer, what."""
     state = row.due_state(at).value
     text = Text(no_wrap=True, overflow="ellipsis")
     if row.closed_at is not None:
-        text.append(f"{_('closed')} {fmt(row.closed_at, '%m-%d %H:%M')}".ljust(18), style="dim")
+        text.append(_cell(f"{_('closed')} {fmt(row.closed_at, '%m-%d %H:%M')}"), style="dim")
     elif row.replied_at is not None:
-        text.append(f"{_('replied')} {fmt(row.replied_at, '%m-%d %H:%M')}".ljust(18), style="green")
+        text.append(_cell(f"{_('replied')} {fmt(row.replied_at, '%m-%d %H:%M')}"), style="green")
     elif row.due_at is not None:
         left = int((row.due_at - at).total_seconds())
         label = (_("overdue {span}") if left < 0 else _("in {span}")).format(span=fmt_span(left))
         style = {"overdue": "bold red", "due_soon": "bold yellow"}.get(state, "green")
-        text.append(label.ljust(18), style=style)
+        text.append(_cell(label), style=style)
     else:
-        text.append(" " * 18)
+        text.append(_cell(""))
     text.append(f"{row.number} ", style="bold")
     text.append(f"{status_label(row.status)} ", style="cyan")
     text.append(f"{row.customer_name or '—'} {row.contact} ")
