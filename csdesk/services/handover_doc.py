@@ -192,12 +192,14 @@ def write_pdf(doc: Doc, path: Path) -> None:
     h3 = ParagraphStyle("h3", parent=base, fontSize=10, leading=13, spaceBefore=4, spaceAfter=2)
 
     def para(text: str, style=base) -> Paragraph:
-        return Paragraph(htmlmod.escape(text or "").replace("\n", "<br/>"), style)
+        # "·" (U+00B7) has no glyph in every viewer's stand-in for the built-in STSong-Light: "｜" has
+        text = (text or "").replace(" · ", " ｜ ").replace("·", "｜")
+        return Paragraph(htmlmod.escape(text).replace("\n", "<br/>"), style)
 
     story: list = [para(doc.title, h1)]
     if not doc.pages:
         story.append(para(_("No handover was signed off for this shift.")))
-    widths = [8 * mm, 30 * mm, 32 * mm, 52 * mm, 26 * mm, 20 * mm, 20 * mm, 40 * mm, 22 * mm, 17 * mm]
+    widths = [8 * mm, 37 * mm, 32 * mm, 45 * mm, 26 * mm, 20 * mm, 20 * mm, 40 * mm, 22 * mm, 17 * mm]  # a WO number on one line
     for n, page in enumerate(doc.pages):
         if n:
             story.append(PageBreak())
