@@ -128,6 +128,11 @@ def test_the_four_mandatory_kinds():
         r.VisitReason.COMPLAINED_STAFF,)
     stale = (done - timedelta(days=200),)
     assert r.mandatory_visit_reasons(order(6, technician_complained_at=stale)) == ()
+    # many complaints (ascending): one inside the six months counts, those before and after do not
+    many = (done - timedelta(days=300), done - timedelta(days=190), done - timedelta(days=30), done + timedelta(days=5))
+    assert r.mandatory_visit_reasons(order(7, technician_complained_at=many)) == (r.VisitReason.COMPLAINED_STAFF,)
+    only_later = (done - timedelta(days=300), done + timedelta(days=1))
+    assert r.mandatory_visit_reasons(order(8, technician_complained_at=only_later)) == ()
 
 
 orders_strategy = st.lists(st.builds(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -259,7 +260,7 @@ class CompletedOrder(NamedTuple):
     has_complaint: bool = False
     paid: bool = False
     technician_hired: date | None = None
-    technician_complained_at: Sequence[datetime] = ()
+    technician_complained_at: Sequence[datetime] = ()  # ascending
     refused: bool = False  # the customer is on the refused-visit list
 
 
@@ -276,9 +277,10 @@ def mandatory_visit_reasons(order: CompletedOrder) -> tuple[VisitReason, ...]:
         reasons.append(VisitReason.PAID)
     if order.technician_hired is not None and is_new_staff(order.technician_hired, order.completed_at.date()):
         reasons.append(VisitReason.NEW_STAFF)
-    if order.technician_complained_at:
-        since = order.completed_at - COMPLAINED_ABOUT_WINDOW
-        if any(since <= t <= order.completed_at for t in order.technician_complained_at):
+    times = order.technician_complained_at  # ascending
+    if times:
+        first = bisect_left(times, order.completed_at - COMPLAINED_ABOUT_WINDOW)  # a busy technician has hundreds
+        if first < len(times) and times[first] <= order.completed_at:
             reasons.append(VisitReason.COMPLAINED_STAFF)
     return tuple(reasons)
 
