@@ -787,23 +787,31 @@ class OrdersScreen(WorkerErrors, Screen):
         self._ask_reason("cancelled", _("Cancel {number}"), _("Why is it cancelled"))
 
     def _ask_reason(self, target: str, title: str, label: str) -> None:
-        from screens.order_dialogs import Field, FieldsScreen
+        from screens.order_dialogs import Field
 
         row = self._need_order(target)
         if row is None:
             return
+        self._ask_fields(title.format(number=row.number), [Field("reason", label)],
+                         lambda v, again: self._write("move", row.id, target=target, reason=v["reason"], again=again),
+                         context=row.summary)
 
-        def ask(values: dict | None = None, error: str = "") -> None:
-            def answered(values: dict | None) -> None:
-                if values:
-                    self._write("move", row.id, target=target, reason=values["reason"],
-                                again=lambda error: ask(values, error))
+    def _ask_fields(self, title: str, fields: list, write, *, context: str = "", ok: str = "",
+                    values: dict | None = None, error: str = "") -> None:
+        """A FieldsScreen whose answer ``write(values, again)`` saves; ``again(error)`` (a refused save)
+        opens it once more with what was typed and the rule's message."""
+        from dataclasses import replace
 
-            self.app.push_screen(FieldsScreen(title.format(number=row.number),
-                                              [Field("reason", label, (values or {}).get("reason", ""))],
-                                              context=row.summary, error=error), answered)
+        from screens.order_dialogs import FieldsScreen
 
-        ask()
+        shown = [replace(f, value=values[f.key]) for f in fields] if values else fields
+
+        def answered(typed: dict | None) -> None:
+            if typed is not None:
+                write(typed, lambda err: self._ask_fields(title, fields, write, context=context, ok=ok,
+                                                          values=typed, error=err))
+
+        self.app.push_screen(FieldsScreen(title, shown, context=context, ok=ok, error=error), answered)
 
     def action_close_order(self) -> None:
         from screens.intake_widgets import ConfirmModal
@@ -847,89 +855,53 @@ class OrdersScreen(WorkerErrors, Screen):
         ask()
 
     def action_note(self) -> None:
-        from screens.order_dialogs import Field, FieldsScreen
+        from screens.order_dialogs import Field
 
         row = self._need_order()
         if row is None:
             return
-
-        def ask(values: dict | None = None, error: str = "") -> None:
-            def answered(values: dict | None) -> None:
-                if values:
-                    self._write("note", row.id, text=values["note"], again=lambda error: ask(values, error))
-
-            self.app.push_screen(FieldsScreen(_("A note on {number}").format(number=row.number),
-                                              [Field("note", _("Note"), (values or {}).get("note", ""), multiline=True)],
-                                              error=error), answered)
-
-        ask()
+        self._ask_fields(_("A note on {number}").format(number=row.number), [Field("note", _("Note"), multiline=True)],
+                         lambda v, again: self._write("note", row.id, text=v["note"], again=again))
 
     def action_explain(self) -> None:
-        from screens.order_dialogs import Field, FieldsScreen
+        from screens.order_dialogs import Field
 
         row = self._need_order()
         if row is None:
             return
         d = self.detail if self.detail is not None and self.detail.id == row.id else None
-
-        def ask(values: dict | None = None, error: str = "") -> None:
-            def answered(values: dict | None) -> None:
-                if values:
-                    self._write("explain", row.id, why=values["why"], plan=values["plan"],
-                                again=lambda error: ask(values, error))
-
-            values = values or {"why": d.explanation if d else "", "plan": d.catch_up_plan if d else ""}
-            self.app.push_screen(FieldsScreen(
-                _("Why is {number} overdue?").format(number=row.number),
-                [Field("why", _("Why the deadline was missed"), values["why"], multiline=True),
-                 Field("plan", _("How and by when it will be caught up"), values["plan"], multiline=True)],
-                context=_("Owed within 1 hour of the escalation; the supervisor acknowledges it."), error=error),
-                answered)
-
-        ask()
+        self._ask_fields(
+            _("Why is {number} overdue?").format(number=row.number),
+            [Field("why", _("Why the deadline was missed"), d.explanation if d else "", multiline=True),
+             Field("plan", _("How and by when it will be caught up"), d.catch_up_plan if d else "", multiline=True)],
+            lambda v, again: self._write("explain", row.id, why=v["why"], plan=v["plan"], again=again),
+            context=_("Owed within 1 hour of the escalation; the supervisor acknowledges it."))
 
     def action_acknowledge(self) -> None:
-        from screens.order_dialogs import Field, FieldsScreen
+        from screens.order_dialogs import Field
 
         row = self._need_order()
         if row is None:
             return
         d = self.detail if self.detail is not None and self.detail.id == row.id else None
         context = f"{d.explanation}\n→ {d.catch_up_plan}" if d is not None and d.explanation else ""
-
-        def ask(values: dict | None = None, error: str = "") -> None:
-            def answered(values: dict | None) -> None:
-                if values is not None:
-                    self._write("ack", row.id, note=values["note"], again=lambda error: ask(values, error))
-
-            self.app.push_screen(FieldsScreen(_("Acknowledge the explanation of {number}").format(number=row.number),
-                                              [Field("note", _("Your remark"), (values or {}).get("note", ""),
-                                                     required=False)], context=context,
-                                              ok=_("Acknowledge"), error=error), answered)
-
-        ask()
+        self._ask_fields(_("Acknowledge the explanation of {number}").format(number=row.number),
+                         [Field("note", _("Your remark"), required=False)],
+                         lambda v, again: self._write("ack", row.id, note=v["note"], again=again),
+                         context=context, ok=_("Acknowledge"))
 
     def action_deadline(self) -> None:
         from csdesk.services.order_form import show_when
-        from screens.order_dialogs import Field, FieldsScreen
+        from screens.order_dialogs import Field
 
         row = self._need_order()
         if row is None:
             return
-
-        def ask(values: dict | None = None, error: str = "") -> None:
-            def answered(values: dict | None) -> None:
-                if values:
-                    self._write("deadline", row.id, deadline=values["deadline"], reason=values["reason"],
-                                again=lambda error: ask(values, error))
-
-            values = values or {"deadline": show_when(row.deadline_at), "reason": ""}
-            self.app.push_screen(FieldsScreen(_("Move the deadline of {number}").format(number=row.number),
-                                              [Field("deadline", _("New deadline"), values["deadline"]),
-                                               Field("reason", _("Why (recorded on the order)"), values["reason"])],
-                                              error=error), answered)
-
-        ask()
+        self._ask_fields(_("Move the deadline of {number}").format(number=row.number),
+                         [Field("deadline", _("New deadline"), show_when(row.deadline_at)),
+                          Field("reason", _("Why (recorded on the order)"))],
+                         lambda v, again: self._write("deadline", row.id, deadline=v["deadline"], reason=v["reason"],
+                                                      again=again))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         agent = getattr(self.app, "agent", None)
