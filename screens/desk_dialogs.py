@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from csdesk.i18n import _
 from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, DeskInput
+from screens.keys import after_typing
 from screens.widgets import KeepsTyping
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -44,21 +45,6 @@ def parse_local(text: str) -> datetime | None:
     if not 1900 <= when.year <= 2100:
         raise ValueError(_("A date and time such as 2026-11-28 10:15."))
     return when if when.tzinfo else when.replace(tzinfo=local_tz())
-
-
-def after_typing(screen, callback: Callable[[], Any]) -> None:
-    """Run ``callback`` once the keys already typed have landed in the focused field.
-
-    The app runs a priority binding (Ctrl+S) the moment its key arrives, but it hands
-    every other key to the focused widget's message queue: with keys typed ahead
-    (a busy machine, a fast typist) the save would read the field before its last
-    characters are in.  Queued behind them on the same widget, the callback runs after.
-    """
-    focused = screen.app.focused
-    if focused is not None and focused.screen is screen:
-        focused.call_later(callback)
-    else:
-        callback()
 
 
 class DialogSaved(Message):

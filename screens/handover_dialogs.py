@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioBut
 from textual.widgets.option_list import Option
 
 from csdesk.i18n import _
+from screens.keys import after_typing
 from screens.widgets import KeepsTyping
 
 OnChange = Callable[[dict], None] | None
@@ -59,8 +60,6 @@ class TextDialog(KeepsTyping, ModalScreen[str | None]):
             self.on_change({"text": event.value})
 
     def action_save(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._save)  # Ctrl+S: after the keys typed ahead of it
 
     @on(Input.Submitted, "#td-text")
@@ -167,8 +166,6 @@ class FreeItemDialog(KeepsTyping, ModalScreen[FreeItemValues | None]):
 
     @on(Button.Pressed, "#fi-ok")
     def action_save(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._save_typed)  # Ctrl+S: after the keys typed ahead of it
 
     def _save_typed(self) -> None:

@@ -131,3 +131,18 @@ class KeyLine:
     async def _watched(self) -> None:
         self._watch = None
         await self.pump()
+
+
+def after_typing(screen, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the keys already typed have landed in the focused field.
+
+    The app runs a priority binding (Ctrl+S) the moment its key arrives, but it hands
+    every other key to the focused widget's message queue: with keys typed ahead
+    (a busy machine, a fast typist) the save would read the field before its last
+    characters are in.  Queued behind them on the same widget, the callback runs after.
+    """
+    focused = screen.app.focused
+    if focused is not None and focused.screen is screen:
+        focused.call_later(callback)
+    else:
+        callback()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from csdesk.i18n import _
 from screens.intake_widgets import ChoiceBar, DeskInput
+from screens.keys import after_typing
 from screens.widgets import KeepsTyping
 
 
@@ -76,8 +77,6 @@ class FieldsScreen(KeepsTyping, ModalScreen[dict | None]):
         return out
 
     def action_ok(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._ok)
 
     def _ok(self) -> None:
@@ -176,8 +175,6 @@ class CompletionScreen(KeepsTyping, ModalScreen[CompletionInput | None]):
                                self.query_one("#cp-opinion", Input).value)
 
     def action_ok(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._ok)
 
     def _ok(self) -> None:
@@ -266,8 +263,6 @@ class PrintScreen(ModalScreen[PrintRequest | None]):
             path.value = str(current.with_suffix(self.SUFFIX[fmt]))
 
     def action_ok(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._ok)
 
     def _ok(self) -> None:

@@ -34,6 +34,7 @@ from csdesk.clock import now as utcnow
 from csdesk.i18n import _
 from screens.errors import WorkerErrors
 from screens.intake_widgets import ChoiceBar, ConfirmModal, DeskInput
+from screens.keys import after_typing
 from screens.queue import fmt_span, mask_phone
 
 DRAFT_KIND = "order"
@@ -642,8 +643,6 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
 
     # ------------------------------------------------------------------ saving and closing
     def action_save(self) -> None:
-        from screens.desk_dialogs import after_typing
-
         after_typing(self, self._save_typed)
 
     def _save_typed(self) -> None:
