@@ -304,20 +304,30 @@ async def test_hold_pauses_the_deadline_and_overdue_escalates_with_its_explanati
         assert "a" not in [b.key for b in screen.active_bindings.values() if b.enabled and b.binding.id == "orders.ack"]
 
 
-async def test_a_supervisor_completes_with_a_low_score_and_the_owner_gets_the_call_back(make_app, engine, agents,
-                                                                                       clock):
+def dispatched(engine, agents) -> svc.OrderInfo:
     order = open_order(engine, agents["1001"])
     with write_session(engine) as s:
         svc.move(s, agents["1001"], order.id, OrderStatus.DISPATCHED)
+    return order
+
+
+async def completion_dialog(pilot, screen: OrdersScreen, order_id: int) -> CompletionScreen:
+    """The order chosen in "all" and its completion dialog opened with its key."""
+    await pilot.press("8")
+    await settle(pilot, screen)
+    await select_order(pilot, screen, order_id)
+    await pilot.press("c")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def test_a_supervisor_completes_with_a_low_score_and_the_owner_gets_the_call_back(make_app, engine, agents,
+                                                                                       clock):
+    order = dispatched(engine, agents)
     app = make_app(screen="orders")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_f3(pilot, "2001")
-        await pilot.press("8")
-        await settle(pilot, screen)
-        await select_order(pilot, screen, order.id)
-        await pilot.press("c")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await completion_dialog(pilot, screen, order.id)
         await pilot.press("ctrl+s")  # nothing filled: refused in the dialog
         assert isinstance(app.screen, CompletionScreen) and "Satisfaction" in text_of(dialog.query_one("#cp-error"))
         dialog.query_one("#cp-result", TextArea).text = "更换龙头"
@@ -335,18 +345,11 @@ async def test_a_supervisor_completes_with_a_low_score_and_the_owner_gets_the_ca
 async def test_a_refused_save_brings_the_dialog_back_with_what_was_typed(make_app, engine, agents, clock):
     """A rule's refusal (a fee that is no amount, a reason over its limit, a deadline in the past)
     comes back in the dialog, every field as typed: the agent corrects one field, not all of them."""
-    order = open_order(engine, agents["1001"])
-    with write_session(engine) as s:
-        svc.move(s, agents["1001"], order.id, OrderStatus.DISPATCHED)
+    order = dispatched(engine, agents)
     app = make_app(screen="orders")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_f3(pilot, "2001")
-        await pilot.press("8")
-        await settle(pilot, screen)
-        await select_order(pilot, screen, order.id)
-        await pilot.press("c")
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await completion_dialog(pilot, screen, order.id)
         dialog.query_one("#cp-result", TextArea).text = "更换龙头和角阀"
         dialog.query_one("#cp-materials", Input).value = "龙头x1 角阀x2"
         dialog.query_one("#cp-fee", Input).value = "abc"
