@@ -326,18 +326,17 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
                 result = fn(session, agent, complaint_id, at=values.get("at"), note=values.get("text", ""))
             else:
                 result = fn(session, agent, complaint_id, values.get("text", ""), at=values.get("at"))
-            self._saved_step = (STEP_KINDS.get(fn_name, ""), values.get("at"))  # named in the confirmation
-            return result
+            return result, values.get("at")  # the step saved and its time: named in the confirmation
 
         context = f"{record.number} · {record.customer_name} · {record.about.splitlines()[0] if record.about else ''}"
         self.app.push_screen(StepScreen(title, save, text_label=text_label, multi=multi,
                                         text=record.plan if fn_name == "write_plan" else "", context=context),
-                             self._step_done)
+                             lambda saved: self._step_done(saved, STEP_KINDS.get(fn_name, "")))
 
-    def _step_done(self, result) -> None:
-        if result is None:
+    def _step_done(self, saved, kind: str) -> None:
+        if saved is None:
             return
-        kind, at = getattr(self, "_saved_step", ("", None))
+        result, at = saved
         steps = [e for e in result.events if e.kind == kind and (at is None or e.at == at)]
         last = steps[-1] if steps else (result.events[-1] if result.events else None)
         self.status(_("{number}: {step} at {when}.").format(number=result.number, step=last.label if last else "",
