@@ -133,6 +133,7 @@ class CsdeskApp(App):
         return LoginScreen(self._prefill_staff_no, demo=self.demo)
 
     def on_mount(self) -> None:
+        compat.resume_only_after_a_suspend(self)  # a stray SIGCONT must not start a second key reader
         # Open the database only once the login screen is on the terminal: the
         # worker's imports would otherwise compete with the first paint for the GIL.
         self.call_after_refresh(self._open_database)

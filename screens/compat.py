@@ -111,3 +111,34 @@ def footer_key_class() -> type:
     from textual.widgets._footer import FooterKey
 
     return FooterKey
+
+
+def resume_only_after_a_suspend(app: App) -> None:
+    """A SIGCONT resumes the terminal only if the console was suspended first (Ctrl+Z, SIGTSTP).
+
+    Textual's ``LinuxDriver`` handles every SIGCONT by ``resume_application_mode()``,
+    which starts another input thread (``LinuxDriver._key_thread``) even when the
+    first one never stopped: a stray SIGCONT (``kill -CONT``, a job-control script, a
+    debugger, a frozen process thawed) leaves two threads reading the terminal, each
+    with its own parser, and the keys typed after it are shared out between them and
+    reach the console out of order ("王小明" saved as "王明小", a room number's digit in
+    the entrance).  Here the driver's handler is wrapped: it runs only when the input
+    thread is not running, that is, after a real suspend stopped it.  Uses
+    ``App._driver`` and ``LinuxDriver._key_thread`` and ``_sigcont_application``; if
+    they change this does nothing and the canary
+    ``test_sigcont_without_a_suspend_keeps_one_input_thread`` fails.
+    """
+    import signal
+    import threading
+
+    driver = getattr(app, "_driver", None)
+    resume = getattr(driver, "_sigcont_application", None)
+    if resume is None or not hasattr(driver, "_key_thread") or threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_sigcont(*args: Any) -> None:
+        thread = driver._key_thread
+        if thread is None or not thread.is_alive():
+            resume(*args)
+
+    signal.signal(signal.SIGCONT, on_sigcont)

@@ -229,3 +229,44 @@ async def test_built_screens_are_settled_before_their_first_switch():
         app.switch_mode("two")
         await pilot.pause()
         assert refreshed == [] and app.screen is built
+
+
+def test_sigcont_without_a_suspend_keeps_one_input_thread(monkeypatch):
+    """``resume_only_after_a_suspend`` wraps the LinuxDriver's SIGCONT handler: it resumes only
+    when the input thread has stopped (a real suspend), never starting a second reader."""
+    import signal
+    import threading
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    assert callable(getattr(LinuxDriver, "_sigcont_application", None))
+    installed = {}
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: installed.__setitem__(sig, handler))
+    resumed = []
+
+    class Driver:
+        _key_thread = None
+
+        def _sigcont_application(self, *args):
+            resumed.append(args)
+
+    class App:
+        _driver = Driver()
+
+    compat.resume_only_after_a_suspend(App)
+    handler = installed[signal.SIGCONT]
+    reading = threading.Event()
+    App._driver._key_thread = threading.Thread(target=reading.wait)
+    App._driver._key_thread.start()
+    try:
+        handler(signal.SIGCONT, None)  # the input thread still runs: a stray SIGCONT, nothing to resume
+        assert resumed == []
+    finally:
+        reading.set()
+        App._driver._key_thread.join()
+    handler(signal.SIGCONT, None)  # after a suspend stopped it: resume as Textual would
+    assert resumed == [(signal.SIGCONT, None)]
+    # the names the shim reads, on Textual's own driver: its input thread, and its SIGCONT handler
+    source = inspect.getsource(LinuxDriver)
+    assert "self._key_thread = Thread(" in source
+    assert "signal.signal(signal.SIGCONT, self._sigcont_application)" in source
