@@ -149,6 +149,10 @@ class CallbackLoaded(Message):
 # --------------------------------------------------------------------------- the screen
 
 
+def _nothing() -> None:
+    pass
+
+
 def _field(label: str, widget: Widget, name: str, classes: str = "field") -> Vertical:
     return Vertical(Label(label, classes="field-label"), widget,
                     Static("", id=f"{name}-error", classes="field-error", markup=False),
@@ -204,6 +208,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self._quiet = 0  # > 0 while the screen sets values itself (no change handlers)
         self._choose_for: str | None = None  # Enter was pressed on this query before its result came
         self._choose_keys = 0  # keys handed on when that Enter was pressed
+        self._release_keys = _nothing  # lets the keys typed after that Enter go on (screens/keys.py)
         self._result_query: str | None = None  # the query of the matches shown
         self._phone_shown = ""  # what the phone field shows for a number from the records (masked for agents)
         self._phone_real = ""  # that number
@@ -658,15 +663,20 @@ class IntakeScreen(WorkerErrors, Screen):
         if self._result_query == query and self._recognise_timer_idle():
             self._choose_from(self.matches, moved_on=False)  # the matches on screen are this query's
             return
-        # the search has not come back yet: choose when it does (and only move the focus then if no
-        # key was typed meanwhile); a full number is the caller's: the agent goes on to the matter now
+        # the search has not come back yet: choose when it does, with the keys typed after Enter
+        # waiting (screens/keys.py), so that they land where the result puts the focus (a known
+        # caller: the matter; several: the list; a new caller: the name) however busy the machine
         self._choose_for = query
+        self._let_keys_go()
+        self._release_keys = self.app.keys.hold()
         self._choose_keys = self.app.keys.delivered
         if self._recognise_timer is not None:
             self._recognise_timer.stop()
         self._recognise(query, self._next_seq())
-        if kind == "phone":
-            self.set_focus(self.query_one("#summary", TextArea))
+
+    def _let_keys_go(self) -> None:
+        release, self._release_keys = self._release_keys, _nothing
+        release()
 
     def _recognise_timer_idle(self) -> bool:
         return self._pending_query is None
@@ -683,8 +693,8 @@ class IntakeScreen(WorkerErrors, Screen):
                 olist = self.query_one("#matches", OptionList)
                 olist.highlighted = 0
                 self.set_focus(olist)
-        elif not moved_on:
-            self.focus_next()
+        elif not moved_on and getattr(self.app.focused, "id", None) in ("phone", "name"):
+            self.focus_next()  # a new caller: on to the next field (unless the focus has moved meanwhile)
 
     # ----------------------------------------------------------------- recognition
     def _schedule_recognise(self, query: str) -> None:
@@ -715,6 +725,7 @@ class IntakeScreen(WorkerErrors, Screen):
             self._choose_from(result.matches, moved_on=moved_on)
             if self.chosen is None:
                 self.show_card(full_number=result.full_number, query=result.query)
+            self._let_keys_go()  # the keys typed after Enter go on, to where the focus is now
             return
         if message.seq != self._seq:
             return  # the agent typed on since
@@ -1036,6 +1047,8 @@ class IntakeScreen(WorkerErrors, Screen):
         elif worker.group == "intake-draft-load":
             self._draft_checked = True  # as with no draft: what is typed now is kept as the draft
             self._schedule_draft()
+        elif worker.group == "intake-recognise":
+            self._let_keys_go()
         self.status(line, error=True)
 
     def status(self, text: str, error: bool = False) -> None:
@@ -1092,6 +1105,7 @@ class IntakeScreen(WorkerErrors, Screen):
         self._seq += 1  # results of searches still running are stale now
         self._pending_query = None
         self._choose_for = None
+        self._let_keys_go()
         self._result_query = None
         self._phone_shown = ""
         self._phone_at_choice = ""

@@ -17,7 +17,8 @@ inserting a character, a choice bar taking a digit) or back at the App with its
 bindings run.  Nothing else changes: the same widgets see the same keys in the
 same way, only never before the key typed before them has had its effect on
 the focus.  A key that is never finished (its widget went away on the way) holds
-the line for at most :data:`HOLD_AT_MOST` seconds.
+the line for at most :data:`HOLD_AT_MOST` seconds.  A binding can hold the line on
+purpose until a result it waits for is back (:meth:`KeyLine.hold`).
 
 What a key does through a *message* (an ``Input.Submitted`` that a screen then
 answers by moving the focus) still happens later; screens whose keys move the
@@ -42,12 +43,13 @@ HOLD_AT_MOST = 5.0  # s a key may hold the ones behind it: a safety net (a busy 
 class LinedKey(events.Key):
     """A key in the line: says when it is done with (stopped by a widget, or finished at the App)."""
 
-    __slots__ = ("_line", "_done")
+    __slots__ = ("_line", "_done", "held")
 
     def __init__(self, key: str, character: str | None, line: KeyLine) -> None:
         super().__init__(key, character)
         self._line = line
         self._done = False
+        self.held = False  # its binding asked the keys behind it to wait (KeyLine.hold)
         # No sender: Textual stops a message one step early when its sender is the next parent up
         # (the App, for keys it forwards), and that stop() would read as "taken by the screen".
         self.set_sender(None)
@@ -108,10 +110,24 @@ class KeyLine:
                 self.sent_at = time.monotonic()
                 self.delivered += 1
                 await self.deliver(key)
-                if not key.is_forwarded:  # a priority binding took it
+                if not key.is_forwarded and not key.held:  # a priority binding took it
                     key.finish()
         finally:
             self._pumping = False
+
+    def hold(self) -> Callable[[], None]:
+        """Keep the keys typed after the one being handled waiting until the returned callable is called.
+
+        A binding whose effect is known only once a worker is back (Enter on a caller's number
+        chooses the caller, or goes on to a new caller's name) holds the line so that the keys
+        typed after it land where that result puts the focus, whatever the machine's speed.  The
+        line's safety net still lets them go after :data:`HOLD_AT_MOST` seconds."""
+        key = self.in_flight
+        if key is None:
+            return lambda: None
+        key.held = True
+        self.sent_at = time.monotonic()
+        return key.finish
 
     def finished(self, key: LinedKey) -> None:
         if key is self.in_flight:

@@ -13,8 +13,8 @@ def test_ctrl_l_hides_the_whole_desk_and_unlocking_keeps_every_character(intake)
     con = intake
     phone = unique_phone()
     summary = "楼道灯不亮已经三天"
-    # (typing on straight after Enter on a new number is issue 9's keys-land case, a known rare loss:
-    # tests/terminal/test_issue9_keys_land.py; this test is about the lock, so it waits for the card)
+    # (Enter on a new number goes on to the name: tests/terminal/test_issue9_keys_land.py; this test
+    # is about the lock, so it waits for the card and types the summary into the name: only its text counts)
     con.play([phone], PER_KEY)
     con.wait_for_text(con.tr("New caller"))
     con.play([ENTER, summary], PER_KEY)
