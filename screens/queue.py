@@ -22,7 +22,7 @@ def fmt_span(seconds: int) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours:02d}:{minutes:02d}"
+        return _("{days}d {hours:02d}:{minutes:02d}").format(days=days, hours=hours, minutes=minutes)
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes:02d}:{secs:02d}"
