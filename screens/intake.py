@@ -1179,6 +1179,8 @@ class IntakeScreen(WorkerErrors, Screen):
         payload["category"] = self.text("category")
         payload["subtype"] = self.text("subtype")
         payload["outcome_touched"] = self._outcome_touched
+        focused = self.app.focused
+        payload["focused"] = focused.id if focused is not None and focused.id in (*TEXT_FIELDS, *AREA_FIELDS) else ""
         return payload
 
     def _write_draft(self) -> None:
@@ -1361,7 +1363,15 @@ class IntakeScreen(WorkerErrors, Screen):
             self._recognise(form.phone, self._next_seq())
         self.status(_("Draft restored."))
         self.update_script()
-        self.set_focus(self.query_one("#summary", TextArea))
+        for name in AREA_FIELDS:  # the cursor after what was typed, not before it
+            area = self.query_one(f"#{name}", TextArea)
+            area.move_cursor(area.document.end)
+        for name in TEXT_FIELDS:
+            field = self.query_one(f"#{name}", Input)
+            field.cursor_position = len(field.value)
+        where = payload.get("focused") or "summary"  # the field the agent was typing in
+        target = next(iter(self.query(f"#{where}")), None) if where in (*TEXT_FIELDS, *AREA_FIELDS) else None
+        self.set_focus(target if target is not None and target.display else self.query_one("#summary", TextArea))
 
     @work(thread=True, exclusive=True, group="intake-card", exit_on_error=False)
     def _restore_customer(self, customer_id: int, seq: int) -> None:

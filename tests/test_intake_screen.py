@@ -337,6 +337,7 @@ async def test_draft_survives_a_crash_and_is_offered_back(make_app, engine, agen
         await ready(pilot, screen)
         screen.query_one("#phone", Input).value = "13912345678"
         await pilot.pause()
+        screen.set_focus(screen.query_one("#summary", TextArea))
         screen.query_one("#summary", TextArea).text = "lift stuck"
         await wait_for(pilot, lambda: any("lift stuck" in d.payload for d in rows(engine, Draft)))
         # the console goes away here: no save, no discard
@@ -354,6 +355,11 @@ async def test_draft_survives_a_crash_and_is_offered_back(make_app, engine, agen
         assert isinstance(screen, IntakeScreen)
         assert screen.text("phone") == "13912345678" and screen.text("summary") == "lift stuck"
         assert screen.started_at is not None
+        # the agent goes on where the typing stopped: that field, the cursor after its text
+        area = screen.query_one("#summary", TextArea)
+        assert app.focused is area and area.cursor_location == area.document.end
+        await pilot.press("!")
+        assert screen.text("summary") == "lift stuck!"
         fill(screen, category="repair")
         screen._category_changed()
         await pilot.press("ctrl+s")

@@ -67,6 +67,14 @@ def test_a_killed_terminal_keeps_what_was_typed_up_to_a_moment_before(open_conso
     kept = drafts[0]["payload"].get("summary", "") if drafts else ""
     assert kept.startswith(must_keep) and text.startswith(kept), \
         f"kept {len(kept)} of the {len(text)} characters typed ({len(must_keep)} at least): {kept!r}"
+    # back at the desk: restored, the agent types on where the text stopped (the cursor after it)
+    burner.stop()
+    con = open_console(fresh_desk, login="1001", name="restarted")
+    con.wait_for_text(con.tr("Restore it?"), timeout=20)
+    con.press("y")
+    con.wait_for_text(con.tr("Draft restored."))
+    con.play(["。谢谢"], PER_KEY)
+    draft_with(con, summary=kept + "。谢谢")
 
 
 def test_two_consoles_of_one_agent_keep_their_own_drafts(open_console, fresh_desk):
