@@ -96,9 +96,25 @@ def test_the_cli_says_in_one_line_what_it_saved_otherwise(db_path, engine, agent
         assert late.stderr.strip() == "note: the promised reply falls on another day: 2026-11-21 09:00"
         # an information change without a verified identity is recorded, not applied
         change = run(db_path, "--phone", "13800138002", "--name", "赵六", "--category", "info_change",
-                     "--summary", "改电话", "--agent", "1001")
+                     "--summary", "改电话", "--new-phone", "13900139002", "--agent", "1001")
         assert change.exit_code == 0, change.output
         assert "not verified" in change.stderr and len(change.stderr.strip().splitlines()) == 1
+        # ... and a verified one applied: the caller's number on record, then the new one
+        applied = run(db_path, "--phone", "13800138002", "--name", "赵六", "--category", "info_change",
+                      "--summary", "改电话", "--identity", "13800138002", "--new-phone", "13900139002",
+                      "--agent", "1001")
+        assert applied.exit_code == 0 and applied.stderr == "", applied.output
+        with read_session(engine) as s:  # the same customer, the new number first
+            from csdesk.store.models import CustomerPhone
+
+            ids = s.exec(select(Customer.id).where(Customer.name == "赵六")).all()
+            assert len(ids) == 1
+            phones = s.exec(select(CustomerPhone.phone, CustomerPhone.primary)
+                            .where(CustomerPhone.customer_id == ids[0])).all()
+            assert sorted(phones) == [("13800138002", False), ("13900139002", True)]
+        missing = run(db_path, "--phone", "13800138002", "--category", "info_change", "--summary", "改资料",
+                      "--identity", "赵六", "--agent", "1001")
+        assert missing.exit_code == 2 and missing.stderr.startswith("csdesk: --new-phone: "), missing.output
         # a complaint answered "resolved" is a complaint all the same
         complaint = run(db_path, "--phone", "13800138004", "--name", "孙八", "--category", "complaint",
                         "--summary", "保安态度差", "--outcome", "resolved", "--agent", "1001")

@@ -253,7 +253,7 @@ async def test_identity_check_for_information_change(make_app, engine, agents):
         await pilot.pause()
         assert screen.query_one("#identity-box").display
         assert screen.current_step() == "restate"
-        fill(screen, summary="new name", name="张三丰")
+        fill(screen, summary="new name")
         await pilot.pause()
         assert screen.current_step() == "verify"
         box = screen.query_one("#identity", Input)
@@ -262,6 +262,9 @@ async def test_identity_check_for_information_change(make_app, engine, agents):
         box.value = "8000"
         await wait_for(pilot, lambda: "Verified" in shown(screen, "#identity-status"))
         assert screen.current_step() == "resolve"
+        await pilot.press("ctrl+s")  # no new detail given: refused at the first new-value field
+        await wait_for(pilot, lambda: app.focused is screen.query_one("#new_phone", Input))
+        fill(screen, new_name="张三丰")  # the caller's new name in its own field: the caller stays 张三
         await pilot.press("ctrl+s")
         result = await saved(pilot, screen)
         assert result.identity_verified is True

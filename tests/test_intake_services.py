@@ -274,23 +274,64 @@ def test_identity_check_for_information_change(engine, agents):
         assert not svc.verify_identity(s, first.customer_id, "1234").verified
         assert not svc.verify_identity(s, None, "8000").verified
     # unverified: recorded, not applied
-    saved = save(engine, agents["1001"], customer_id=first.customer_id, phone="13800138000", name="张三丰",
-                 category="info_change", summary="change the name", identity="1111")
+    saved = save(engine, agents["1001"], customer_id=first.customer_id, phone="13800138000", name="张三",
+                 category="info_change", summary="change the name", identity="1111", new_name="张三丰")
     assert saved.identity_verified is False
     contact = rows(engine, Contact, Contact.id == saved.id)[0]
     assert contact.identity_verified is False and contact.verified_by == ""
+    assert contact.result == "Not changed, identity not verified: name 张三丰"
     assert rows(engine, Customer)[0].name == "张三"
     # verified: applied, with an audit line
-    saved = save(engine, agents["1001"], customer_id=first.customer_id, phone="13800138000", name="张三丰",
-                 category="info_change", summary="change the name", identity="8000")
+    saved = save(engine, agents["1001"], customer_id=first.customer_id, phone="13800138000", name="张三",
+                 category="info_change", summary="change the name", identity="8000", new_name="张三丰")
     assert saved.identity_verified is True
-    assert rows(engine, Contact, Contact.id == saved.id)[0].verified_by == "last4"
+    contact = rows(engine, Contact, Contact.id == saved.id)[0]
+    assert contact.verified_by == "last4" and contact.result == "Changed on the record: name 张三丰"
     customer = rows(engine, Customer)[0]
     assert customer.name == "张三丰" and customer.name_initials == "zsf"
     change = rows(engine, AuditLog, AuditLog.action == "update", AuditLog.entity == "customer")[-1]
     assert change.staff_no == "1001" and '"name": ["张三", "张三丰"]' in change.changes
     # other categories need no check
     assert known(engine, agents["1001"]).identity_verified is None
+
+
+def test_an_information_change_applies_the_new_phone_and_address_to_the_same_customer(engine, agents):
+    from csdesk.store.models import CustomerPhone
+
+    first = known(engine, agents["1001"], category="repair", summary="leak")
+    customers = len(rows(engine, Customer))
+    # the caller says who they are (the number on record), then the new number and the new address
+    saved = save(engine, agents["1001"], customer_id=first.customer_id, phone="13800138000", name="张三",
+                 category="info_change", summary="换了手机号，搬到5栋", identity="张三",
+                 new_phone="139 1234 5678", new_address="5栋1单元602")
+    assert saved.identity_verified is True and saved.customer_id == first.customer_id
+    assert len(rows(engine, Customer)) == customers  # no second customer for the new number
+    customer = rows(engine, Customer, Customer.id == first.customer_id)[0]
+    assert (customer.unit_key, customer.building, customer.unit, customer.room) == ("5-1-602", "5", "1", "602")
+    phones = {p.phone: p.primary for p in rows(engine, CustomerPhone, CustomerPhone.customer_id == customer.id)}
+    assert phones == {"13800138000": False, "13912345678": True}
+    contact = rows(engine, Contact, Contact.id == saved.id)[0]
+    assert contact.result == "Changed on the record: phone 13912345678; address 5-1-602"
+    with read_session(engine) as s:  # a call from the new number finds the customer, the new number first
+        matches, _kind = svc.find_customers(s, "13912345678")
+        assert [m.id for m in matches] == [customer.id] and matches[0].phone == "13912345678"
+    # a free address replaces the building-unit-room
+    save(engine, agents["1001"], customer_id=customer.id, phone="13912345678", category="info_change",
+         summary="搬家", identity="张三", new_address="江南路88号")
+    customer = rows(engine, Customer, Customer.id == customer.id)[0]
+    assert (customer.address, customer.unit_key) == ("江南路88号", "")
+
+
+def test_an_information_change_needs_a_new_value_and_checks_it_at_its_field(engine, agents):
+    first = known(engine, agents["1001"], category="repair", summary="leak")
+    base = dict(customer_id=first.customer_id, phone="13800138000", category="info_change", summary="改资料",
+                identity="张三")
+    with pytest.raises(svc.IntakeInvalid) as nothing:
+        save(engine, agents["1001"], **base)
+    assert set(nothing.value.errors) == {"new_phone"}
+    with pytest.raises(svc.IntakeInvalid) as bad:
+        save(engine, agents["1001"], **base, new_phone="12")
+    assert set(bad.value.errors) == {"new_phone"}
 
 
 # --------------------------------------------------------------------------- queue
@@ -438,13 +479,13 @@ def test_last_four_digits_are_no_proof_for_a_caller_found_by_them(engine, agents
         assert svc.verify_identity(s, cid, "张三", "last4").verified
         assert not svc.verify_identity(s, cid, "13800138001", "last4").verified
     # saved: an information change with the four digits the caller was found by is recorded, not applied
-    saved = save(engine, agents["1001"], customer_id=cid, phone="", name="张三丰", category="info_change",
-                 summary="改名", identity="8000", found_by="last4")
+    saved = save(engine, agents["1001"], customer_id=cid, phone="", name="张三", category="info_change",
+                 summary="改名", identity="8000", found_by="last4", new_name="张三丰")
     with read_session(engine) as s:
         assert s.get(Customer, cid).name == "张三"
         assert s.exec(text("SELECT identity_verified FROM contact WHERE id = :i"), params={"i": saved.id}).one()[0] == 0
-    save(engine, agents["1001"], customer_id=cid, phone="", name="张三丰", category="info_change",
-         summary="改名", identity="13800138000", found_by="last4")
+    save(engine, agents["1001"], customer_id=cid, phone="", name="张三", category="info_change",
+         summary="改名", identity="13800138000", found_by="last4", new_name="张三丰")
     with read_session(engine) as s:
         assert s.get(Customer, cid).name == "张三丰"  # verified: applied for real
 

@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
         promise: Annotated[str | None, typer.Option("--promise", help="Promised reply: minutes (60) or a time (16:30).")] = None,
         reason: Annotated[str | None, typer.Option("--reason", help="One-line reason for escalating.")] = None,
         identity: Annotated[str | None, typer.Option("--identity", help="Caller's answer to the identity check (info_change).")] = None,
+        new_phone: Annotated[str | None, typer.Option("--new-phone", help="Information change: the caller's new phone number.")] = None,
+        new_name: Annotated[str | None, typer.Option("--new-name", help="Information change: the caller's new name.")] = None,
+        new_address: Annotated[str | None, typer.Option("--new-address", help="Information change: the new building-unit-room (3-2-1201) or address.")] = None,
         db: DbOption = None,
     ) -> None:
         """Record a contact (with its outcome) and print its number."""
@@ -56,6 +59,8 @@ def register(app: typer.Typer) -> None:
         promise = text(promise, "--promise", kind="line", limit=32)
         reason = text(reason, "--reason", "escalation_reason", kind="line")
         identity = text(identity, "--identity", "identity")
+        new_phone, new_name = text(new_phone, "--new-phone"), text(new_name, "--new-name", "new_name")
+        new_address = text(new_address, "--new-address", "new_address")
         agent = text(agent, "--agent", limit=32)
         channel_value = parse.choice(Channel, channel, "--channel").value
         urgency_value = parse.choice(Urgency, urgency, "--urgency").value
@@ -83,7 +88,7 @@ def register(app: typer.Typer) -> None:
             address=address, category=category, subtype=subtype, urgency=urgency_value,
             summary=summary, handling=handling, outcome=outcome_value, department=department,
             referral_contact=referral_contact, promise=promise, escalation_reason=reason,
-            identity=identity)
+            identity=identity, new_phone=new_phone, new_name=new_name, new_address=new_address)
         try:
             settings = load_settings()
         except Exception as exc:

@@ -76,6 +76,8 @@ LIMITS = {
     "escalation_reason": 200,
     "identity": 32,
     "order_ref": 64,
+    "new_name": 32,
+    "new_address": 200,
 }
 # How each text field is cleaned (csdesk.domain.text.clean_text): one line of letters and digits,
 # one line of free text (emoji allowed), or lines of free text.
@@ -91,6 +93,8 @@ FIELD_KINDS = {
     "escalation_reason": "line",
     "identity": "name",
     "order_ref": "name",
+    "new_name": "name",
+    "new_address": "name",
 }
 MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
@@ -216,6 +220,10 @@ class IntakeForm:
     callback_result: str = ""
     received_at: datetime | None = None
     duration_s: int | None = None
+    # an information change: the caller's new details (the fields above say who the caller is now)
+    new_phone: str = ""
+    new_name: str = ""
+    new_address: str = ""  # a building-unit-room (3-2-1201, 3栋2单元1201) or a free address
 
     def to_dict(self) -> dict[str, Any]:
         out = {}
@@ -241,7 +249,7 @@ class IntakeForm:
     def is_empty(self) -> bool:
         return not any(getattr(self, n) for n in (
             "phone", "name", "building", "unit", "room", "address", "summary", "handling",
-            "referral_contact", "escalation_reason", "identity"))
+            "referral_contact", "escalation_reason", "identity", "new_phone", "new_name", "new_address"))
 
 
 @dataclass(frozen=True)
@@ -623,6 +631,60 @@ class Cleaned:
     duration_s: int | None
     default_department: str = ""  # the sub-type's (or else the category's) routing
     order_ref: str = ""  # the customer's own order reference
+    change: InfoChange | None = None  # an information change's new details
+
+
+@dataclass(frozen=True)
+class InfoChange:
+    """The new details an information change asks for; empty: unchanged."""
+
+    phone: str = ""
+    phone_ext: str = ""
+    name: str = ""
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    address: str = ""  # a free address (when the new one is not a building-unit-room)
+
+    @property
+    def unit_key(self) -> str:
+        return unit_key_of(self.building, self.unit, self.room)
+
+    def describe(self) -> str:
+        """One line for the register: what the caller asked to change to."""
+        parts = []
+        if self.phone:
+            parts.append(_("phone {value}").format(value=self.phone + (f"-{self.phone_ext}" if self.phone_ext else "")))
+        if self.name:
+            parts.append(_("name {value}").format(value=self.name))
+        if self.unit_key or self.address:
+            parts.append(_("address {value}").format(value=self.unit_key or self.address))
+        return _("; ").join(parts)
+
+
+def _clean_change(form: IntakeForm, errors: dict[str, str], text_field) -> InfoChange | None:
+    """An information change's new details, checked at their fields; None for other categories."""
+    from csdesk.domain.phones import PhoneError, parse_phone
+    from csdesk.domain.text import is_blank, parse_unit
+
+    phone = ext = ""
+    if not is_blank(form.new_phone):
+        try:
+            parsed = parse_phone(form.new_phone.strip()[:64])
+            phone, ext = parsed.number, parsed.ext
+        except PhoneError as exc:
+            errors["new_phone"] = str(exc)
+    name = text_field("new_name", form.new_name)
+    address = text_field("new_address", form.new_address)
+    building = unit = room = ""
+    parsed_unit = parse_unit(address) if address else None
+    if parsed_unit is not None:
+        (building, unit, room), address = parsed_unit, ""
+    change = InfoChange(phone, ext, name, building, unit, room, address)
+    if not (phone or name or room or address) and not any(k in errors for k in ("new_phone", "new_name",
+                                                                                 "new_address")):
+        errors["new_phone"] = _("Give the new phone, name or address the caller asks for.")
+    return change
 
 
 def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_DEFAULT) -> datetime:
@@ -794,6 +856,8 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
             and needs_written_reason(category, urgency, outcome)):
         errors["escalation_reason"] = _("Give the reason in one line.")
 
+    change = _clean_change(form, errors, text_field) if category == "info_change" else None
+
     if errors:
         raise IntakeInvalid(errors)
     routing = {c.code: c.department_code for c in categories}
@@ -802,7 +866,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
                    address, category, subtype, urgency, summary, handling, outcome, department,
                    referral_contact, promise_at, escalation_reason, identity, callback_result,
                    form.customer_id, form.callback_id, form.received_at or at, form.duration_s,
-                   routed, order_ref)
+                   routed, order_ref, change)
 
 
 def unit_key_of(building: str, unit: str, room: str) -> str:
@@ -881,8 +945,8 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity,
                                                                                           form.found_by)
         identity_verified, verified_by = check.verified, check.how
-        if check.verified:
-            _apply_change(session, customer, c)
+        if check.verified and c.change is not None:
+            _apply_change(session, customer, c.change)
 
     name = c.name or customer.name
     initials = customer.name_initials if name == customer.name else pinyin_initials(name)
@@ -910,6 +974,10 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
     )
     if not c.summary and c.callback_result:
         contact.summary = _("Call-back: {result}").format(result=c.callback_result.label)
+    if c.change is not None:  # what the caller asked for, and whether the record took it
+        line = (_("Changed on the record: {what}") if identity_verified else
+                _("Not changed, identity not verified: {what}")).format(what=c.change.describe())
+        contact.result = "\n".join(x for x in (contact.result, line) if x)
     session.add(contact)
     session.flush()
     out: dict[str, Any] = {}
@@ -990,24 +1058,33 @@ def order_deadline(urgency: Urgency, settings: Any = None) -> timedelta:
     return _order_deadline(urgency, getattr(settings, "critical_deadline_minutes", None))
 
 
-def _apply_change(session: Session, customer: Customer, c: Cleaned) -> None:
-    """A verified information change: the form's details become the customer's.
+def _apply_change(session: Session, customer: Customer, change: InfoChange) -> None:
+    """A verified information change: the customer's record takes the new details.
 
-    The audit log keeps the fields before and after (the store's audit hook).
+    A new phone becomes the customer's primary number (the old ones stay, not primary: a
+    call from them still finds the customer).  The audit log keeps every field before and
+    after (the store's audit hook).
     """
     from csdesk.domain.text import pinyin_initials
 
-    if c.name and c.name != customer.name:
-        customer.name, customer.name_initials = c.name, pinyin_initials(c.name)
-    if c.unit_key and c.unit_key != customer.unit_key:
-        customer.building, customer.unit, customer.room, customer.unit_key = c.building, c.unit, c.room, c.unit_key
-    if c.address and c.address != customer.address:
-        customer.address = c.address
-    if c.phone:
-        exists = session.exec(select(CustomerPhone.id).where(CustomerPhone.customer_id == customer.id,
-                                                             CustomerPhone.phone == c.phone)).first()
-        if exists is None:
-            session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=False))
+    if change.name and change.name != customer.name:
+        customer.name, customer.name_initials = change.name, pinyin_initials(change.name)
+    if change.unit_key and change.unit_key != customer.unit_key:
+        customer.building, customer.unit, customer.room = change.building, change.unit, change.room
+        customer.unit_key, customer.address = change.unit_key, ""
+    elif change.address and change.address != customer.address:
+        customer.address = change.address
+        customer.building = customer.unit = customer.room = customer.unit_key = ""
+    if change.phone:
+        phones = session.exec(select(CustomerPhone).where(CustomerPhone.customer_id == customer.id)).all()
+        for row in phones:
+            row.primary = row.phone == change.phone
+            if row.primary and change.phone_ext:
+                row.ext = change.phone_ext
+            session.add(row)
+        if not any(row.phone == change.phone for row in phones):
+            session.add(CustomerPhone(customer_id=customer.id, phone=change.phone, ext=change.phone_ext,
+                                      primary=True))
 
 
 # --------------------------------------------------------------------------- scripts

@@ -115,3 +115,28 @@ def test_typing_on_after_enter_on_a_new_number_lands_in_the_name(intake, busy, p
     assert row == {"phone": phone, "customer_name": "孙七", "unit_key": "4-2-502", "address": "",
                    "summary": "楼道灯不亮", "category": "inquiry", "subtype": "", "urgency": "normal",
                    "outcome": "resolved"}
+
+
+@speeds
+def test_an_information_change_typed_on_lands_in_its_new_value_fields(intake, busy, per_key):
+    # The identity and new-value fields appear with the category: keys typed right after "4" and Tab
+    # (a hiccup at every Tab) must find them there, and the verified change is applied to the same customer.
+    phone = unique_phone()
+    customer_id = seed_caller(intake.desk, phone, "郑十", "8", "2", "702")
+    new_phone = unique_phone("137")
+    intake.play([phone, ENTER], per_key)
+    intake.wait_for_text("✓")
+    db = intake.desk.db
+    before = db.value("SELECT coalesce(max(id), 0) FROM contact")
+    intake.play(["换了手机号，也搬家了", TAB, "4", TAB, TAB, TAB, "郑十", TAB, new_phone, TAB, TAB, "9-1-101", CTRL_S],
+                per_key, seed=2, hiccups=[TAB])
+    row = intake.wait_for(lambda: db.one("SELECT * FROM contact WHERE id > ?", (before,)), timeout=15,
+                          what="the information change saved")
+    assert (row["category"], row["customer_id"], row["identity_verified"], row["summary"]) == \
+        ("info_change", customer_id, 1, "换了手机号，也搬家了"), intake.dump()
+    customer = db.one("SELECT name, unit_key FROM customer WHERE id = ?", (customer_id,))
+    assert customer == {"name": "郑十", "unit_key": "9-1-101"}
+    phones = {r["phone"]: r["primary"] for r in db.rows("SELECT phone, \"primary\" FROM customerphone "
+                                                         "WHERE customer_id = ?", (customer_id,))}
+    assert phones == {phone: 0, new_phone: 1}
+    assert db.value("SELECT count(DISTINCT customer_id) FROM customerphone WHERE phone = ?", (new_phone,)) == 1
