@@ -54,6 +54,9 @@ def visit_prompt(row, at) -> Text:
     else:
         text.append(f"{fmt(row.done_at, '%m-%d')} ", style="dim")
     text.append(f"{VisitStatus(row.status).label} ", style="cyan")
+    if row.is_open and row.retry_at is not None:  # busy once: when the customer is tried again
+        text.append(_("retry at {when}").format(when=fmt(row.retry_at, "%m-%d %H:%M")) + " ",
+                    style="bold red" if row.retry_at < at else "bold yellow")
     text.append(f"{row.order_number} ", style="bold")
     text.append(f"{row.customer_name} {row.phone} {row.unit_key} ")
     text.append(f"[{row.owner_staff_no or _('pool')}] ", style="dim")
