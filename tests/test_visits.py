@@ -329,6 +329,9 @@ def test_a_busy_visit_stays_open_with_its_retry_and_the_register_says_what_happe
     assert second.status == "unreached" and not second.is_open and second.retry_at is None and not open_calls
     last = register(busy)
     assert (last.outcome, last.status) == ("", "closed") and "2" in last.result
-    assert register(busy).id != first.id
+    assert last.id != first.id
+    with read_session(engine) as s:  # the first try's row closed with the retry, its result kept
+        earlier = s.get(Contact, first.id)
+    assert (earlier.status, earlier.outcome) == ("closed", "promised") and "11-04 09:00" in earlier.result
     with read_session(engine) as s:
         assert s.get(WorkOrder, s.get(ReturnVisit, busy).work_order_id).status == "closed"

@@ -242,6 +242,8 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
         refused_id = refused.id
     if contact_id is not None:
         _register_row(session, contact_id, result, cb.attempts, retry_due, at)
+    if cb.kind == CallbackKind.RETRY.value:
+        _close_earlier_tries(session, cb, at)
     if cb.visit_id is not None:
         from csdesk.services.visits import callback_closed
 
@@ -291,6 +293,23 @@ def _register_row(session: Session, contact_id: int, result: CallbackResult, att
             text = _("Not reached after {n} calls.").format(n=attempts)
     contact.result = text
     session.flush()
+
+
+def _close_earlier_tries(session: Session, cb: Callback, at: datetime) -> None:
+    """The retry was made: the register rows of the earlier busy tries (open until it) close."""
+    if cb.visit_id is None and cb.contact_id is None and cb.customer_id is None:
+        return  # nothing to tell its earlier tries by
+    same = (Callback.visit_id == cb.visit_id if cb.visit_id is not None
+            else (Callback.contact_id == cb.contact_id) if cb.contact_id is not None
+            else (Callback.customer_id == cb.customer_id))
+    earlier = select(Callback.id).where(same, Callback.id != cb.id, col(Callback.done_at).is_not(None),
+                                        col(Callback.result).in_((CallbackResult.BUSY.value,
+                                                                  CallbackResult.NO_ANSWER.value)))
+    for contact in session.exec(select(Contact).where(col(Contact.parent_callback_id).in_(earlier),
+                                                      Contact.status == ContactStatus.OPEN.value,
+                                                      Contact.outcome == Outcome.PROMISED.value)):
+        contact.status = ContactStatus.CLOSED.value
+        contact.closed_at = at
 
 
 def acknowledge_escalation(session: Session, escalation_id: int, agent: Actor, note: str = "",
