@@ -239,21 +239,25 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
                                   follow_up=values.get("choice", "none"), settings=settings)
 
         context = f"{row.order_number} · {row.customer_name} {row.phone} · {fmt(row.completed_at, '%m-%d %H:%M')}"
+        draft_key = f"v{row.id}:{outcome}"  # what is typed is kept over a killed terminal, per visit and outcome
         if outcome == "satisfied":
             dialog = StepScreen(_("Reached: the customer is satisfied"), save, text_label=_("What the customer said (optional)"),
-                                multi=False, with_time=False, context=context)
+                                multi=False, with_time=False, context=context, draft_key=draft_key)
         elif outcome == "problem":
             dialog = StepScreen(_("Reached: the customer has a problem"), save,
                                 text_label=_("What the customer says is wrong"), with_time=False, context=context,
                                 choices=[("order", _("open a new work order")), ("complaint", _("file a complaint")),
-                                         ("none", _("nothing more (noted)"))], choice_label=_("What follows"))
+                                         ("none", _("nothing more (noted)"))], choice_label=_("What follows"),
+                                draft_key=draft_key)
         elif outcome == "busy":
             dialog = StepScreen(_("The customer is busy"), save, text_label=_("Note (optional)"), multi=False,
-                                with_time=False, context=context + "\n" + _("One more try later; then not reached."))
+                                with_time=False, context=context + "\n" + _("One more try later; then not reached."),
+                                draft_key=draft_key)
         else:
             dialog = StepScreen(_("The customer refuses the visit"), save, text_label=_("The customer's reason"),
                                 multi=False, with_time=False,
-                                context=context + "\n" + _("The customer goes on the refused-visit list."))
+                                context=context + "\n" + _("The customer goes on the refused-visit list."),
+                                draft_key=draft_key)
         self.app.push_screen(dialog, self._visit_done)
 
     def _visit_done(self, row) -> None:

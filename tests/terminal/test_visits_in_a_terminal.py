@@ -252,3 +252,42 @@ def test_the_refused_list_reaches_the_intake_card_and_a_supervisor_lifts_an_entr
     con.wait_for_text(visit["customer_name"])
     assert con.stays_absent(warning, 1.0)
     con.reset_intake()
+
+
+@pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[1]])
+def test_a_visit_dialog_killed_mid_typing_gives_the_text_back_next_time_it_opens(open_console, desk, busy, per_key):
+    import json
+    import time
+
+    db = desk.db
+    visit = due_visit(desk)
+    kind = f"dlg:v{visit['id']}:refused"
+    typed = "客户说最近很忙，下个月再联系"
+    con = open_console(desk=desk, login="2001", name="killed-console")
+    to_visits(con)
+    on_top(con, visit, per_key)
+    con.play(["f"], per_key)
+    con.wait_for_text(con.tr("The customer refuses the visit"))
+    con.play([typed], per_key)
+    last_key = time.monotonic()
+    draft = db.wait_for_row("SELECT * FROM draft WHERE kind = ?", (kind,), timeout=5,
+                            where=lambda r: json.loads(r["payload"]).get("text") == typed)
+    lag = time.monotonic() - last_key
+    assert lag < 2.0, f"the draft followed the last key after {lag:.2f} s on a busy machine"
+    con.kill()  # the terminal is gone mid-entry: nothing saved
+    assert db.value("SELECT status FROM returnvisit WHERE id = ?", (visit["id"],)) == "due"
+    again = open_console(desk=desk, login="2001", name="next-console")
+    to_visits(again)
+    on_top(again, visit, per_key)
+    again.play(["f"], per_key)
+    again.wait_for_text(again.tr("The customer refuses the visit"))
+    again.wait_for_text(typed, timeout=15)  # back in the field
+    again.wait_for_text(again.tr("Restored what was typed here at {when} and not saved; Esc discards it.")
+                        .split("{when}")[0].strip())
+    claimed = db.one("SELECT * FROM draft WHERE kind = ?", (kind,))
+    assert claimed["id"] == draft["id"] and claimed["console"] != draft["console"]  # this console's now
+    again.play(["。", CTRL_S], per_key)
+    done = db.wait_for_row("SELECT * FROM returnvisit WHERE id = ?", (visit["id"],),
+                           where=lambda r: r["status"] == "refused", timeout=15)
+    assert db.value("SELECT reason FROM refusedvisit WHERE id = ?", (done["refused_visit_id"],)) == typed + "。"
+    assert db.value("SELECT count(*) FROM draft WHERE kind = ?", (kind,)) == 0  # saved: the draft is gone
