@@ -255,9 +255,7 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
     def worker_error(self, worker, line: str) -> None:
         """The save failed unexpectedly (screens/errors.py): say so, keep what was typed, allow a retry."""
         if worker.group != "desk-dialog":
-            if worker.group == "dialog-draft-discard":
-                self.dismiss(None)
-            return  # a draft's write: the next change writes it again
+            return  # a draft's work (logged by the policy): the next change writes it again; a discard leaves anyway
         self.saving = False
         self.show_errors({"": line})
         self._schedule_draft()  # what was typed stays: so does its draft
