@@ -110,13 +110,12 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
         from csdesk.services.drafts import claim_draft, load_draft, orphaned_drafts
 
         agent_id, console = self.app.agent.id, self.console_name
-        with self.app.db_write() as session:
+        with self.app.db_read() as session:  # the usual answer is "none": no write lock for it
             found = load_draft(session, agent_id, self.draft_kind, console)
-            if found is None:
-                for orphan in orphaned_drafts(session, agent_id, self.draft_kind, console):
-                    if claim_draft(session, orphan, console):
-                        found = orphan
-                        break
+            orphans = [] if found is not None else orphaned_drafts(session, agent_id, self.draft_kind, console)
+        if orphans:
+            with self.app.db_write() as session:
+                found = next((o for o in orphans if claim_draft(session, o, console)), None)
         self.post_message(DraftLoaded(found))
 
     def on_draft_loaded(self, message: DraftLoaded) -> None:

@@ -370,7 +370,7 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
             return lift(session, agent, entry_id, values.get("text", ""))
 
         self.app.push_screen(StepScreen(_("Lift this entry"), save, text_label=_("Why the customer may be visited again"),
-                                        multi=False, with_time=False,
+                                        multi=False, with_time=False, draft_key=f"rv{entry_id}:lift",
                                         context=f"{entry.customer_name} {entry.unit_key} · {entry.reason}"),
                              self._lifted)
 
