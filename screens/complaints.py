@@ -330,7 +330,8 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
 
         context = f"{record.number} · {record.customer_name} · {record.about.splitlines()[0] if record.about else ''}"
         self.app.push_screen(StepScreen(title, save, text_label=text_label, multi=multi,
-                                        text=record.plan if fn_name == "write_plan" else "", context=context),
+                                        text=record.plan if fn_name == "write_plan" else "", context=context,
+                                        draft_key=f"cp{complaint_id}:{fn_name}"[:28]),
                              lambda saved: self._step_done(saved, STEP_KINDS.get(fn_name, "")))
 
     def _step_done(self, saved, kind: str) -> None:
@@ -409,7 +410,7 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
             self.reload()
             self._load_record(complaint_id)
 
-        self.app.push_screen(ComplaintFormScreen(save), saved)
+        self.app.push_screen(ComplaintFormScreen(save, draft_key="cp-new"), saved)
 
     # ------------------------------------------------------------------ printing and export
     def _out_dir(self) -> Path:

@@ -3,12 +3,20 @@ tracking record field for field, a one-line question.
 
 Each dialog saves through the service in its own thread worker and closes only when the save
 succeeded; a refused or invalid entry shows its message at the field and the dialog stays open
-with what was typed.  Their styles live in ``desk_dialogs.tcss``, loaded by the screens that use
+with what was typed.
+
+A dialog opened with a ``draft_key`` (the record and the step: ``v12:busy``, ``cp7:write_pl``)
+keeps a draft of its fields as the agent types, like intake (:mod:`csdesk.services.drafts`):
+written at most :data:`DRAFT_DELAY` after a change, deleted in the transaction that saves, and
+deleted when the agent deliberately cancels.  A console killed mid-typing leaves it behind; the
+next time the same dialog opens for the same record (this console, or the agent's next one once
+the killed one is gone) it comes back in the fields, claimed so that only one console restores it.  Their styles live in ``desk_dialogs.tcss``, loaded by the screens that use
 them (a class's DEFAULT_CSS is parsed when it is first mounted: slow to open).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -29,6 +37,8 @@ from screens.keys import after_typing
 from screens.widgets import KeepsTyping
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+DRAFT_DELAY = 0.15  # s from a change to the dialog's draft being written (typing on does not put it off)
+DRAFT_HEARTBEAT = 60.0  # s: an open dialog with a draft says its console is alive
 
 
 def parse_local(text: str) -> datetime | None:
@@ -47,6 +57,12 @@ def parse_local(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=local_tz())
 
 
+class DraftLoaded(Message):
+    def __init__(self, draft: Any) -> None:
+        super().__init__()
+        self.draft = draft
+
+
 class DialogSaved(Message):
     def __init__(self, result: Any = None, errors: dict[str, str] | None = None, message: str = "") -> None:
         super().__init__()
@@ -56,13 +72,141 @@ class DialogSaved(Message):
 class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
     """A dialog that saves through ``save(session, values)`` in a worker and closes with its result."""
 
-    def __init__(self, save: Callable[[Any, dict], Any]) -> None:
+    def __init__(self, save: Callable[[Any, dict], Any], *, draft_key: str = "") -> None:
         super().__init__()
         self.save_fn = save
         self.saving = False
+        self.draft_kind = f"dlg:{draft_key}"[:32] if draft_key else ""
+        self._draft_ready = False  # the look for a left-over draft is done: changes are kept from now
+        self._draft_gen = 0  # counts changes of the fields
+        self._draft_written = 0  # the change the draft in the database holds
+        self._draft_barrier = 0  # changes up to here belong to a save or a discard: no draft for them
+        self._draft_lock = threading.Lock()  # one draft write (or the save) at a time
+        self._draft_timer = None
+        self._draft_id: int | None = None
+        self.restored_draft = None  # the draft put back into the fields, if one was
 
     def on_mount(self) -> None:  # runs with each dialog's own on_mount (Textual calls both)
         self.call_after_refresh(self.remember_typing)  # Esc on typed text asks (KeepsTyping)
+        if self.draft_kind and getattr(self.app, "agent", None) is not None:
+            self.call_after_refresh(self._find_draft)
+            self.set_interval(DRAFT_HEARTBEAT, self._draft_heartbeat)
+
+    # ------------------------------------------------------------------ drafts
+    @property
+    def console_name(self) -> str:
+        return getattr(self.app, "console_name", None) or ""
+
+    def draft_fields(self) -> dict[str, str]:
+        """Every field as typed: inputs, text areas and choices by their ids."""
+        out: dict[str, str] = {}
+        for widget in self.query("Input, TextArea, ChoiceBar"):
+            if widget.id:
+                out[widget.id] = widget.text if isinstance(widget, TextArea) else str(widget.value or "")
+        return out
+
+    @work(thread=True, exclusive=True, group="dialog-draft-load", exit_on_error=False)
+    def _find_draft(self) -> None:
+        from csdesk.services.drafts import claim_draft, load_draft, orphaned_drafts
+
+        agent_id, console = self.app.agent.id, self.console_name
+        with self.app.db_read() as session:  # the usual answer is "none": no write lock for it
+            found = load_draft(session, agent_id, self.draft_kind, console)
+            orphans = [] if found is not None else orphaned_drafts(session, agent_id, self.draft_kind, console)
+        if orphans:
+            with self.app.db_write() as session:
+                found = next((o for o in orphans if claim_draft(session, o, console)), None)
+        self.post_message(DraftLoaded(found))
+
+    def on_draft_loaded(self, message: DraftLoaded) -> None:
+        draft = message.draft
+        if draft is not None and not self.saving and self.typed_now() == self._typed_at_open:
+            fields = {w.id: w for w in self.query("Input, TextArea, ChoiceBar") if w.id}
+            for name, value in draft.payload.items():
+                widget = fields.get(name)
+                if widget is None or not isinstance(value, str):
+                    continue
+                if isinstance(widget, TextArea):
+                    widget.text = value
+                else:
+                    widget.value = value
+            self._draft_id = draft.id
+            self.restored_draft = draft
+            from csdesk.clock import fmt
+
+            self.query_one("#dlg-status", Static).update(
+                _("Restored what was typed here at {when} and not saved; Esc discards it.").format(
+                    when=fmt(draft.updated_at, "%m-%d %H:%M")))
+        self._draft_ready = True
+        if self.typed_now() != self._typed_at_open:
+            self._schedule_draft()  # typed before the look finished, or restored: kept from now
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(ChoiceBar.Changed)
+    def _field_changed(self) -> None:
+        self._schedule_draft()
+
+    def _schedule_draft(self) -> None:
+        """A change: the draft follows within DRAFT_DELAY (typing on does not put it off)."""
+        if not self.draft_kind or not self._draft_ready or self.saving:
+            return
+        self._draft_gen += 1
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
+
+    def _write_draft(self) -> None:
+        self._draft_timer = None
+        if self.saving or not self._draft_ready:
+            return
+        fields = self.draft_fields()
+        self._save_draft(self._draft_gen, fields if any(v.strip() for v in fields.values()) else None)
+
+    @work(thread=True, group="dialog-draft", exit_on_error=False)
+    def _save_draft(self, gen: int, payload: dict | None) -> None:
+        from csdesk.services.drafts import discard_draft, save_draft
+
+        with self._draft_lock:
+            if gen <= self._draft_written or gen <= self._draft_barrier:
+                return  # a newer write came first, or the save (or a discard) has the last word
+            agent_id = self.app.agent.id
+            with self.app.db_write() as session:
+                if payload is None:
+                    discard_draft(session, agent_id, self.draft_kind, self.console_name)
+                    self._draft_id = None
+                else:
+                    self._draft_id = save_draft(session, agent_id, self.draft_kind, payload,
+                                                console=self.console_name)
+            self._draft_written = gen
+
+    def _close_draft(self) -> None:
+        """What the fields hold now is being saved or discarded: no draft write may bring it back."""
+        self._draft_barrier = self._draft_gen
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+
+    def _draft_heartbeat(self) -> None:
+        if self._draft_id is not None:
+            self._touch_draft()
+
+    @work(thread=True, exclusive=True, group="dialog-draft-touch", exit_on_error=False)
+    def _touch_draft(self) -> None:
+        from csdesk.services.drafts import touch
+
+        with self.app.db_write() as session:
+            touch(session, self.console_name)
+
+    @work(thread=True, group="dialog-draft-discard", exit_on_error=False)
+    def _discard_then_leave(self) -> None:
+        """Cancelled on purpose: the draft goes, then the dialog."""
+        from csdesk.services.drafts import discard_draft
+
+        try:
+            with self._draft_lock, self.app.db_write() as session:
+                discard_draft(session, self.app.agent.id, self.draft_kind, self.console_name)
+        finally:
+            self.app.call_from_thread(self.dismiss, None)
 
     def values(self) -> dict:  # pragma: no cover - each dialog says
         raise NotImplementedError
@@ -82,6 +226,7 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
             self.show_errors(getattr(exc, "errors", None) or {"": str(exc)})
             return
         self.saving = True
+        self._close_draft()  # the save removes the draft: no write of what it saves may come after it
         self.query_one("#dlg-status", Static).update(_("Saving…"))
         self._save(values)
 
@@ -90,8 +235,14 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
         from csdesk.domain.errors import DeskError, Invalid
 
         try:
-            with self.app.db_write() as session:
+            # the draft lock: a draft write already running finishes first, and the save's deletion of
+            # the draft (in its own transaction: a refused save keeps it) is the last word on it
+            with self._draft_lock, self.app.db_write() as session:
                 result = self.save_fn(session, values)
+                if self.draft_kind:
+                    from csdesk.services.drafts import discard_draft
+
+                    discard_draft(session, self.app.agent.id, self.draft_kind, self.console_name)
         except Invalid as exc:
             self.post_message(DialogSaved(errors=exc.errors))
             return
@@ -102,13 +253,17 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
 
     def worker_error(self, worker, line: str) -> None:
         """The save failed unexpectedly (screens/errors.py): say so, keep what was typed, allow a retry."""
+        if worker.group != "desk-dialog":
+            return  # a draft's work (logged by the policy): the next change writes it again; a discard leaves anyway
         self.saving = False
         self.show_errors({"": line})
+        self._schedule_draft()  # what was typed stays: so does its draft
 
     def on_dialog_saved(self, message: DialogSaved) -> None:
         self.saving = False
         if message.errors or message.message:
             self.show_errors(message.errors or {"": message.message})
+            self._schedule_draft()  # not saved: the draft (kept by the failed transaction) follows the fields
             return
         self.dismiss(message.result)
 
@@ -127,7 +282,14 @@ class _SavingDialog(KeepsTyping, WorkerErrors, ModalScreen):
 
     def action_cancel(self) -> None:
         if not self.saving:
-            self.leave_or_ask(lambda: self.dismiss(None))
+            self.leave_or_ask(self._leave)
+
+    def _leave(self) -> None:
+        if not self.draft_kind:
+            self.dismiss(None)
+            return
+        self._close_draft()
+        self._discard_then_leave()
 
     def action_save(self) -> None:
         after_typing(self, self.submit)
@@ -157,8 +319,8 @@ class StepScreen(_SavingDialog):
 
     def __init__(self, title: str, save: Callable[[Any, dict], Any], *, text_label: str = "", text: str = "",
                  multi: bool = True, choices: list[tuple[str, str]] | None = None, choice_label: str = "",
-                 with_time: bool = True, context: str = "") -> None:
-        super().__init__(save)
+                 with_time: bool = True, context: str = "", draft_key: str = "") -> None:
+        super().__init__(save, draft_key=draft_key)
         self.title_text, self.text_label, self.text, self.multi = title, text_label, text, multi
         self.choices, self.choice_label, self.with_time, self.context = choices, choice_label, with_time, context
 

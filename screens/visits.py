@@ -54,6 +54,9 @@ def visit_prompt(row, at) -> Text:
     else:
         text.append(f"{fmt(row.done_at, '%m-%d')} ", style="dim")
     text.append(f"{VisitStatus(row.status).label} ", style="cyan")
+    if row.is_open and row.retry_at is not None:  # busy once: when the customer is tried again
+        text.append(_("retry at {when}").format(when=fmt(row.retry_at, "%m-%d %H:%M")) + " ",
+                    style="bold red" if row.retry_at < at else "bold yellow")
     text.append(f"{row.order_number} ", style="bold")
     text.append(f"{row.customer_name} {row.phone} {row.unit_key} ")
     text.append(f"[{row.owner_staff_no or _('pool')}] ", style="dim")
@@ -236,21 +239,25 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
                                   follow_up=values.get("choice", "none"), settings=settings)
 
         context = f"{row.order_number} · {row.customer_name} {row.phone} · {fmt(row.completed_at, '%m-%d %H:%M')}"
+        draft_key = f"v{row.id}:{outcome}"  # what is typed is kept over a killed terminal, per visit and outcome
         if outcome == "satisfied":
             dialog = StepScreen(_("Reached: the customer is satisfied"), save, text_label=_("What the customer said (optional)"),
-                                multi=False, with_time=False, context=context)
+                                multi=False, with_time=False, context=context, draft_key=draft_key)
         elif outcome == "problem":
             dialog = StepScreen(_("Reached: the customer has a problem"), save,
                                 text_label=_("What the customer says is wrong"), with_time=False, context=context,
                                 choices=[("order", _("open a new work order")), ("complaint", _("file a complaint")),
-                                         ("none", _("nothing more (noted)"))], choice_label=_("What follows"))
+                                         ("none", _("nothing more (noted)"))], choice_label=_("What follows"),
+                                draft_key=draft_key)
         elif outcome == "busy":
             dialog = StepScreen(_("The customer is busy"), save, text_label=_("Note (optional)"), multi=False,
-                                with_time=False, context=context + "\n" + _("One more try later; then not reached."))
+                                with_time=False, context=context + "\n" + _("One more try later; then not reached."),
+                                draft_key=draft_key)
         else:
             dialog = StepScreen(_("The customer refuses the visit"), save, text_label=_("The customer's reason"),
                                 multi=False, with_time=False,
-                                context=context + "\n" + _("The customer goes on the refused-visit list."))
+                                context=context + "\n" + _("The customer goes on the refused-visit list."),
+                                draft_key=draft_key)
         self.app.push_screen(dialog, self._visit_done)
 
     def _visit_done(self, row) -> None:
@@ -363,7 +370,7 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
             return lift(session, agent, entry_id, values.get("text", ""))
 
         self.app.push_screen(StepScreen(_("Lift this entry"), save, text_label=_("Why the customer may be visited again"),
-                                        multi=False, with_time=False,
+                                        multi=False, with_time=False, draft_key=f"rv{entry_id}:lift",
                                         context=f"{entry.customer_name} {entry.unit_key} · {entry.reason}"),
                              self._lifted)
 

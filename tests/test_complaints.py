@@ -365,3 +365,22 @@ def test_a_close_dated_before_the_last_step_is_refused(engine, agents, clock):
         svc.close(s, sup, cid, at=local(2023, 10, 28, 12, 0))
     with write_session(engine) as s:
         assert svc.close(s, sup, cid, at=local(2023, 10, 28, 15, 0)).status == "closed"
+
+
+def test_a_complaint_escalated_at_intake_carries_its_reason_and_the_handling_typed_there(engine, agents, clock):
+    agent = agents["1001"]
+    with write_session(engine) as s:
+        saved = intake.record_contact(s, intake.IntakeForm(
+            phone="13800138000", name="张三", category="complaint", summary="客服态度差，拒绝退货",
+            escalation_reason="客户情绪激动，要求主管处理", handling="1. 向客户致歉\n2. 记录退货诉求"), agent)
+    r = record(engine, saved.complaint_id, agents["2001"])
+    assert r.escalation_reason == "客户情绪激动，要求主管处理" and r.about == "客服态度差，拒绝退货"
+    steps = [(e.kind, e.note, e.staff_no) for e in r.events]
+    assert ("handling", "1. 向客户致歉\n2. 记录退货诉求", "1001") in steps
+    kinds = [k for k, _n, _s in steps]
+    assert kinds.index("handling") < kinds.index("escalated")
+    assert ("first handler's handling", "1001") in [(step, who) for _t, who, step, _n in cpr.steps_of(r)]
+    with write_session(engine) as s:  # nothing typed: no empty step
+        bare = intake.record_contact(s, intake.IntakeForm(phone="13800138001", name="李四", category="complaint",
+                                                          summary="噪音"), agent)
+    assert "handling" not in [e.kind for e in record(engine, bare.complaint_id, agents["2001"]).events]

@@ -248,3 +248,54 @@ async def test_the_staff_complained_about_is_named_on_a_complaint_from_intake(ma
         await wait_for(pilot, lambda: screen.record is not None and screen.record.about_staff_name == "王建国")
         assert screen.record.about_staff_kind == "technician"
         assert "王建国" in shown(screen.query_one("#cp-status", Static))
+
+
+async def test_the_complaint_dialogs_keep_a_draft_restore_it_once_and_drop_it_on_save_or_cancel(make_app, engine,
+                                                                                                agents):
+    import json
+
+    from sqlalchemy import text
+
+    from csdesk.services.drafts import save_draft
+    from csdesk.store.engine import read_session
+
+    def drafts(kind):
+        with read_session(engine) as s:
+            return [dict(r._mapping) for r in s.execute(text("SELECT * FROM draft WHERE kind = :k"), {"k": kind})]
+
+    sup = agents["2001"]
+    with write_session(engine) as s:  # left by a console that is gone (another machine, silent for hours)
+        save_draft(s, sup.id, "dlg:cp-new", {"customer_name": "赵女士", "contact": "…5678",
+                                             "about": "师傅态度差", "about_staff_kind": ""},
+                   local(2026, 11, 1, 9, 0), console="gone-host/1/abcd")
+    app = make_app(screen="complaints")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_view(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintFormScreen))
+        form = app.screen
+        await wait_for(pilot, lambda: form.restored_draft is not None)
+        assert form.query_one("#customer_name", Input).value == "赵女士"
+        assert form.query_one("#about", TextArea).text == "师傅态度差"
+        assert "11-01 09:00" in shown(form.query_one("#dlg-status", Static))
+        assert [d["console"] for d in drafts("dlg:cp-new")] == [app.console_name]  # claimed: restored once only
+        form.query_one("#escalation_reason", Input).value = "要求主管处理"
+        await wait_for(pilot, lambda: any("要求主管处理" in d["payload"] for d in drafts("dlg:cp-new")))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert drafts("dlg:cp-new") == []  # saved: gone with the save
+        await wait_for(pilot, lambda: bool(screen.rows))
+        # a step's dialog: its draft follows the typing; cancelling on purpose drops it
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        dialog = app.screen
+        kind = dialog.draft_kind
+        assert kind.startswith("dlg:cp") and kind.endswith(":record_call")
+        await wait_for(pilot, lambda: dialog._draft_ready)
+        dialog.query_one("#text", TextArea).text = "电话致歉"
+        await wait_for(pilot, lambda: [json.loads(d["payload"]).get("text") for d in drafts(kind)] == ["电话致歉"])
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not dialog)
+        await pilot.press("y")  # discard what was typed: yes
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: drafts(kind) == [])

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from csdesk.clock import local_tz
 from csdesk.domain.errors import Invalid, NotFound, Refused
 from csdesk.services import callbacks as cb
 from csdesk.services import drafts
@@ -359,6 +360,9 @@ def test_queue_nearest_first_and_callback_results(engine, agents):
     assert retry.kind == "retry" and retry.done_at is None and retry.attempts == 1
     contact = rows(engine, Contact, Contact.id == busy.id)[0]
     assert contact.parent_callback_id == sooner.callback_id and contact.channel == "outbound"
+    # the register says what happened: not resolved, open until the retry, its time in the result
+    assert (contact.outcome, contact.status, contact.closed_at) == ("promised", "open", None)
+    assert retry.due_at.astimezone(local_tz()).strftime("%m-%d %H:%M") in contact.result
     with pytest.raises(Invalid, match="return visit only"):  # "refused" answers a return visit only
         save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=later.callback_id,
              callback_result="refused", summary="does not want calls")

@@ -270,3 +270,68 @@ def test_the_cli_draws_lists_and_reports_coverage(engine, agents, db_path, monke
     assert "paid service" in listing.output
     cover = run("coverage", "--month", "2026-11", "--format", "json")
     assert cover.exit_code == 0 and "Visits drawn" in cover.output and "paid service" in cover.output
+
+
+def test_the_visit_retry_rule_later_the_same_day_or_the_next_morning():
+    from datetime import time
+
+    from csdesk.domain.rules import visit_retry_at
+
+    opens, closes = time(9), time(18)
+    assert visit_retry_at(local(2026, 11, 3, 10, 0), opens, closes) == local(2026, 11, 3, 11, 0)
+    assert visit_retry_at(local(2026, 11, 3, 17, 0), opens, closes) == local(2026, 11, 3, 18, 0)
+    assert visit_retry_at(local(2026, 11, 3, 17, 30), opens, closes) == local(2026, 11, 4, 9, 0)
+    assert visit_retry_at(local(2026, 11, 3, 23, 30), opens, closes) == local(2026, 11, 4, 9, 0)
+    assert visit_retry_at(local(2026, 11, 3, 7, 0), opens, closes) == local(2026, 11, 3, 9, 0)
+
+
+def test_a_busy_visit_stays_open_with_its_retry_and_the_register_says_what_happened(engine, agents, clock, db_path,
+                                                                                     monkeypatch):
+    from csdesk.cli import app
+    from csdesk.store.models import Callback, Contact
+
+    clock.set(local(2026, 11, 2, 20, 0))
+    agent = agents["1001"]
+    with write_session(engine) as s:
+        add_orders(s, agent.id, [{"n": i, "paid": True} for i in range(31, 34)])
+        svc.draw(s, agents["2001"], "2026-11", seed=5)
+    clock.set(local(2026, 11, 3, 17, 30))  # busy half an hour before the regular shift ends: tomorrow morning
+    with write_session(engine) as s:
+        busy, refused, satisfied = (v.id for v in svc.list_visits(s, agent, "mine"))
+        row = svc.record_outcome(s, agent, busy, "busy")
+        svc.record_outcome(s, agent, refused, "refused", note="不要再打")
+        svc.record_outcome(s, agent, satisfied, "satisfied")
+    assert row.status == "retry" and row.is_open and row.retry_at == local(2026, 11, 4, 9, 0)
+
+    def register(visit_id):
+        with read_session(engine) as s:
+            contact_id = s.get(ReturnVisit, visit_id).contact_id
+            return s.get(Contact, contact_id)
+
+    first = register(busy)
+    assert (first.outcome, first.status, first.closed_at) == ("promised", "open", None)
+    assert "11-04 09:00" in first.result
+    no = register(refused)
+    assert (no.outcome, no.status) == ("", "closed") and no.result and "resolved" not in no.result.lower()
+    assert (register(satisfied).outcome, register(satisfied).status) == ("resolved", "closed")
+    with read_session(engine) as s:
+        listed = {v.id: v for v in svc.list_visits(s, agent, "due")}
+    assert listed[busy].retry_at == local(2026, 11, 4, 9, 0)
+    monkeypatch.setenv("CSDESK_PASSWORD", "demo")
+    out = CliRunner().invoke(app, ["visits", "list", "--month", "2026-11", "--view", "due", "--format", "tsv",
+                                   "--db", str(db_path), "--as", "1001"])
+    assert out.exit_code == 0, out.output
+    assert "2026-11-04 09:00" in out.output
+    clock.set(local(2026, 11, 4, 9, 5))
+    with write_session(engine) as s:  # busy again: not reached, closed
+        second = svc.record_outcome(s, agent, busy, "busy")
+        open_calls = s.exec(select(Callback).where(Callback.visit_id == busy, Callback.done_at.is_(None))).all()
+    assert second.status == "unreached" and not second.is_open and second.retry_at is None and not open_calls
+    last = register(busy)
+    assert (last.outcome, last.status) == ("", "closed") and "2" in last.result
+    assert last.id != first.id
+    with read_session(engine) as s:  # the first try's row closed with the retry, its result kept
+        earlier = s.get(Contact, first.id)
+    assert (earlier.status, earlier.outcome) == ("closed", "promised") and "11-04 09:00" in earlier.result
+    with read_session(engine) as s:
+        assert s.get(WorkOrder, s.get(ReturnVisit, busy).work_order_id).status == "closed"

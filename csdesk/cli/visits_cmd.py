@@ -102,11 +102,13 @@ def register(app: typer.Typer) -> None:
         out = [{"order": r.order_number, "customer": r.customer_name, "phone": r.phone, "unit": r.unit_key,
                 "completed_at": fmt_time(r.completed_at), "why": svc.reasons_text(",".join(r.reasons)),
                 "due_at": fmt_time(r.due_at, "%Y-%m-%d"), "owner": r.owner_staff_no or _("pool"),
-                "status": VisitStatus(r.status).label, "attempts": r.attempts, "done_at": fmt_time(r.done_at),
+                "status": VisitStatus(r.status).label, "retry_at": fmt_time(r.retry_at, "%Y-%m-%d %H:%M"),
+                "attempts": r.attempts, "done_at": fmt_time(r.done_at),
                 "note": r.note} for r in rows]
         emit(out, columns([("order", _("Order")), ("customer", _("Customer")), ("phone", _("Phone")), ("unit", _("Unit")),
                    ("completed_at", _("Completed")), ("why", _("Why")), ("due_at", _("Due")),
-                   ("owner", _("Owner")), ("status", _("Status")), ("attempts", _("Calls")),
+                   ("owner", _("Owner")), ("status", _("Status")), ("retry_at", _("Retry at")),
+                   ("attempts", _("Calls")),
                    ("done_at", _("Done")), ("note", _("Note"))]), fmt,
              title=_("Return visits {month}: {view}").format(month=month, view=view))
 

@@ -13,7 +13,7 @@ import random
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -354,6 +354,22 @@ def visit_result_status(result: CallbackResult, attempts: int,
     if result is CallbackResult.REFUSED:
         return VisitStatus.REFUSED
     return VisitStatus.RETRY if attempts < MAX_CALL_ATTEMPTS else VisitStatus.UNREACHED
+
+
+def visit_retry_at(at_local: datetime, opens: time, closes: time) -> datetime:
+    """When a busy (or unanswering) customer of a return visit is tried once more.
+
+    :data:`RETRY_AFTER` later when that is still within the desk's hours of the day
+    (``opens``-``closes``, the regular shift); before opening, at opening the same day;
+    after closing, at opening the next day.  ``at_local`` is aware, in the desk's zone.
+    """
+    retry = at_local + RETRY_AFTER
+    day = at_local.date()
+    if retry.date() == day and opens <= retry.time() <= closes:
+        return retry
+    if retry.date() == day and retry.time() < opens:
+        return datetime.combine(day, opens, tzinfo=at_local.tzinfo)
+    return datetime.combine(day + timedelta(days=1), opens, tzinfo=at_local.tzinfo)
 
 
 VISIT_OPEN: tuple[VisitStatus, ...] = (VisitStatus.DUE, VisitStatus.RETRY)

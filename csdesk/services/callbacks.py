@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from csdesk.clock import now as utcnow
-from csdesk.domain import CallbackKind, CallbackResult, EscalationReason
+from csdesk.domain import CallbackKind, CallbackResult, ContactStatus, EscalationReason, Outcome
 from csdesk.domain.actor import Actor
 from csdesk.domain.errors import Conflict, Invalid, NotFound
 from csdesk.domain.policy import Act, may, require
-from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER, callback_result_choices
+from csdesk.domain.rules import MAX_CALL_ATTEMPTS, RETRY_AFTER, callback_result_choices, visit_retry_at
 from csdesk.i18n import _
 from csdesk.services.audit import acting
 from csdesk.store.models import Agent, Callback, Contact, Customer, Escalation, RefusedVisit
@@ -221,7 +221,8 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
     cb.attempts = (cb.attempts or 0) + 1
     retry_id = retry_due = refused_id = None
     if result in (CallbackResult.BUSY, CallbackResult.NO_ANSWER) and cb.attempts < MAX_CALL_ATTEMPTS:
-        retry = Callback(kind=CallbackKind.RETRY.value, due_at=at + RETRY_AFTER, agent_id=cb.agent_id or agent.id,
+        retry = Callback(kind=CallbackKind.RETRY.value, due_at=_retry_due(session, cb, at),
+                         agent_id=cb.agent_id or agent.id,
                          customer_id=cb.customer_id, customer_name=cb.customer_name, phone=cb.phone,
                          contact_id=cb.contact_id, work_order_id=cb.work_order_id, complaint_id=cb.complaint_id,
                          note=cb.note, created_at=at, created_by_id=agent.id, attempts=cb.attempts,
@@ -239,6 +240,10 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
         session.add(refused)
         session.flush()
         refused_id = refused.id
+    if contact_id is not None:
+        _register_row(session, contact_id, result, cb.attempts, retry_due, at)
+    if cb.kind == CallbackKind.RETRY.value:
+        _close_earlier_tries(session, cb, at)
     if cb.visit_id is not None:
         from csdesk.services.visits import callback_closed
 
@@ -246,6 +251,65 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
                         refused_id=refused_id)
     session.flush()
     return ClosedCallback(cb.id, result.value, retry_id, retry_due, refused_id)
+
+
+def _retry_due(session: Session, cb: Callback, at: datetime) -> datetime:
+    """When the busy customer is tried again: a return visit's retry by the visit rule (later the
+    same day within the regular shift's hours, else the next morning); other call-backs an hour on."""
+    if cb.visit_id is None:
+        return at + RETRY_AFTER
+    from csdesk.clock import local_tz
+    from csdesk.services.complaints import regular_hours
+
+    hours = regular_hours(session)
+    return visit_retry_at(at.astimezone(local_tz()), hours.start, hours.end)
+
+
+def _register_row(session: Session, contact_id: int, result: CallbackResult, attempts: int,
+                  retry_due: datetime | None, at: datetime) -> None:
+    """The register's row of the call says what happened: a call that did not reach the customer
+    is not "resolved".  Busy (or no answer) with a retry to come: promised and open, the retry's time
+    in its result; not reached after the last try, or refused: closed with no outcome and that result."""
+    if result is CallbackResult.DONE:
+        return
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        return
+    from csdesk.clock import fmt
+
+    if retry_due is not None:
+        contact.outcome = Outcome.PROMISED.value
+        contact.status = ContactStatus.OPEN.value
+        contact.closed_at = None
+        text = (_("Customer busy, retry at {when}.") if result is CallbackResult.BUSY
+                else _("No answer, retry at {when}.")).format(when=fmt(retry_due, "%m-%d %H:%M"))
+    else:
+        contact.outcome = ""  # nobody was reached: nothing was resolved, promised or opened
+        contact.status = ContactStatus.CLOSED.value
+        contact.closed_at = at
+        if result is CallbackResult.REFUSED:
+            text = _("Refused the return visit: on the refused-visit list.")
+        else:
+            text = _("Not reached after {n} calls.").format(n=attempts)
+    contact.result = text
+    session.flush()
+
+
+def _close_earlier_tries(session: Session, cb: Callback, at: datetime) -> None:
+    """The retry was made: the register rows of the earlier busy tries (open until it) close."""
+    if cb.visit_id is None and cb.contact_id is None and cb.customer_id is None:
+        return  # nothing to tell its earlier tries by
+    same = (Callback.visit_id == cb.visit_id if cb.visit_id is not None
+            else (Callback.contact_id == cb.contact_id) if cb.contact_id is not None
+            else (Callback.customer_id == cb.customer_id))
+    earlier = select(Callback.id).where(same, Callback.id != cb.id, col(Callback.done_at).is_not(None),
+                                        col(Callback.result).in_((CallbackResult.BUSY.value,
+                                                                  CallbackResult.NO_ANSWER.value)))
+    for contact in session.exec(select(Contact).where(col(Contact.parent_callback_id).in_(earlier),
+                                                      Contact.status == ContactStatus.OPEN.value,
+                                                      Contact.outcome == Outcome.PROMISED.value)):
+        contact.status = ContactStatus.CLOSED.value
+        contact.closed_at = at
 
 
 def acknowledge_escalation(session: Session, escalation_id: int, agent: Actor, note: str = "",

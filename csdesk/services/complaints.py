@@ -76,6 +76,7 @@ class EventKind:
     CLOSED = "closed"
     AMENDED = "amended"
     OVERDUE = "overdue"
+    HANDLING = "handling"  # the first handler's steps, as typed at intake
 
 
 EVENT_LABELS = {
@@ -83,6 +84,7 @@ EVENT_LABELS = {
     EventKind.TAKEN: N_("taken on"), EventKind.PLAN: N_("plan written"), EventKind.CALL: N_("customer called"),
     EventKind.RESPONSE: N_("customer's response"), EventKind.CLOSED: N_("complaint closed"),
     EventKind.AMENDED: N_("record amended"), EventKind.OVERDUE: N_("reply overdue: sent to the manager"),
+    EventKind.HANDLING: N_("first handler's handling"),
 }
 
 
@@ -611,9 +613,11 @@ def _union(*lists: Iterable[int]) -> list[int]:
 
 
 def after_filed(session: Session, complaint: Complaint, actor: Actor, at: datetime, *,
-                hours: ShiftHours | None = None) -> None:
+                hours: ShiftHours | None = None, handling: str = "") -> None:
     """What every new complaint gets, however it was filed: its reply deadline, its unit, its
-    first events; and, when it concerns an order of a drawn month, that order's return visit."""
+    first events (``handling``: the first handler's steps typed at intake, kept as a step of the
+    record before its escalation); and, when it concerns an order of a drawn month, that order's
+    return visit."""
     complaint.due_at = deadline_for(session, complaint.complained_at, hours)[1]
     if complaint.due_at < at and complaint.replied_at is None:
         # recorded after its reply deadline (a paper record entered later): overdue on the views, but
@@ -641,6 +645,8 @@ def after_filed(session: Session, complaint: Complaint, actor: Actor, at: dateti
     except ValueError:
         source = complaint.source
     _event(session, complaint, actor, complaint.complained_at, EventKind.CREATED, source)
+    if handling.strip():
+        _event(session, complaint, actor, complaint.escalated_at or at, EventKind.HANDLING, handling.strip())
     if complaint.escalated_at is not None:
         _event(session, complaint, actor, complaint.escalated_at, EventKind.ESCALATED, complaint.escalation_reason)
     if complaint.work_order_id:

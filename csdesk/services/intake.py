@@ -1028,7 +1028,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
             contact.complaint_id = complaint.id
             from csdesk.services.complaints import after_filed
 
-            after_filed(session, complaint, agent, at)
+            after_filed(session, complaint, agent, at, handling=c.handling)
             out.update(complaint_id=complaint.id, complaint_number=complaint.number)
         line = f"{why} · {_first_line(c.summary, 120)}"
         esc = Escalation(reason=reason.value, summary=line[:200], contact_id=contact.id,

@@ -176,6 +176,7 @@ class VisitRow:
     callback_id: int | None = None
     contact_number: str = ""
     new_order_number: str = ""
+    retry_at: datetime | None = None  # busy (or no answer) once: when the customer is tried again
 
     @property
     def is_open(self) -> bool:
@@ -771,14 +772,15 @@ def assign(session: Session, actor: Actor, visit_ids: Iterable[int], staff_no: s
 
 _VISIT_COLS = ("v.id, v.work_order_id, w.number, v.customer_id, w.customer_name, w.phone, w.unit_key, "
                "v.completed_at, v.reasons, v.late, v.due_at, (SELECT a.staff_no FROM agent a WHERE a.id = v.owner_id), "
-               "v.status, v.attempts, v.done_at, v.note")
+               "v.status, v.attempts, v.done_at, v.note, "
+               "(SELECT min(c.due_at) FROM callback c WHERE c.visit_id = v.id AND c.done_at IS NULL AND c.kind = 'retry')")
 VISIT_VIEWS = ("mine", "due", "overdue", "done", "all")
 
 
 def _visit_row(r, full: bool) -> VisitRow:
     return VisitRow(r[0], r[1], r[2], r[3], r[4] or "", r[5] if full else mask(r[5] or ""), r[6] or "", _ts(r[7]),
                     tuple(x for x in (r[8] or "").split(",") if x), bool(r[9]), _ts(r[10]), r[11] or "", r[12],
-                    r[13] or 0, _ts(r[14]), r[15] or "")
+                    r[13] or 0, _ts(r[14]), r[15] or "", retry_at=_ts(r[16]))
 
 
 def list_visits(session: Session, viewer: Actor | None, view: str = "mine", *, month: str | None = None,

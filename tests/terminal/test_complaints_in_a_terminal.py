@@ -79,3 +79,44 @@ def test_a_supervisor_works_a_complaint_to_its_close_on_a_busy_machine(superviso
     assert {r["staff_no"] for r in db.rows(
         "SELECT staff_no FROM complaintevent WHERE complaint_id = ? AND kind NOT IN ('created', 'escalated')",
         (cid,))} == {"2001"}
+
+
+@pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[0]])
+def test_a_plan_killed_mid_typing_is_given_back_when_the_plan_opens_again(open_console, desk, busy, per_key):
+    import json
+    import time
+
+    from csdesk.services import complaints as cs
+
+    db = desk.db
+    cid = on_desk(desk, lambda s, a: cs.file_complaint(s, a["1001"], cs.ComplaintForm(
+        customer_name="钱先生", contact="…4321", about="维修后又漏水")))
+    number = db.value("SELECT number FROM complaint WHERE id = ?", (cid,))
+    kind = f"dlg:cp{cid}:write_plan"
+    lines = ["1. 当天回电致歉", "2. 安排复修"]
+
+    def open_plan(con: Console) -> None:
+        con.goto("f5")
+        con.press("c")
+        con.wait_for_text(number, timeout=15)
+        con.wait_for_text("维修后又漏水")
+        con.play(["p"], per_key)
+        con.wait_for_text(con.tr("The supervisor's plan"))
+
+    con = open_console(desk=desk, login="2001", name="killed-console")
+    open_plan(con)
+    con.play([lines[0], ENTER, lines[1]], per_key)
+    last_key = time.monotonic()
+    db.wait_for_row("SELECT * FROM draft WHERE kind = ?", (kind,), timeout=5,
+                    where=lambda r: json.loads(r["payload"]).get("text") == "\n".join(lines))
+    assert time.monotonic() - last_key < 2.0
+    con.kill()
+    assert db.value("SELECT plan FROM complaint WHERE id = ?", (cid,)) == ""
+    again = open_console(desk=desk, login="2001", name="next-console")
+    open_plan(again)
+    for line in lines:
+        again.wait_for_text(line, timeout=15)
+    again.play([CTRL_S], per_key)
+    saved = db.wait_for_row("SELECT * FROM complaint WHERE id = ?", (cid,), where=lambda r: r["plan"], timeout=15)
+    assert saved["plan"] == "\n".join(lines)
+    assert db.value("SELECT count(*) FROM draft WHERE kind = ?", (kind,)) == 0
