@@ -245,3 +245,35 @@ def test_cli_refuses_bad_record_fields_in_one_line(db_path, clock, args, needle)
     assert result.exit_code != 0
     line = result.stderr.strip()
     assert needle in line and "\n" not in line and "Traceback" not in result.output, line
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_exports_carry_the_records_fields(engine, agents, known, clock, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from csdesk.services import export as ex
+    from csdesk.services import register as reg
+
+    _save(engine, agents, channel="online", channel_detail="wechat", customer_code="C20231028001",
+          received="2023-10-28 14:30:15", category="inquiry", summary="nothing arrived", result="re-delivered",
+          satisfaction="5", order_ref="20231028001")
+    col = {c.key: i for i, c in enumerate(reg.EXPORT_COLUMNS)}
+    q = reg.Query(start=local(2023, 10, 28), end=local(2023, 10, 29))
+    with read_session(engine) as s:
+        ex.write(tmp_path / "r.csv", reg.export_headers(), reg.export_rows(s, q), fmt="csv")
+        ex.write(tmp_path / "r.xlsx", reg.export_headers(), reg.export_rows(s, q), fmt="xlsx")
+    csv_rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text("utf-8-sig"))))
+    xlsx_rows = list(load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True))
+    assert len(csv_rows) == len(xlsx_rows) == 2
+    expected = {"customer_code": "C20231028001", "sub_channel": "WeChat", "result": "re-delivered",
+                "order_ref": "20231028001"}
+    for key, value in expected.items():
+        assert csv_rows[1][col[key]] == xlsx_rows[1][col[key]] == value, key
+    assert (csv_rows[1][col["satisfaction"]], xlsx_rows[1][col["satisfaction"]]) == ("5", 5)
+    assert csv_rows[1][col["received_at"]] == "2023-10-28 14:30:15"
+    assert xlsx_rows[1][col["received_at"]] == datetime(2023, 10, 28, 14, 30, 15)  # a real date in the workbook
