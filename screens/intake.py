@@ -277,7 +277,7 @@ class IntakeScreen(WorkerErrors, Screen):
                                  "caller_number")
                     with Horizontal(classes="row"):
                         yield _field(_("Received (empty: now; HH:MM or YYYY-MM-DD HH:MM:SS)"),
-                                     DeskInput(placeholder="YYYY-MM-DD HH:MM:SS", id="received"), "received",
+                                     DeskInput(placeholder=_("YYYY-MM-DD HH:MM:SS"), id="received"), "received",
                                      "field wide")
                         yield _field(_("Satisfaction (1–5)"), DeskInput(placeholder="1–5", id="satisfaction"),
                                      "satisfaction", "field mid")
