@@ -97,3 +97,53 @@ async def test_a_refused_record_field_is_marked_and_nothing_saved(make_app, engi
         contact = session.get(Contact, s.id)
         assert session.exec(select(Contact)).all() == [contact]
     assert contact.phone == "…5678" and contact.category == "complaint" and contact.complaint_id
+
+
+async def test_the_record_fields_fit_100x30_and_survive_a_draft(make_app, engine, agents):
+    app = make_app(screen="intake")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        screen.set_focus(screen.query_one("#channel"))
+        await pilot.press("3")  # online
+        form = screen.query_one("#form")
+        for name in ("channel_detail", "caller_number", "received", "satisfaction", "order_ref", "result"):
+            widget = screen.query_one(f"#{name}")
+            screen.set_focus(widget)
+            await pilot.pause()
+            await pilot.pause(0.05)
+            assert widget.content_region.height >= 1, name  # at least one row to type in
+            assert form.region.contains_region(widget.region), name  # scrolled into sight
+        values = {"channel_detail": "wechat", "caller_number": "partial", "received": "10:15", "satisfaction": "4",
+                  "order_ref": "A-77", "result": "done\nand checked"}
+        with screen._programmatic():
+            for name, value in values.items():
+                screen._set_value(name, value)
+        payload = screen.draft_payload()
+        screen.clear_form()
+        assert screen.text("order_ref") == "" and screen.text("caller_number") == "full"
+        assert not screen.query_one("#sub-channel-box").display
+        screen.restore(payload)
+        assert {name: screen.text(name) for name in values} == values
+        assert screen.query_one("#sub-channel-box").display
+
+
+async def test_a_patrol_finding_on_the_screen(make_app, engine, agents):
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        screen.set_focus(screen.query_one("#channel"))
+        await pilot.press("6")  # patrol
+        assert screen.text("channel") == "patrol"
+        screen.set_focus(screen.query_one("#address"))
+        await type_text(pilot, "north gate")
+        screen.set_focus(screen.query_one("#summary"))
+        await type_text(pilot, "gate lamp out")
+        await pilot.press("tab", "2")  # repair
+        await pilot.press("ctrl+s")
+        s = await saved(pilot, screen)
+    with read_session(engine) as session:
+        contact = session.get(Contact, s.id)
+    assert (contact.channel, contact.address, contact.customer_id, contact.phone) == ("patrol", "north gate", None, "")
+    assert contact.work_order_id is not None

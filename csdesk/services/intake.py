@@ -834,11 +834,12 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
             try:
                 parse_partial_number(form.phone)
                 errors["phone"] = _("Not a whole number: if the caller gave only part of it, choose "
-                                    "“partial number” below.")
+                                    "“partial number” as the caller's number.")
             except ValueError:
                 errors["phone"] = str(exc)
     elif channel in (Channel.PHONE, Channel.OUTBOUND) and not customer_id:
-        errors["phone"] = _("Enter the caller's phone number, or choose “partial number” or “no number” below.")
+        errors["phone"] = _("Enter the caller's phone number, or choose “partial number” or “no number” "
+                            "as the caller's number.")
     no_caller_needed = channel is Channel.PATROL or caller_number is not CallerNumber.FULL
     if (not phone and not name and not customer_id and "phone" not in errors and "name" not in errors
             and channel is not None and not no_caller_needed):
