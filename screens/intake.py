@@ -45,13 +45,17 @@ DRAFT_HEARTBEAT = 60.0  # s: this console says it is alive on its draft (service
 QUEUE_REFRESH = 30.0
 
 TEXT_FIELDS = ("phone", "name", "building", "unit", "room", "address", "referral_contact", "promise",
-               "escalation_reason", "identity", "new_phone", "new_name", "new_address")
-AREA_FIELDS = ("summary", "handling")
-BAR_FIELDS = ("channel", "category", "subtype", "urgency", "outcome", "department", "callback_result")
-# Tab order, for focusing the first field with an error.
-FIELD_ORDER = ("channel", "phone", "name", "building", "unit", "room", "address", "summary", "category",
-               "subtype", "urgency", "identity", "new_phone", "new_name", "new_address", "handling", "outcome",
-               "department", "referral_contact", "promise", "escalation_reason", "callback_result")
+               "escalation_reason", "identity", "new_phone", "new_name", "new_address", "received", "satisfaction",
+               "order_ref")
+AREA_FIELDS = ("summary", "handling", "result")
+BAR_FIELDS = ("channel", "channel_detail", "category", "subtype", "urgency", "outcome", "department",
+              "callback_result", "caller_number")
+# Tab order, for focusing the first field with an error.  The record's details (caller's number given,
+# time received, satisfaction, order reference, result) come last: the standard call's keys never reach them.
+FIELD_ORDER = ("channel", "channel_detail", "phone", "name", "building", "unit", "room", "address", "summary",
+               "category", "subtype", "urgency", "identity", "new_phone", "new_name", "new_address", "handling",
+               "outcome", "department", "referral_contact", "promise", "escalation_reason", "callback_result",
+               "caller_number", "received", "satisfaction", "order_ref", "result")
 
 
 # --------------------------------------------------------------------------- messages from workers
@@ -222,7 +226,7 @@ class IntakeScreen(WorkerErrors, Screen):
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        from csdesk.domain import CallbackResult, Channel, Urgency
+        from csdesk.domain import CallbackResult, CallerNumber, Channel, SubChannel, Urgency
 
         yield DeskHeader()
         with Horizontal(id="script-bar"):
@@ -230,8 +234,12 @@ class IntakeScreen(WorkerErrors, Screen):
             yield Static("00:00", id="timer")
         with Horizontal(id="main"):
             with VerticalScroll(id="form"):
-                yield _field(_("Channel"), ChoiceBar([(c.value, c.label) for c in Channel if c is not Channel.PATROL],
+                yield _field(_("Channel"), ChoiceBar([(c.value, c.label) for c in Channel],
                                                      Channel.PHONE.value, id="channel"), "channel")
+                with Vertical(id="sub-channel-box"):  # shown for an online contact
+                    yield _field(_("Online via"), ChoiceBar([(c.value, c.label) for c in SubChannel],
+                                                            blank=_("not said"), id="channel_detail"),
+                                 "channel_detail")
                 with Horizontal(classes="row"):
                     yield _field(_("Phone"), DeskInput(placeholder=_("number, last 4 digits, name or initials"),
                                                        id="phone"), "phone", "field wide")
@@ -272,6 +280,20 @@ class IntakeScreen(WorkerErrors, Screen):
                     yield _field(_("Result of the call-back"),
                                  ChoiceBar([(r.value, r.label) for r in CallbackResult], CallbackResult.DONE.value,
                                            id="callback_result"), "callback_result")
+                # the record's details: after every field of the standard call, so its keys are unchanged
+                with Vertical(id="record-box"):
+                    yield Label(_("Record details"), id="record-title")
+                    yield _field(_("Caller's number"), ChoiceBar([(c.value, c.label) for c in CallerNumber],
+                                                                 CallerNumber.FULL.value, id="caller_number"),
+                                 "caller_number")
+                    with Horizontal(classes="row"):
+                        yield _field(_("Received (empty: now; HH:MM or YYYY-MM-DD HH:MM:SS)"),
+                                     DeskInput(placeholder=_("YYYY-MM-DD HH:MM:SS"), id="received"), "received",
+                                     "field wide")
+                        yield _field(_("Satisfaction (1–5)"), DeskInput(placeholder="1–5", id="satisfaction"),
+                                     "satisfaction", "field mid")
+                    yield _field(_("Customer's order reference"), DeskInput(id="order_ref"), "order_ref")
+                    yield _field(_("Result"), TextArea(id="result", soft_wrap=True), "result")
                 yield Static("", id="form-status", markup=False)
             with Vertical(id="side"):
                 yield Static(_("Customer"), id="card-title")
@@ -288,13 +310,14 @@ class IntakeScreen(WorkerErrors, Screen):
         header = self.query_one(DeskHeader)
         header.title = _("Intake")
         for name in ("identity-box", "department-box", "referral-box", "promise-box", "escalate-box",
-                     "callback-box"):
+                     "callback-box", "sub-channel-box"):
             self.query_one(f"#{name}").display = False
         self.query_one("#matches", OptionList).display = False
         for bar in self.query(ChoiceBar):
             bar.on_change = self._bar_set
         self.query_one("#summary", TextArea).show_line_numbers = False
         self.query_one("#handling", TextArea).show_line_numbers = False
+        self.query_one("#result", TextArea).show_line_numbers = False
         self.show_card()
         self.set_interval(1.0, self._tick)
         self.set_interval(QUEUE_REFRESH, self.refresh_queue)
@@ -395,6 +418,9 @@ class IntakeScreen(WorkerErrors, Screen):
             callback_result=self.text("callback_result") if self.callback_id else "",
             received_at=self.received_at,
             duration_s=int(time.monotonic() - self.started_at) if self.started_at else None,
+            received=self.text("received"), satisfaction=self.text("satisfaction"), order_ref=self.text("order_ref"),
+            result=self.text("result"), caller_number=self.text("caller_number"),
+            channel_detail=self.text("channel_detail") if self.text("channel") == "online" else "",
         )
 
     @property
@@ -525,7 +551,9 @@ class IntakeScreen(WorkerErrors, Screen):
         if self._quiet or not self.is_mounted:
             return
         name = bar.id or ""
-        if name == "category":
+        if name == "channel":
+            self._channel_changed()
+        elif name == "category":
             self._category_changed()
         elif name == "subtype":
             self._default_department()
@@ -568,6 +596,11 @@ class IntakeScreen(WorkerErrors, Screen):
             self._schedule_identity()
         self._outcome_changed()
         self.show_card()
+
+    def _channel_changed(self) -> None:
+        """An online contact says how it came (app, mini program, WeChat …): the row shows right after the
+        channel, in the same step as the key, so Tab from the channel reaches it."""
+        self.query_one("#sub-channel-box").display = self.text("channel") == "online"
 
     def _set_outcomes(self) -> None:
         from csdesk.domain.rules import allowed_outcomes
@@ -616,9 +649,31 @@ class IntakeScreen(WorkerErrors, Screen):
         from csdesk.services.intake import classify_query
 
         value = event.value.strip()
-        if not value or self.chosen is not None or classify_query(value, exact=False)[0] in ("name", "initials"):
+        if not value or self.chosen is not None or classify_query(value, exact=False)[0] in ("name", "initials",
+                                                                                            "code"):
             return
+        if self.text("caller_number") not in ("", "full"):
+            return  # a part of a number (…5678), or none: checked on save
         self._check_phone(value)
+
+    # ----------------------------------------------------------------- the record's details checked on leaving them
+    @on(Input.Blurred, "#received")
+    def _received_left(self, event: Input.Blurred) -> None:
+        from csdesk.services.intake import parse_received
+
+        try:
+            parse_received(event.value, utcnow())
+        except ValueError as exc:
+            self.show_error("received", str(exc))
+
+    @on(Input.Blurred, "#satisfaction")
+    def _satisfaction_left(self, event: Input.Blurred) -> None:
+        from csdesk.services.intake import parse_satisfaction
+
+        try:
+            parse_satisfaction(event.value)
+        except ValueError as exc:
+            self.show_error("satisfaction", str(exc))
 
     @work(thread=True, exclusive=True, group="intake-phone", exit_on_error=False)
     def _check_phone(self, value: str) -> None:
@@ -1045,7 +1100,7 @@ class IntakeScreen(WorkerErrors, Screen):
         box = {"identity": "identity-box", "new_phone": "identity-box", "new_name": "identity-box",
                "new_address": "identity-box", "department": "department-box", "referral_contact": "referral-box",
                "promise": "promise-box", "escalation_reason": "escalate-box",
-               "callback_result": "callback-box"}.get(name)
+               "callback_result": "callback-box", "channel_detail": "sub-channel-box"}.get(name)
         if box:
             self.query_one(f"#{box}").display = True
         widget = self.query_one(f"#{name}")
@@ -1138,6 +1193,9 @@ class IntakeScreen(WorkerErrors, Screen):
             self._set_value("urgency", Urgency.NORMAL.value)
             self._set_value("outcome", "")
             self._set_value("callback_result", CallbackResult.DONE.value)
+            self._set_value("channel_detail", "")
+            self._set_value("caller_number", "full")
+        self._channel_changed()
         for name in FIELD_ORDER:
             self._clear_error(name)
         self.query_one("#identity-status", Static).update("")
@@ -1399,6 +1457,9 @@ class IntakeScreen(WorkerErrors, Screen):
             if form.department:
                 self._set_value("department", form.department)
             self._set_value("callback_result", form.callback_result or "done")
+            self._set_value("channel_detail", form.channel_detail or "")
+            self._set_value("caller_number", form.caller_number or "full")
+        self._channel_changed()
         self._outcome_touched = bool(payload.get("outcome_touched"))
         self.customer_id = form.customer_id
         self.callback_id = form.callback_id

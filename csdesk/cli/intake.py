@@ -29,7 +29,14 @@ def register(app: typer.Typer) -> None:
         summary: Annotated[str | None, typer.Option("--summary", help="What the customer needs.")] = None,
         handling: Annotated[str | None, typer.Option("--handling", help="Handling steps, one per line.")] = None,
         outcome: Annotated[str | None, typer.Option("--outcome", help="resolved, work_order, referred, promised or escalated (default: by category).")] = None,
-        channel: Annotated[str, typer.Option("--channel", help="phone, walk_in, online, email, outbound.")] = "phone",
+        channel: Annotated[str, typer.Option("--channel", help="phone, walk_in, online, email, outbound or patrol (a finding on patrol: give its place with --unit or --address).")] = "phone",
+        sub_channel: Annotated[str | None, typer.Option("--sub-channel", help="For an online contact: app, web, mini_program, wechat, weibo, social or sms (or the Chinese name).")] = None,
+        customer: Annotated[str | None, typer.Option("--customer", help="The customer's code, e.g. C20231028001.")] = None,
+        caller_number: Annotated[str | None, typer.Option("--caller-number", help="What was given of the caller's number: full (default), partial (--phone …5678) or none.")] = None,
+        received: Annotated[str | None, typer.Option("--received", help="When it was received, for entry after the fact: YYYY-MM-DD HH:MM[:SS] or HH:MM (today); default now.")] = None,
+        result: Annotated[str | None, typer.Option("--result", help="The result (what came of the handling).")] = None,
+        satisfaction: Annotated[str | None, typer.Option("--satisfaction", help="The customer's satisfaction, 1 to 5.")] = None,
+        order_ref: Annotated[str | None, typer.Option("--order-ref", help="The customer's own order reference, as said.")] = None,
         agent: Annotated[str | None, typer.Option("--agent", envvar="CSDESK_AGENT", help="Staff number of the agent taking the contact.")] = None,
         department: Annotated[str | None, typer.Option("--department", help="Department referred to (or of the work order).")] = None,
         referral_contact: Annotated[str | None, typer.Option("--referral-contact", help="Contact given to the customer on referral (default: the department's).")] = None,
@@ -43,7 +50,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a contact (with its outcome) and print its number."""
         from csdesk.cli import parse
-        from csdesk.domain import Channel, Outcome, Urgency
+        from csdesk.domain import CallerNumber, Channel, Outcome, SubChannel, Urgency
         from csdesk.domain.text import parse_unit, quote_input
         from csdesk.services.intake import LIMITS
 
@@ -62,6 +69,14 @@ def register(app: typer.Typer) -> None:
         new_phone, new_name = text(new_phone, "--new-phone"), text(new_name, "--new-name", "new_name")
         new_address = text(new_address, "--new-address", "new_address")
         agent = text(agent, "--agent", limit=32)
+        customer = text(customer, "--customer", limit=32)
+        received = text(received, "--received", kind="line", limit=40)
+        result = text(result, "--result", "result", kind="block")
+        satisfaction = text(satisfaction, "--satisfaction", kind="line", limit=20)
+        order_ref = text(order_ref, "--order-ref", "order_ref")
+        sub_channel_value = parse.choice(SubChannel, sub_channel, "--sub-channel").value if sub_channel else ""
+        caller_number_value = (parse.choice(CallerNumber, caller_number, "--caller-number").value
+                               if caller_number else "")
         channel_value = parse.choice(Channel, channel, "--channel").value
         urgency_value = parse.choice(Urgency, urgency, "--urgency").value
         outcome_value = parse.choice(Outcome, outcome, "--outcome").value if outcome else ""
@@ -88,7 +103,9 @@ def register(app: typer.Typer) -> None:
             address=address, category=category, subtype=subtype, urgency=urgency_value,
             summary=summary, handling=handling, outcome=outcome_value, department=department,
             referral_contact=referral_contact, promise=promise, escalation_reason=reason,
-            identity=identity, new_phone=new_phone, new_name=new_name, new_address=new_address)
+            identity=identity, customer_code=customer, received=received, result=result,
+            satisfaction=satisfaction, order_ref=order_ref, channel_detail=sub_channel_value,
+            caller_number=caller_number_value, new_phone=new_phone, new_name=new_name, new_address=new_address)
         try:
             settings = load_settings()
         except Exception as exc:
@@ -101,7 +118,8 @@ def register(app: typer.Typer) -> None:
                 saved = record_contact(session, form, who, settings=settings)
         except IntakeInvalid as exc:
             options = {"escalation_reason": "reason", "callback_result": "result", "building": "unit",
-                       "unit": "unit", "room": "unit"}
+                       "unit": "unit", "room": "unit", "customer_code": "customer",
+                       "channel_detail": "sub-channel"}
             parts = [f"--{options.get(k, k).replace('_', '-')}: {v}" for k, v in exc.errors.items()]
             fail("; ".join(dict.fromkeys(parts)).replace("\n", " "))
         except typer.Exit:

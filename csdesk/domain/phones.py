@@ -50,8 +50,8 @@ class Phone:
 
 def mask(number: str) -> str:
     """``13800138000`` -> ``138****8000``; short or partial numbers keep only their last four."""
-    if not number:
-        return ""
+    if not number or number.startswith("…"):  # a part of a number, as the caller gave it: nothing more to hide
+        return number or ""
     if len(number) >= 11:
         return number[:3] + "****" + number[-4:]
     if len(number) > 4:

@@ -51,6 +51,26 @@ class Channel(LabelledEnum):
     PATROL = "patrol"
 
 
+class SubChannel(LabelledEnum):
+    """How an online contact reached the desk (``contact.channel_detail``)."""
+
+    APP = "app"
+    WEB = "web"
+    MINI_PROGRAM = "mini_program"
+    WECHAT = "wechat"
+    WEIBO = "weibo"
+    SOCIAL = "social"
+    SMS = "sms"
+
+
+class CallerNumber(LabelledEnum):
+    """What the agent has of the caller's number: all of it, a part ("…5678"), or none (said so)."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
 class Urgency(LabelledEnum):
     NORMAL = "normal"
     URGENT = "urgent"
@@ -168,6 +188,16 @@ _LABEL_TABLE: tuple[tuple[LabelledEnum, str, str], ...] = (
     (Channel.EMAIL, N_("email"), "邮件"),
     (Channel.OUTBOUND, N_("return visit"), "回访"),
     (Channel.PATROL, N_("patrol"), "巡查"),
+    (SubChannel.APP, N_("app"), "App"),
+    (SubChannel.WEB, N_("website"), "网站"),
+    (SubChannel.MINI_PROGRAM, N_("mini program"), "小程序"),
+    (SubChannel.WECHAT, N_("WeChat"), "微信"),
+    (SubChannel.WEIBO, N_("Weibo"), "微博"),
+    (SubChannel.SOCIAL, N_("social media"), "社交媒体"),
+    (SubChannel.SMS, N_("text message"), "短信"),
+    (CallerNumber.FULL, N_("full number"), "完整号码"),
+    (CallerNumber.PARTIAL, N_("partial number"), "部分号码"),
+    (CallerNumber.NONE, N_("no number"), "无号码"),
     (Urgency.NORMAL, N_("normal"), "普通"),
     (Urgency.URGENT, N_("urgent"), "紧急"),
     (Urgency.CRITICAL, N_("critical"), "特急"),

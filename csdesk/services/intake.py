@@ -29,11 +29,13 @@ from csdesk.clock import to_local
 from csdesk.domain import (
     CallbackKind,
     CallbackResult,
+    CallerNumber,
     Channel,
     ComplaintStatus,
     ContactStatus,
     EscalationReason,
     Outcome,
+    SubChannel,
     Urgency,
 )
 from csdesk.domain.actor import Actor
@@ -78,6 +80,7 @@ LIMITS = {
     "order_ref": 64,
     "new_name": 32,
     "new_address": 200,
+    "result": 2000,
 }
 # How each text field is cleaned (csdesk.domain.text.clean_text): one line of letters and digits,
 # one line of free text (emoji allowed), or lines of free text.
@@ -95,6 +98,7 @@ FIELD_KINDS = {
     "order_ref": "name",
     "new_name": "name",
     "new_address": "name",
+    "result": "block",
 }
 MATCH_LIMIT = 8
 RECENT_CONTACTS = 5
@@ -224,6 +228,13 @@ class IntakeForm:
     new_phone: str = ""
     new_name: str = ""
     new_address: str = ""  # a building-unit-room (3-2-1201, 3栋2单元1201) or a free address
+    # the handbook's records (客户咨询记录表, 客诉处理跟踪表), field for field
+    received: str = ""  # the time received as typed, for entry after the fact: "" (now), "HH:MM", "YYYY-MM-DD HH:MM[:SS]"
+    channel_detail: str = ""  # the online sub-channel (SubChannel key or name)
+    result: str = ""  # the result, as its own field (handling says what was done)
+    satisfaction: str = ""  # "" or 1–5, as typed
+    caller_number: str = ""  # CallerNumber: "" / full, partial ("…5678"), none (said so by the agent)
+    customer_code: str = ""  # the customer chosen by code (C20231028001), when customer_id is not given
 
     def to_dict(self) -> dict[str, Any]:
         out = {}
@@ -249,7 +260,8 @@ class IntakeForm:
     def is_empty(self) -> bool:
         return not any(getattr(self, n) for n in (
             "phone", "name", "building", "unit", "room", "address", "summary", "handling",
-            "referral_contact", "escalation_reason", "identity", "new_phone", "new_name", "new_address"))
+            "referral_contact", "escalation_reason", "identity", "result", "order_ref", "received",
+            "satisfaction", "new_phone", "new_name", "new_address"))
 
 
 @dataclass(frozen=True)
@@ -298,6 +310,7 @@ def _glob_escape(text: str) -> str:
 _DIGITS = re.compile(r"^\+?\d+$", re.ASCII)
 _SEP = re.compile(r"[\s\-()（）]+")
 _INITIALS = re.compile(r"^[A-Za-z]+$")
+_CODE = re.compile(r"^[Cc]\d{4,}$", re.ASCII)  # a customer code being typed: C2023 … C20231028001
 
 
 def _is_emoji_or_control(ch: str) -> bool:
@@ -336,6 +349,7 @@ _SQL = {
                       "AND customer_id IS NOT NULL LIMIT :n"),
     "name_glob": "SELECT id FROM customer WHERE name GLOB :q LIMIT :n",
     "initials_glob": "SELECT id FROM customer WHERE name_initials GLOB :q LIMIT :n",
+    "code_glob": "SELECT id FROM customer WHERE code GLOB :q ORDER BY code LIMIT :n",
     "customers": ("SELECT id, code, name, building, unit, room, unit_key, address FROM customer "
                   "WHERE id IN :ids"),
     "phones_of": ('SELECT customer_id, phone FROM customerphone WHERE customer_id IN :ids '
@@ -416,7 +430,7 @@ def _load_matches(session: Session, hits: list[tuple[int, str, str]], limit: int
 
 def classify_query(query: str, *, exact: bool = True) -> tuple[str, str]:
     """What kind of search ``query`` is: (kind, normalised) with kind in
-    ``none``, ``last4``, ``prefix``, ``phone``, ``initials``, ``name``.
+    ``none``, ``last4``, ``prefix``, ``phone``, ``code`` (a customer code, C20231028001), ``initials``, ``name``.
 
     ``exact=False`` decides "a full number" by its shape alone, without phonenumbers
     (whose import the UI thread should not pay)."""
@@ -434,6 +448,8 @@ def classify_query(query: str, *, exact: bool = True) -> tuple[str, str]:
             return "last4", digits
         full = _full_number(digits) if exact else _looks_full(digits)
         return ("phone" if full else "prefix"), digits
+    if _CODE.match(q):
+        return "code", q.upper()
     if _INITIALS.match(q):
         return "initials", q.lower()
     return "name", q
@@ -483,6 +499,9 @@ def find_customers(session: Session, query: str, limit: int = MATCH_LIMIT) -> tu
         if len(hits) < limit:
             hits += [(cid, p, "prefix") for cid, p in
                      _rows(session, "phone_glob", q=_glob_escape(q) + "*", n=limit)]
+    elif kind == "code":  # the unique index on code: exact first, then codes that begin so
+        hits += [(r[0], "", "code") for r in _rows(session, "code_glob", q=_glob_escape(q), n=1)]
+        hits += [(r[0], "", "code") for r in _rows(session, "code_glob", q=_glob_escape(q) + "*", n=limit)]
     elif kind == "initials":
         hits += [(r[0], "", "initials") for r in _rows(session, "initials_glob", q=_glob_escape(q) + "*", n=limit)]
         if len(hits) < limit:  # a Latin name typed as it is
@@ -631,6 +650,11 @@ class Cleaned:
     duration_s: int | None
     default_department: str = ""  # the sub-type's (or else the category's) routing
     order_ref: str = ""  # the customer's own order reference
+    channel_detail: str = ""  # SubChannel key (online contacts)
+    result: str = ""
+    satisfaction: int | None = None
+    partial_phone: str = ""  # "…5678": a caller known by part of the number
+    caller_number: CallerNumber = CallerNumber.FULL
     change: InfoChange | None = None  # an information change's new details
 
 
@@ -715,6 +739,63 @@ def parse_promise(text: str, at: datetime, default: timedelta = PROMISED_REPLY_D
     raise ValueError(_("Give minutes (60) or a time of day (16:30)."))
 
 
+_WHEN_FULL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
+_WHEN_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.ASCII)
+_PARTIAL = re.compile(r"^(?:…|\.{2,3}|\*+|[xX]+|尾号)?\s*(\d{3,8})$")
+
+
+def parse_received(text: str, at: datetime) -> datetime | None:
+    """The time a contact was received, typed for entry after the fact: ``""`` -> None (now);
+    ``"10:15"`` -> today at 10:15 local; ``"2023-10-28 14:30:15"`` (seconds optional).
+    A time after ``at`` is refused.  Full-width digits and colon are read as ASCII.
+    Raises ValueError with a message for the field."""
+    from csdesk.clock import local_tz
+    from csdesk.domain.text import ascii_digits
+
+    text = ascii_digits(_single_line(text[:100] if text else "")).replace("：", ":").strip()
+    if not text:
+        return None
+    bad = _("Give the time received as YYYY-MM-DD HH:MM[:SS], or HH:MM for today.")
+    full, short = _WHEN_FULL.match(text), _WHEN_TIME.match(text)
+    try:
+        if full:
+            y, mo, d, h, mi, sec = (int(g or 0) for g in full.groups())
+            when = datetime(y, mo, d, h, mi, sec, tzinfo=local_tz())
+        elif short:
+            h, mi, sec = (int(g or 0) for g in short.groups())
+            when = to_local(at).replace(hour=h, minute=mi, second=sec, microsecond=0)
+        else:
+            raise ValueError(bad)
+    except ValueError:
+        raise ValueError(bad) from None
+    if when > at:
+        raise ValueError(_("The time received cannot be in the future."))
+    return when
+
+
+def parse_satisfaction(text: str) -> int | None:
+    """``""`` -> None; ``"1"`` … ``"5"`` -> the score; anything else: ValueError with the field's message."""
+    from csdesk.domain.text import ascii_digits
+
+    text = ascii_digits(_single_line(str(text)[:20] if text else "")).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 5:
+        return int(text)
+    raise ValueError(_("Give the satisfaction as a whole number from 1 to 5 (or leave it empty)."))
+
+
+def parse_partial_number(text: str) -> str:
+    """The part of a number a caller gave ("…5678", "5678", "尾号5678") as stored: ``"…5678"``.
+    Raises ValueError with the field's message."""
+    from csdesk.domain.text import ascii_digits
+
+    m = _PARTIAL.match(ascii_digits(_single_line(text[:40] if text else "")).strip())
+    if m is None:
+        raise ValueError(_("Give the part of the number the caller said, e.g. …5678 (3 to 8 digits)."))
+    return "…" + m.group(1)
+
+
 def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
              at: datetime | None = None, categories: list | None = None,
              departments: list | None = None) -> Cleaned:
@@ -768,23 +849,70 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
     identity = text_field("identity", form.identity)
     order_ref = text_field("order_ref", form.order_ref)
 
-    phone = ext = ""
-    if not is_blank(form.phone):
+    result = text_field("result", form.result)
+    caller_number = enum("caller_number", CallerNumber, form.caller_number, CallerNumber.FULL)
+    channel_detail = ""
+    raw_detail = _single_line(form.channel_detail)
+    if raw_detail:
+        if channel is not Channel.ONLINE:
+            errors["channel_detail"] = _("A sub-channel is only for online contacts.")
+        else:
+            channel_detail = enum("channel_detail", SubChannel, raw_detail) or ""
+    try:
+        satisfaction = parse_satisfaction(form.satisfaction)
+    except ValueError as exc:
+        errors["satisfaction"] = str(exc)
+        satisfaction = None
+    try:
+        received_at = parse_received(form.received, at)
+    except ValueError as exc:
+        errors["received"] = str(exc)
+        received_at = None
+
+    customer_id = form.customer_id
+    code = ascii_digits(_single_line(form.customer_code)).strip().upper()
+    if code and not customer_id:
+        found_id = None
+        if session is not None:
+            found_id = session.exec(select(Customer.id).where(Customer.code == code)).first()
+        if found_id is None:
+            errors["customer_code"] = _("No customer has the code “{code}”.").format(code=quote_input(code))
+        customer_id = found_id
+
+    phone = ext = partial = ""
+    if caller_number is CallerNumber.PARTIAL:
+        try:
+            partial = parse_partial_number(form.phone)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    elif caller_number is CallerNumber.NONE:
+        if not is_blank(form.phone):
+            errors["phone"] = _("“No number” is chosen: leave the number empty, or choose another.")
+    elif not is_blank(form.phone):
         try:
             parsed = parse_phone(clean_text(form.phone, 64, kind=TextKind.NAME))
             phone, ext = parsed.number, parsed.ext
         except (PhoneError, TextError) as exc:
-            errors["phone"] = str(exc)
-    elif channel in (Channel.PHONE, Channel.OUTBOUND) and not form.customer_id:
-        errors["phone"] = _("Enter the caller's phone number.")
-    if (not phone and not name and not form.customer_id and "phone" not in errors and "name" not in errors
-            and channel is not None):
+            try:
+                parse_partial_number(form.phone)
+                errors["phone"] = _("Not a whole number: if the caller gave only part of it, choose "
+                                    "“partial number” as the caller's number.")
+            except ValueError:
+                errors["phone"] = str(exc)
+    elif channel in (Channel.PHONE, Channel.OUTBOUND) and not customer_id:
+        errors["phone"] = _("Enter the caller's phone number, or choose “partial number” or “no number” "
+                            "as the caller's number.")
+    no_caller_needed = channel is Channel.PATROL or caller_number is not CallerNumber.FULL
+    if (not phone and not name and not customer_id and "phone" not in errors and "name" not in errors
+            and channel is not None and not no_caller_needed):
         errors["name"] = _("Enter the customer's name or phone number.")
 
     if room and not building:
         errors["building"] = _("Enter the building of the room.")
     if (building or unit) and not room:
         errors["room"] = _("Enter the room number.")
+    if channel is Channel.PATROL and not (room or address) and not ({"building", "room", "address"} & errors.keys()):
+        errors["address"] = _("Give the place of the finding: building, entrance and room, or an address.")
 
     # category and sub-type: stable keys or names from the reference data
     if categories is None:
@@ -865,8 +993,8 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
     return Cleaned(channel, phone, ext, name, building, unit, room, unit_key_of(building, unit, room),
                    address, category, subtype, urgency, summary, handling, outcome, department,
                    referral_contact, promise_at, escalation_reason, identity, callback_result,
-                   form.customer_id, form.callback_id, form.received_at or at, form.duration_s,
-                   routed, order_ref, change)
+                   customer_id, form.callback_id, received_at or form.received_at or at, form.duration_s,
+                   routed, order_ref, channel_detail, result, satisfaction, partial, caller_number, change=change)
 
 
 def unit_key_of(building: str, unit: str, room: str) -> str:
@@ -927,12 +1055,13 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
     c = validate(session, form, settings=settings, at=at)
     agent_id, staff_no = agent.id, agent.staff_no
 
-    # -- the customer: chosen, recognised by number, or new
+    # -- the customer: chosen, recognised by number, or new (none for a patrol finding or a caller
+    #    known by neither name nor whole number)
     customer = _customer_for(session, c)
-    new_customer = customer is None
+    new_customer = customer is None and bool(c.name or c.phone)
     identity_verified: bool | None = None
     verified_by = ""
-    if customer is None:
+    if new_customer:
         customer = Customer(code=allocate_customer_code(session, at), name=c.name,
                             name_initials=pinyin_initials(c.name), building=c.building, unit=c.unit,
                             room=c.room, unit_key=c.unit_key, address=c.address, created_at=at,
@@ -942,18 +1071,19 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         if c.phone:
             session.add(CustomerPhone(customer_id=customer.id, phone=c.phone, ext=c.phone_ext, primary=True))
     if c.category == "info_change":
-        check = IdentityCheck(False, "") if new_customer else verify_identity(session, customer.id, c.identity,
-                                                                                          form.found_by)
+        check = (IdentityCheck(False, "") if new_customer or customer is None
+                 else verify_identity(session, customer.id, c.identity, form.found_by))
         identity_verified, verified_by = check.verified, check.how
         if check.verified and c.change is not None:
             _apply_change(session, customer, c.change)
 
-    name = c.name or customer.name
-    initials = customer.name_initials if name == customer.name else pinyin_initials(name)
-    unit_key = c.unit_key or ("" if c.address else customer.unit_key)
-    address = c.address or ("" if c.unit_key else customer.address)
-    phone = c.phone
-    if not phone:
+    customer_id = customer.id if customer is not None else None
+    name = c.name or (customer.name if customer is not None else "")
+    initials = customer.name_initials if customer is not None and name == customer.name else pinyin_initials(name)
+    unit_key = c.unit_key or ("" if c.address or customer is None else customer.unit_key)
+    address = c.address or ("" if c.unit_key or customer is None else customer.address)
+    phone = c.phone or c.partial_phone
+    if not phone and customer is not None and c.caller_number is CallerNumber.FULL:
         phone = session.exec(select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer.id)
                              .order_by(col(CustomerPhone.primary).desc()).limit(1)).first() or ""
 
@@ -961,11 +1091,12 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
     resolved = c.outcome is Outcome.RESOLVED
     contact = Contact(
         number=number, received_at=c.received_at, ended_at=at, channel=c.channel.value,
-        customer_id=customer.id, customer_name=name, name_initials=initials, phone=phone,
+        channel_detail=c.channel_detail, customer_id=customer_id, customer_name=name, name_initials=initials, phone=phone,
         phone_ext=c.phone_ext, unit_key=unit_key, address=address, category=c.category,
         subtype=c.subtype, urgency=c.urgency.value, summary=c.summary, handling=c.handling,
-        result=c.callback_result.label if c.callback_result and c.callback_result is not CallbackResult.DONE else "",
-        outcome=c.outcome.value,
+        result=c.result or (c.callback_result.label if c.callback_result
+                            and c.callback_result is not CallbackResult.DONE else ""),
+        satisfaction=c.satisfaction, outcome=c.outcome.value,
         status=ContactStatus.CLOSED.value if resolved else ContactStatus.OPEN.value,
         closed_at=at if resolved else None, identity_verified=identity_verified, verified_by=verified_by,
         agent_id=agent_id, agent_staff_no=staff_no, referred_department=c.department if c.outcome is Outcome.REFERRED else "",
@@ -983,7 +1114,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
     out: dict[str, Any] = {}
 
     def callback(kind: CallbackKind, due: datetime, note: str, **links) -> Callback:
-        cb = Callback(kind=kind.value, due_at=due, agent_id=agent_id, customer_id=customer.id,
+        cb = Callback(kind=kind.value, due_at=due, agent_id=agent_id, customer_id=customer_id,
                       customer_name=name, phone=phone, contact_id=contact.id, note=note,
                       created_at=at, created_by_id=agent_id, **links)
         session.add(cb)
@@ -997,7 +1128,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
 
         order = open_order(session, agent, OrderSpec(
             description=c.summary, urgency=c.urgency, category=c.category, subtype=c.subtype,
-            department=c.department or c.default_department or "engineering", customer_id=customer.id,
+            department=c.department or c.default_department or "engineering", customer_id=customer_id,
             customer_name=name, phone=phone, unit_key=unit_key, address=address, contact_id=contact.id,
             contact_number=number), at=at, critical_minutes=getattr(settings, "critical_deadline_minutes", None))
         contact.work_order_id = order.id
@@ -1018,8 +1149,9 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         complaint = None
         if reason is EscalationReason.COMPLAINT:
             complaint = Complaint(
-                number=allocate(session, "complaint", at), customer_id=customer.id, customer_name=name,
+                number=allocate(session, "complaint", at), customer_id=customer_id, customer_name=name,
                 contact_phone=phone, complained_at=c.received_at, about=c.summary, contact_id=contact.id,
+                order_ref=c.order_ref,
                 work_order_id=order.id if order else None, first_handler_id=agent_id,
                 first_handler_staff_no=staff_no, escalated_at=at, escalation_reason=why,
                 status=ComplaintStatus.ESCALATED.value)
@@ -1033,7 +1165,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         line = f"{why} · {_first_line(c.summary, 120)}"
         esc = Escalation(reason=reason.value, summary=line[:200], contact_id=contact.id,
                          work_order_id=order.id if order else None,
-                         complaint_id=complaint.id if complaint else None, customer_id=customer.id,
+                         complaint_id=complaint.id if complaint else None, customer_id=customer_id,
                          created_at=at, created_by_id=agent_id)
         session.add(esc)
         session.flush()
@@ -1049,7 +1181,8 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         out.update(closed_callback_id=closed.id, retry_callback_id=closed.retry_id,
                    refused_visit_id=closed.refused_visit_id)
     session.flush()
-    return SavedContact(contact.id, number, contact.received_at, customer.id, customer.code, new_customer,
+    return SavedContact(contact.id, number, contact.received_at, customer_id,
+                        customer.code if customer is not None else "", new_customer,
                         contact.outcome, contact.status, identity_verified, **out)
 
 

@@ -851,6 +851,7 @@ EXPORT_COLUMNS = (
     ExportColumn("result", N_("Result"), 30),
     ExportColumn("outcome", N_("Outcome"), 12),
     ExportColumn("satisfaction", N_("Satisfaction"), 8),
+    ExportColumn("order_ref", N_("Customer's order reference"), 16),
     ExportColumn("status", N_("Status"), 8),
     ExportColumn("closed_at", N_("Closed"), 19),
     ExportColumn("referred_department", N_("Referred to"), 12),
@@ -889,7 +890,7 @@ _EXPORT_EXTRA = (
     ("closed_at", "c.closed_at"), ("satisfaction", "c.satisfaction"),
     ("referred_department", "c.referred_department"), ("referral_contact", "c.referral_contact"),
     ("escalation_reason", "c.escalation_reason"), ("identity_verified", "c.identity_verified"),
-    ("verified_by", "c.verified_by"),
+    ("verified_by", "c.verified_by"), ("order_ref", "c.order_ref"),
 )
 _COMPLAINT_SQL = ("SELECT p.id, p.status, p.complained_at, p.about, p.order_ref, p.first_handler_staff_no, "
                   "p.first_handler_name, p.escalated_at, p.escalation_reason, "
@@ -936,7 +937,8 @@ def export_rows(session: Session, q: Query, *, full_phones: bool = False,
                 r[at["customer_code"]] or "", r[4], phone if full_phones else mask(phone), r[6] or r[7] or "",
                 cats.get(r[8], r[8]), cats.get(r[9], r[9] or ""), _label("Urgency", r[10]), r[11] or "",
                 r[at["handling"]] or "", r[at["result"]] or "", _label("Outcome", r[12]),
-                satisfaction if satisfaction is not None else "", _label("ContactStatus", r[13]),
+                satisfaction if satisfaction is not None else "", r[at["order_ref"]] or "",
+                _label("ContactStatus", r[13]),
                 _opt_ts(r[at["closed_at"]]),
                 departments.get(r[at["referred_department"]], r[at["referred_department"]] or ""),
                 r[at["referral_contact"]] or "", r[at["escalation_reason"]] or "", check,
