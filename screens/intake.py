@@ -233,67 +233,69 @@ class IntakeScreen(WorkerErrors, Screen):
             yield Static("", id="script", markup=False)
             yield Static("00:00", id="timer")
         with Horizontal(id="main"):
-            with VerticalScroll(id="form"):
-                yield _field(_("Channel"), ChoiceBar([(c.value, c.label) for c in Channel],
-                                                     Channel.PHONE.value, id="channel"), "channel")
-                with Vertical(id="sub-channel-box"):  # shown for an online contact
-                    yield _field(_("Online via"), ChoiceBar([(c.value, c.label) for c in SubChannel],
-                                                            blank=_("not said"), id="channel_detail"),
-                                 "channel_detail")
-                with Horizontal(classes="row"):
-                    yield _field(_("Phone"), DeskInput(placeholder=_("number, last 4 digits, name or initials"),
-                                                       id="phone"), "phone", "field wide")
-                    yield _field(_("Name"), DeskInput(id="name"), "name", "field wide")
-                with Horizontal(classes="row"):
-                    yield _field(_("Building"), DeskInput(id="building"), "building", "field narrow")
-                    yield _field(_("Entrance"), DeskInput(id="unit"), "unit", "field narrow")
-                    yield _field(_("Room"), DeskInput(id="room"), "room", "field narrow")
-                    yield _field(_("Or address"), DeskInput(id="address"), "address", "field wide")
-                yield _field(_("What the customer needs"), TextArea(id="summary", soft_wrap=True), "summary")
-                yield _field(_("Category"), ChoiceBar(id="category"), "category")
-                yield _field(_("Sub-type"), ChoiceBar(blank=_("none"), id="subtype"), "subtype")
-                yield _field(_("Urgency"), ChoiceBar([(u.value, u.label) for u in Urgency], Urgency.NORMAL.value,
-                                                     id="urgency"), "urgency")
-                with Vertical(id="identity-box"):
-                    yield _field(_("Identity: last 4 digits of the registered phone, or the name on the order"),
-                                 DeskInput(id="identity"), "identity")
-                    yield Static("", id="identity-status", markup=False)
-                    with Horizontal(classes="row"):  # what the caller asks to change to (empty: unchanged)
-                        yield _field(_("New phone"), DeskInput(id="new_phone"), "new_phone", "field wide")
-                        yield _field(_("New name"), DeskInput(id="new_name"), "new_name", "field wide")
-                    yield _field(_("New address (3-2-1201 or an address)"), DeskInput(id="new_address"),
-                                 "new_address", "field wide")
-                yield _field(_("Handling steps"), TextArea(id="handling", soft_wrap=True), "handling")
-                yield _field(_("Outcome"), ChoiceBar(id="outcome"), "outcome")
-                with Vertical(id="department-box"):
-                    yield _field(_("Department"), ChoiceBar(id="department"), "department")
-                with Vertical(id="referral-box"):
-                    yield _field(_("Contact given to the customer"), DeskInput(id="referral_contact"),
-                                 "referral_contact")
-                with Vertical(id="promise-box"):
-                    yield _field(_("Reply within (minutes) or at (HH:MM)"), DeskInput(placeholder="60", id="promise"),
-                                 "promise")
-                with Vertical(id="escalate-box"):
-                    yield _field(_("Reason for the supervisor (one line)"), DeskInput(id="escalation_reason"),
-                                 "escalation_reason")
-                with Vertical(id="callback-box"):
-                    yield _field(_("Result of the call-back"),
-                                 ChoiceBar([(r.value, r.label) for r in CallbackResult], CallbackResult.DONE.value,
-                                           id="callback_result"), "callback_result")
-                # the record's details: after every field of the standard call, so its keys are unchanged
-                with Vertical(id="record-box"):
-                    yield Label(_("Record details"), id="record-title")
-                    yield _field(_("Caller's number"), ChoiceBar([(c.value, c.label) for c in CallerNumber],
-                                                                 CallerNumber.FULL.value, id="caller_number"),
-                                 "caller_number")
+            with Vertical(id="left"):
+                with VerticalScroll(id="form"):
+                    yield _field(_("Channel"), ChoiceBar([(c.value, c.label) for c in Channel],
+                                                         Channel.PHONE.value, id="channel"), "channel")
+                    with Vertical(id="sub-channel-box"):  # shown for an online contact
+                        yield _field(_("Online via"), ChoiceBar([(c.value, c.label) for c in SubChannel],
+                                                                blank=_("not said"), id="channel_detail"),
+                                     "channel_detail")
                     with Horizontal(classes="row"):
-                        yield _field(_("Received (empty: now; HH:MM or YYYY-MM-DD HH:MM:SS)"),
-                                     DeskInput(placeholder=_("YYYY-MM-DD HH:MM:SS"), id="received"), "received",
-                                     "field wide")
-                        yield _field(_("Satisfaction (1–5)"), DeskInput(placeholder="1–5", id="satisfaction"),
-                                     "satisfaction", "field mid")
-                    yield _field(_("Customer's order reference"), DeskInput(id="order_ref"), "order_ref")
-                    yield _field(_("Result"), TextArea(id="result", soft_wrap=True), "result")
+                        yield _field(_("Phone"), DeskInput(placeholder=_("number, last 4 digits, name or initials"),
+                                                           id="phone"), "phone", "field wide")
+                        yield _field(_("Name"), DeskInput(id="name"), "name", "field wide")
+                    with Horizontal(classes="row"):
+                        yield _field(_("Building"), DeskInput(id="building"), "building", "field narrow")
+                        yield _field(_("Entrance"), DeskInput(id="unit"), "unit", "field narrow")
+                        yield _field(_("Room"), DeskInput(id="room"), "room", "field narrow")
+                        yield _field(_("Or address"), DeskInput(id="address"), "address", "field wide")
+                    yield _field(_("What the customer needs"), TextArea(id="summary", soft_wrap=True), "summary")
+                    yield _field(_("Category"), ChoiceBar(id="category"), "category")
+                    yield _field(_("Sub-type"), ChoiceBar(blank=_("none"), id="subtype"), "subtype")
+                    yield _field(_("Urgency"), ChoiceBar([(u.value, u.label) for u in Urgency], Urgency.NORMAL.value,
+                                                         id="urgency"), "urgency")
+                    with Vertical(id="identity-box"):
+                        yield _field(_("Identity: last 4 digits of the registered phone, or the name on the order"),
+                                     DeskInput(id="identity"), "identity")
+                        yield Static("", id="identity-status", markup=False)
+                        with Horizontal(classes="row"):  # what the caller asks to change to (empty: unchanged)
+                            yield _field(_("New phone"), DeskInput(id="new_phone"), "new_phone", "field wide")
+                            yield _field(_("New name"), DeskInput(id="new_name"), "new_name", "field wide")
+                        yield _field(_("New address (3-2-1201 or an address)"), DeskInput(id="new_address"),
+                                     "new_address", "field wide")
+                    yield _field(_("Handling steps"), TextArea(id="handling", soft_wrap=True), "handling")
+                    yield _field(_("Outcome"), ChoiceBar(id="outcome"), "outcome")
+                    with Vertical(id="department-box"):
+                        yield _field(_("Department"), ChoiceBar(id="department"), "department")
+                    with Vertical(id="referral-box"):
+                        yield _field(_("Contact given to the customer"), DeskInput(id="referral_contact"),
+                                     "referral_contact")
+                    with Vertical(id="promise-box"):
+                        yield _field(_("Reply within (minutes) or at (HH:MM)"), DeskInput(placeholder="60", id="promise"),
+                                     "promise")
+                    with Vertical(id="escalate-box"):
+                        yield _field(_("Reason for the supervisor (one line)"), DeskInput(id="escalation_reason"),
+                                     "escalation_reason")
+                    with Vertical(id="callback-box"):
+                        yield _field(_("Result of the call-back"),
+                                     ChoiceBar([(r.value, r.label) for r in CallbackResult], CallbackResult.DONE.value,
+                                               id="callback_result"), "callback_result")
+                    # the record's details: after every field of the standard call, so its keys are unchanged
+                    with Vertical(id="record-box"):
+                        yield Label(_("Record details"), id="record-title")
+                        yield _field(_("Caller's number"), ChoiceBar([(c.value, c.label) for c in CallerNumber],
+                                                                     CallerNumber.FULL.value, id="caller_number"),
+                                     "caller_number")
+                        with Horizontal(classes="row"):
+                            yield _field(_("Received (empty: now; HH:MM or YYYY-MM-DD HH:MM:SS)"),
+                                         DeskInput(placeholder=_("YYYY-MM-DD HH:MM:SS"), id="received"), "received",
+                                         "field wide")
+                            yield _field(_("Satisfaction (1–5)"), DeskInput(placeholder="1–5", id="satisfaction"),
+                                         "satisfaction", "field mid")
+                        yield _field(_("Customer's order reference"), DeskInput(id="order_ref"), "order_ref")
+                        yield _field(_("Result"), TextArea(id="result", soft_wrap=True), "result")
+                # the status line under the form, not at its end: always in sight, however long the form
                 yield Static("", id="form-status", markup=False)
             with Vertical(id="side"):
                 yield Static(_("Customer"), id="card-title")

@@ -70,7 +70,7 @@ class DeskHeader(Horizontal):
 
 
 class DeskFooter(Footer):
-    """Textual's Footer, without its slow leak.
+    """Textual's Footer, the F-keys first, without its slow leak.
 
     The Footer rebuilds its keys whenever the bindings change (every focus
     change, every screen switch), and each key registers a watcher on the
@@ -83,6 +83,14 @@ class DeskFooter(Footer):
     async def recompose(self) -> None:
         await super().recompose()
         self.drop_dead_watchers()
+
+    def compose(self):
+        """Textual's keys, the screens' F-keys (F1–F4, the App's) first: Textual lists the focused
+        field's and the screen's keys before the App's, and a narrow terminal cut the F-keys off."""
+        keys = list(super().compose())
+        fkeys = [k for k in keys if str(getattr(k, "action", "")).startswith("goto(")]
+        yield from fkeys
+        yield from (k for k in keys if k not in fkeys)
 
     def drop_dead_watchers(self) -> None:
         compat.drop_dead_watchers(self)

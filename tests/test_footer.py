@@ -48,3 +48,18 @@ async def test_the_plain_footer_still_leaks_when_this_check_is_no_longer_needed(
     """Fails once Textual fixes the leak: then DeskFooter can go."""
     shown, watchers = await _focus_back_and_forth(Footer)
     assert watchers > shown
+
+
+async def test_the_f_keys_come_first_on_the_footer_of_a_narrow_terminal(make_app):
+    """Textual lists the focused field's and the screen's keys before the App's: at 80 columns
+    intake's own keys pushed F1–F4 off the footer."""
+    from tests.conftest import login, wait_for
+
+    app = make_app(screen="intake")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await wait_for(pilot, lambda: app.screen.id != "login" and len(app.screen.query(footer_key_class())) > 4)
+        await pilot.pause()
+        keys = [k for k in app.screen.query(footer_key_class()) if k.region.width]
+        assert [k.key for k in keys[:4]] == ["f1", "f2", "f3", "f4"]
+        assert all(k.region.right <= 80 for k in keys[:4])

@@ -5,7 +5,11 @@ Interleaved runs, idle and with every core busy (``CpuBurner``):
 - login to intake: from the Enter of a typed login to the intake screen ready
   (header, categories and queue drawn);
 - key to screen: from a digit typed in the phone field to the field showing it,
-  the first key after login apart (typed as soon as intake is drawn).
+  the first key after login apart (typed as soon as intake is drawn);
+- with ``--draft-loss N``: N terminals killed mid-sentence (typing at 80 ms per
+  key, every core busy, the kill at a random moment), and for each the typing
+  the draft did not keep: from the keystroke of the first character missing
+  from the draft to the kill.
 
 Medians and the slowest run.  The machine's other load moves these figures:
 read them side by side, not alone.
@@ -63,13 +67,51 @@ def one_run(template: Path, home: Path, keys: int) -> tuple[float, list[float]]:
         con.kill()
 
 
+TEXT = "楼上空调外机滴水到我家阳台已经好几天了白天晚上都在滴麻烦尽快上门看看谢谢"
+
+
+def draft_loss(template: Path, home: Path, seed: int) -> float:
+    """Type the matter into a killed terminal; seconds of typing the draft lost (0: nothing)."""
+    import random
+
+    desk = Desk.from_template(home, template)
+    con = Console(desk).start()
+    try:
+        con.login("1001")
+        con.intake_ready(60)
+        con.play(["13900001111", TAB, TAB, TAB, TAB, TAB, TAB], 0.08)  # the matter, typed by a new caller
+        burner = CpuBurner().start()
+        try:
+            con.type(TEXT[: random.Random(seed).randint(12, len(TEXT))], 0.08)
+            time.sleep(random.Random(seed + 1).uniform(0.0, 0.3))  # the kill at a random moment after a key
+            killed = time.monotonic()
+            con.kill()
+        finally:
+            burner.stop()
+        typed = [(at, key.decode()) for at, key in con.typed]
+        drafts = desk.db.drafts("1001")
+        kept = drafts[0]["payload"].get("summary", "") if drafts else ""
+        if len(kept) >= len(typed):
+            return 0.0
+        return killed - typed[len(kept)][0]
+    finally:
+        con.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keys", type=int, default=10)
+    parser.add_argument("--draft-loss", type=int, default=0, metavar="N")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="csdesk-measure-"))
     template = make_template(tmp)
+    if args.draft_loss:
+        losses = [draft_loss(template, tmp / f"kill{i}", i) for i in range(args.draft_loss)]
+        print(f"draft: typing lost at a kill, {len(losses)} kills under load: median "
+              f"{statistics.median(losses) * 1000:.0f} ms, worst {max(losses) * 1000:.0f} ms, "
+              f"nothing lost {sum(1 for x in losses if x == 0)} times")
+        return
     results: dict[str, tuple[list[float], list[float]]] = {"idle": ([], []), "busy": ([], [])}
     first_keys: dict[str, list[float]] = {"idle": [], "busy": []}
     for i in range(args.runs):
