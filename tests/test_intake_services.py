@@ -363,6 +363,11 @@ def test_queue_nearest_first_and_callback_results(engine, agents):
     # the register says what happened: not resolved, open until the retry, its time in the result
     assert (contact.outcome, contact.status, contact.closed_at) == ("promised", "open", None)
     assert retry.due_at.astimezone(local_tz()).strftime("%m-%d %H:%M") in contact.result
+    # a call-back not answered files nothing, whatever the category and urgency say: no complaint, no escalation
+    complaints = len(rows(engine, Complaint))
+    again = save(engine, agent, customer_id=sooner.customer_id, channel="outbound", callback_id=retry.id,
+                 callback_result="busy", category="complaint", urgency="urgent")
+    assert again.complaint_id is None and again.escalation_id is None and len(rows(engine, Complaint)) == complaints
     with pytest.raises(Invalid, match="return visit only"):  # "refused" answers a return visit only
         save(engine, agent, customer_id=later.customer_id, channel="outbound", callback_id=later.callback_id,
              callback_result="refused", summary="does not want calls")

@@ -1143,7 +1143,8 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         out.update(callback_id=cb.id, callback_due_at=cb.due_at)
 
     # -- escalation: complaints, urgent and critical matters, and on request
-    reason = escalation_reason(c.category, c.urgency, c.outcome)
+    reached = c.callback_result in (None, CallbackResult.DONE)  # a call-back not answered files nothing
+    reason = escalation_reason(c.category, c.urgency, c.outcome) if reached else None
     if reason is not None:
         why = c.escalation_reason or reason.label
         complaint = None
