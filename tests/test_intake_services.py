@@ -111,6 +111,25 @@ def test_promised_reply_default_one_hour_or_a_time(engine, agents):
     assert "promise" in err.value.errors
 
 
+def test_the_reply_given_closes_the_contact_that_promised_it(engine, agents):
+    agent = agents["1001"]
+    promised = known(engine, agent, outcome="promised", promise="30")
+    assert rows(engine, Contact, Contact.id == promised.id)[0].status == "open"
+    # busy first: the promise still stands; the retry answered: the promise is kept, the contact closes
+    busy = save(engine, agent, customer_id=promised.customer_id, channel="outbound",
+                callback_id=promised.callback_id, callback_result="busy")
+    assert rows(engine, Contact, Contact.id == promised.id)[0].status == "open"
+    save(engine, agent, customer_id=promised.customer_id, channel="outbound", callback_id=busy.retry_callback_id,
+         summary="told the customer the fee")
+    origin = rows(engine, Contact, Contact.id == promised.id)[0]
+    assert origin.status == "closed" and origin.closed_at is not None
+    # a referral checked: the referred contact closes too
+    referred = known(engine, agent, outcome="referred", department="engineering", phone="13900000001", name="王五")
+    save(engine, agent, customer_id=referred.customer_id, channel="outbound", callback_id=referred.callback_id,
+         summary="solved by engineering")
+    assert rows(engine, Contact, Contact.id == referred.id)[0].status == "closed"
+
+
 def test_escalated_needs_a_reason_and_reaches_the_supervisor(engine, agents):
     with pytest.raises(IntakeInvalid) as err:
         known(engine, agents["1001"], outcome="escalated")

@@ -242,6 +242,8 @@ def close_callback(session: Session, callback_id: int, agent: Actor, result: Cal
         refused_id = refused.id
     if contact_id is not None:
         _register_row(session, contact_id, result, cb.attempts, retry_due, at)
+    if result is CallbackResult.DONE:
+        _close_what_it_promised(session, cb, at)
     if cb.kind == CallbackKind.RETRY.value:
         _close_earlier_tries(session, cb, at)
     if cb.visit_id is not None:
@@ -293,6 +295,19 @@ def _register_row(session: Session, contact_id: int, result: CallbackResult, att
             text = _("Not reached after {n} calls.").format(n=attempts)
     contact.result = text
     session.flush()
+
+
+def _close_what_it_promised(session: Session, cb: Callback, at: datetime) -> None:
+    """The customer had the reply that was promised (or the check that the referral solved it): the
+    contact that promised it closes.  A contact that opened an order stays with its order."""
+    if cb.contact_id is None or cb.kind not in (CallbackKind.PROMISED_REPLY.value, CallbackKind.REFERRAL_CHECK.value,
+                                                CallbackKind.RETRY.value):
+        return
+    origin = session.get(Contact, cb.contact_id)
+    if (origin is not None and origin.status == ContactStatus.OPEN.value and origin.work_order_id is None
+            and origin.outcome in (Outcome.PROMISED.value, Outcome.REFERRED.value)):
+        origin.status = ContactStatus.CLOSED.value
+        origin.closed_at = at
 
 
 def _close_earlier_tries(session: Session, cb: Callback, at: datetime) -> None:
