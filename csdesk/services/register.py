@@ -713,10 +713,6 @@ _label = label
 
 # How an online contact reached the desk (``contact.channel_detail``) and how a caller's identity was
 # checked (``contact.verified_by``): stored as keys, shown by these labels (unknown keys as stored).
-SUB_CHANNELS = {
-    "app": N_("app"), "web": N_("website"), "mini_program": N_("mini program"), "wechat": N_("WeChat"),
-    "weibo": N_("Weibo"), "social": N_("social media"), "hotline": N_("hotline"), "sms": N_("text message"),
-}
 VERIFICATIONS = {
     "last4": N_("last four digits of the registered number"), "order_name": N_("order number and name"),
     "name": N_("name on record"), "name_on_record": N_("name on record"),
@@ -725,7 +721,13 @@ VERIFICATIONS = {
 
 
 def sub_channel_label(value: str | None) -> str:
-    return _(SUB_CHANNELS[value]) if value in SUB_CHANNELS else (value or "")
+    """The online sub-channel's name (``csdesk.domain.SubChannel``), or what is stored if it is none."""
+    from csdesk.domain import SubChannel
+
+    try:
+        return SubChannel(value).label
+    except ValueError:
+        return value or ""
 
 
 def verification_label(value: str | None) -> str:
