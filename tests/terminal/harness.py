@@ -528,6 +528,14 @@ class Console:
                 self.thaw()
         return last
 
+    def resize(self, columns: int, lines: int) -> None:
+        """The terminal's window resized, as a desk agent drags it: the console gets SIGWINCH."""
+        with self._lock:
+            self.columns, self.lines = columns, lines
+            self._screen.resize(lines, columns)
+            self._shown = [""] * lines
+        self.child.setwinsize(lines, columns)
+
     def freeze(self) -> None:
         """Stop the console (SIGSTOP): the machine gives it no CPU; keys wait in the terminal."""
         os.kill(self.child.pid, signal.SIGSTOP)
