@@ -322,6 +322,14 @@ class CsdeskApp(App):
     async def _deliver_key(self, key: events.Key) -> None:
         await super().on_event(key)
 
+    def on_input_changed(self, event) -> None:
+        """A field that takes no more characters says so once it is full: Textual's ``max_length``
+        drops further keys without a word, and an agent typing on would lose them unseen."""
+        field = event.input
+        if field.max_length and not field.password and len(event.value) >= field.max_length:
+            self.notify(_("{n} characters at most in this field: what you type on is not taken.").format(
+                n=field.max_length), severity="warning", timeout=5)
+
     def on_key(self, event: events.Key) -> None:
         self.keys.at_app(event)  # back at the App: the next key goes once its bindings have run
 

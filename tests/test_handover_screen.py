@@ -165,6 +165,12 @@ async def test_the_compiled_page_instruction_do_first_free_item_and_sign_off(mak
         dialog = app.screen
         dialog.query_one("#fi-name", Input).value = "孙七"
         dialog.query_one("#fi-phone", Input).value = "13912345678"
+        said = []
+        app.notify = lambda message, **kw: said.append(message)
+        dialog.query_one("#fi-text", Input).focus()
+        await pilot.press(*("咨" * 499), "询", "车")  # a full field says so: the keys beyond it are not taken
+        assert dialog.query_one("#fi-text", Input).value == "咨" * 499 + "询"
+        assert said and "500 characters at most" in said[-1]
         dialog.query_one("#fi-text", Input).value = "咨询车位租售"
         await pilot.press("ctrl+s")
         await wait_message(pilot, screen, "Item added")
