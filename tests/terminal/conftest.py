@@ -6,6 +6,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,11 +23,10 @@ def unique_phone(prefix: str = "139") -> str:
     return f"{prefix}{os.getpid() % 10000:04d}{next(_phones):04d}"
 
 
-def seed_caller(desk: Desk, phone: str, name: str, building: str = "3", unit: str = "2", room: str = "1201",
-                summary: str = "咨询停车位") -> int:
-    """A known caller: an earlier contact recorded through the service; returns the customer id."""
+def on_desk(desk: Desk, fn: Callable[[Any, dict], Any]) -> Any:
+    """Run ``fn(session, agents)`` in a write session on the desk's database (a test's set-up);
+    ``agents``: 1001, 2001 and 9001 as Actors."""
     from csdesk.services.accounts import get_agent
-    from csdesk.services.intake import IntakeForm, record_contact
     from csdesk.store.engine import open_database, read_session, write_session
 
     with pytest.MonkeyPatch.context() as mp:
@@ -36,13 +36,21 @@ def seed_caller(desk: Desk, phone: str, name: str, building: str = "3", unit: st
         engine = open_database(str(desk.db_path))
         try:
             with read_session(engine) as session:
-                agent = get_agent(session, "1001")
+                agents = {no: get_agent(session, no) for no in ("1001", "2001", "9001")}
             with write_session(engine) as session:
-                saved = record_contact(session, IntakeForm(phone=phone, name=name, building=building, unit=unit,
-                                                           room=room, category="inquiry", summary=summary), agent)
+                return fn(session, agents)
         finally:
             engine.dispose()
-    return saved.customer_id
+
+
+def seed_caller(desk: Desk, phone: str, name: str, building: str = "3", unit: str = "2", room: str = "1201",
+                summary: str = "咨询停车位") -> int:
+    """A known caller: an earlier contact recorded through the service; returns the customer id."""
+    from csdesk.services.intake import IntakeForm, record_contact
+
+    return on_desk(desk, lambda s, a: record_contact(s, IntakeForm(
+        phone=phone, name=name, building=building, unit=unit, room=room, category="inquiry", summary=summary),
+        a["1001"]).customer_id)
 
 
 @pytest.fixture(scope="module")

@@ -5,30 +5,11 @@ closes it, each step checked in the database as it lands."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
-from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console, Desk
-
-
-def on_desk(desk: Desk, fn: Callable[[Any, dict], Any]) -> Any:
-    """Run ``fn(session, agents)`` in a write session on the desk's database (the test's set-up)."""
-    from csdesk.services.accounts import get_agent
-    from csdesk.store.engine import open_database, read_session, write_session
-
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in desk.env().items():
-            if key.startswith(("XDG_", "CSDESK_")):
-                mp.setenv(key, value)
-        engine = open_database(str(desk.db_path))
-        try:
-            with read_session(engine) as session:
-                agents = {no: get_agent(session, no) for no in ("1001", "2001", "9001")}
-            with write_session(engine) as session:
-                return fn(session, agents)
-        finally:
-            engine.dispose()
+from tests.terminal.conftest import on_desk
+from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console
 
 
 @pytest.fixture(scope="module")

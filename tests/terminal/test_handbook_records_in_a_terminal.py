@@ -18,6 +18,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.terminal.conftest import on_desk
 from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, LAUNCH, TAB, Console, Key
 
 SHIFT_TAB = Key("shift+tab")
@@ -48,24 +49,15 @@ def customer(desk) -> int:
     found = desk.db.value("SELECT id FROM customer WHERE code = 'C20231028001'")
     if found:
         return found
-    from csdesk.store.engine import open_database, write_session
     from csdesk.store.models import Customer, CustomerPhone
 
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in desk.env().items():
-            if key.startswith(("XDG_", "CSDESK_")):
-                mp.setenv(key, value)
-        engine = open_database(str(desk.db_path))
-        try:
-            with write_session(engine) as session:
-                row = Customer(code="C20231028001", name="陈先生", created_at=datetime.fromisoformat(
-                    "2023-10-01T09:00:00+08:00"))
-                session.add(row)
-                session.flush()
-                session.add(CustomerPhone(customer_id=row.id, phone="13711112222", primary=True))
-                return row.id
-        finally:
-            engine.dispose()
+    def add(session, _agents) -> int:
+        row = Customer(code="C20231028001", name="陈先生", created_at=datetime.fromisoformat("2023-10-01T09:00:00+08:00"))
+        session.add(row)
+        session.flush()
+        session.add(CustomerPhone(customer_id=row.id, phone="13711112222", primary=True))
+        return row.id
+    return on_desk(desk, add)
 
 
 def _digit(desk, parent: str | None, code: str) -> str:

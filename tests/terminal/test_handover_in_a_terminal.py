@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.terminal.conftest import seed_caller, unique_phone
+from tests.terminal.conftest import on_desk, seed_caller, unique_phone
 from tests.terminal.harness import ENTER, HUMAN_SPEEDS, Console
 
 
@@ -46,23 +46,11 @@ end = "{start}"
 
 def seed_order(desk, phone: str) -> None:
     """Agent 1001 took a repair call earlier in the shift: an open work order on their page."""
-    from csdesk.services.accounts import get_agent
     from csdesk.services.intake import IntakeForm, record_contact
-    from csdesk.store.engine import open_database, read_session, write_session
 
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in desk.env().items():
-            if key.startswith(("XDG_", "CSDESK_")):
-                mp.setenv(key, value)
-        engine = open_database(str(desk.db_path))
-        try:
-            with read_session(engine) as session:
-                agent = get_agent(session, "1001")
-            with write_session(engine) as session:
-                record_contact(session, IntakeForm(phone=phone, name="周八", building="5", unit="1", room="0302",
-                                                   category="repair", summary="地下车库积水"), agent)
-        finally:
-            engine.dispose()
+    on_desk(desk, lambda s, a: record_contact(s, IntakeForm(phone=phone, name="周八", building="5", unit="1",
+                                                            room="0302", category="repair", summary="地下车库积水"),
+                                              a["1001"]))
 
 
 @pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[1]])

@@ -73,7 +73,7 @@ def test_fees_the_5_minute_flag_a_refused_move_hold_resume_and_a_low_score_on_a_
 
     from csdesk.clock import now
     from csdesk.services.orders import OrderSpec, open_order
-    from tests.terminal.test_complaints_in_a_terminal import on_desk
+    from tests.terminal.conftest import on_desk
 
     con, db = console, desk.db
     # a call taken 10 minutes ago and not dispatched yet: flagged on the list

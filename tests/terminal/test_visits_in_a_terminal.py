@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.terminal.conftest import on_desk
 from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console, Key
-from tests.terminal.test_complaints_in_a_terminal import on_desk
 
 
 @pytest.fixture(scope="module")
