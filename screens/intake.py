@@ -652,8 +652,8 @@ class IntakeScreen(WorkerErrors, Screen):
 
         value = event.value.strip()
         if not value or self.chosen is not None or classify_query(value, exact=False)[0] in ("name", "initials",
-                                                                                            "code"):
-            return
+                                                                                            "code", "last4"):
+            return  # a search, not a number: nothing to check
         if self.text("caller_number") not in ("", "full"):
             return  # a part of a number (…5678), or none: checked on save
         self._check_phone(value)
@@ -701,6 +701,20 @@ class IntakeScreen(WorkerErrors, Screen):
             self.focus_next()
         else:
             self.focus_previous()
+
+    def on_key(self, event) -> None:
+        """Text typed while the matches list has the focus (Enter on a number several customers share
+        put it there, and the agent typed on with the matter) goes into the matter, not lost in a list
+        that takes no text; choosing the caller stays one F8 away."""
+        olist = self.query_one("#matches", OptionList)
+        if self.app.focused is not olist or not event.is_printable or not event.character:
+            return
+        event.stop()
+        event.prevent_default()
+        area = self.query_one("#summary", TextArea)
+        self.set_focus(area)
+        area.insert(event.character)
+        self.status(_("{n} customers match: F8 to choose one.").format(n=len(self.matches)))
 
     def focus_next(self, selector="*"):
         """The next field of the form in the order it is laid out (see :meth:`_step_focus`)."""

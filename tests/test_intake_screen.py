@@ -224,6 +224,14 @@ async def test_several_matches_are_chosen_from_the_list(make_app, engine, agents
             await pilot.press("down")
         await pilot.press("enter")
         assert screen.customer_id == other.customer_id and screen.text("name") == "张伟"
+        # typed on at once, without choosing: the words go into the matter, nothing lost in the list
+        screen.clear_form()
+        screen.query_one("#phone", Input).focus()
+        screen.query_one("#phone", Input).value = "8000"
+        await wait_for(pilot, lambda: len(screen.matches) == 2)
+        await pilot.press("enter", *"lift", "tab")
+        assert screen.text("summary") == "lift" and app.focused is screen.query_one("#category")
+        assert "Not a phone number" not in shown(screen, "#form-status") and screen.customer_id is None
 
 
 async def test_caller_id_start_recognises_the_caller(make_app, engine, agents):
@@ -552,3 +560,4 @@ async def test_ctrl_o_without_a_chosen_caller_only_rings(make_app, engine, agent
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert app.is_running and app.screen is screen and screen.text("phone") == "13911112222"
+

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.terminal.conftest import unique_phone
-from tests.terminal.harness import CTRL_S, ENTER, TAB
+from tests.terminal.harness import CTRL_S, ENTER, TAB, Key
 
 PER_KEY = 0.08
 
@@ -63,3 +63,19 @@ def test_an_information_change_at_80x24_shows_each_field_as_it_is_reached(narrow
     con.play(["孔久", CTRL_S], PER_KEY)
     con.desk.db.wait_for_row("SELECT * FROM customer WHERE id = ? AND name = '孔久'", (customer_id,), timeout=15)
     assert db.value("SELECT identity_verified FROM contact ORDER BY id DESC LIMIT 1") == 1
+
+
+def test_an_online_contact_shows_its_sub_channel_choices_and_takes_the_key(narrow, busy):
+    # The sub-channel row appears when "3" makes the contact an online one; it once had no height
+    # (its box was 1fr in the scrolling form): the choices were not shown and the keys after it shifted.
+    con = narrow
+    db = con.desk.db
+    before = db.value("SELECT coalesce(max(id), 0) FROM contact")
+    con.play([Key("shift+tab"), "3", TAB], PER_KEY)
+    con.wait_for_text(con.tr("WeChat"))
+    con.play(["5", TAB, unique_phone(), ENTER, "冯十一", TAB, TAB, TAB, TAB, TAB, "小程序下单后没有收到确认短信",
+              TAB, "1", CTRL_S], PER_KEY)
+    row = con.wait_for(lambda: db.one("SELECT * FROM contact WHERE id > ?", (before,)), timeout=15,
+                       what="the online contact saved")
+    assert (row["channel"], row["channel_detail"], row["customer_name"], row["summary"]) == \
+        ("online", "wechat", "冯十一", "小程序下单后没有收到确认短信")
