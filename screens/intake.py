@@ -1290,9 +1290,24 @@ class IntakeScreen(WorkerErrors, Screen):
         if self._draft_timer is None:
             self._draft_timer = self.set_timer(DRAFT_DELAY, self._write_draft)
 
-    def on_descendant_focus(self, _event) -> None:
+    def on_descendant_focus(self, event) -> None:
         if self._draft_gen > self._draft_written:  # leaving a field: what it holds is kept now
             self._write_draft()
+        widget = getattr(event, "widget", None)
+        if widget is not None and widget.id and widget.id in (*TEXT_FIELDS, *AREA_FIELDS, *BAR_FIELDS):
+            self._last_field = widget.id
+
+    def on_screen_resume(self) -> None:
+        """Back on intake (F1 from another screen): the agent types into the form, not into the queue
+        or the matches list left focused (Enter there took a call-back unasked): the field last typed
+        in, or the caller's number on an empty form."""
+        focused = self.focused
+        if focused is not None and focused.id not in ("matches", "queue-list") and focused.id != "queue":
+            return
+        name = "phone" if self.is_empty() else getattr(self, "_last_field", "phone")
+        target = next(iter(self.query(f"#{name}")), None)
+        if target is not None and target.display:
+            self.set_focus(target)
 
     def draft_payload(self) -> dict:
         payload = self.form().to_dict()

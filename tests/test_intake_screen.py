@@ -561,3 +561,20 @@ async def test_ctrl_o_without_a_chosen_caller_only_rings(make_app, engine, agent
         await pilot.pause()
         assert app.is_running and app.screen is screen and screen.text("phone") == "13911112222"
 
+
+
+async def test_back_on_intake_the_agent_types_into_the_form_not_the_queue(make_app, engine, agents):
+    """Desk trial: F9, F2, F1, then a number and Enter: the queue kept the focus, the number was
+    lost and Enter took a call-back unasked."""
+    app = make_app(screen="intake")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await ready(pilot, screen)
+        await pilot.press("f9")
+        assert app.focused is screen.query_one("#queue-list")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press(*"13900001111")
+        assert app.focused is screen.query_one("#phone") and screen.text("phone") == "13900001111"
