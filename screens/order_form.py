@@ -234,7 +234,9 @@ class OrderFormScreen(WorkerErrors, ModalScreen[Any]):
         if self.note:
             self.status(self.note + "  ·  " + _("Add the appointment, technician and fees, or Esc."))
         self._load()
-        self.query_one("#of-phone", Input).focus()
+        # an order that exists (the one intake just opened, one being edited): what it lacks is the
+        # appointment; the caller's number is already on it (masked for an agent: typing there spoiled it)
+        self.query_one("#of-appointment" if self.order_id is not None else "#of-phone", Input).focus()
 
     @property
     def may_change_deadline(self) -> bool:

@@ -98,6 +98,9 @@ async def test_standard_repair_call_from_a_known_caller_takes_four_keys(make_app
         assert screen.text("phone") == "" and screen.customer_id is None
         await pilot.pause(0.7)
         assert rows(engine, Draft) == []
+        # F3 shows the order's form, ready for what it lacks: the appointment (not the masked number)
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "OrderFormScreen")
+        assert app.focused is app.screen.query_one("#of-appointment")
 
 
 # --------------------------------------------------------------------------- the other outcomes
