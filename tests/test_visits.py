@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -335,3 +335,31 @@ def test_a_busy_visit_stays_open_with_its_retry_and_the_register_says_what_happe
     assert (earlier.status, earlier.outcome) == ("closed", "promised") and "11-04 09:00" in earlier.result
     with read_session(engine) as s:
         assert s.get(WorkOrder, s.get(ReturnVisit, busy).work_order_id).status == "closed"
+
+
+def test_a_problem_with_nothing_more_is_a_problem_everywhere_and_nobody_to_call_is_not_drawn(engine, agents, clock):
+    """Visits trial: "reached with a problem, nothing more" closed the order with "return visit: reached,
+    satisfied" on its timeline; and an order of nobody (a patrol finding: no customer, no number) was
+    drawn, and no outcome could be saved for it."""
+    from csdesk.domain import VisitStatus
+    from csdesk.store.models import WorkOrderEvent
+
+    clock.set(local(2026, 11, 2, 20, 0))
+    agent = agents["1001"]
+    with write_session(engine) as s:
+        ids = add_orders(s, agent.id, [{"n": i, "paid": True} for i in range(1, 3)])
+        nobody = add_orders(s, agent.id, [{"n": 9, "paid": True}])[0]
+        s.execute(update(WorkOrder).where(WorkOrder.id == nobody).values(customer_id=None, phone="", customer_name=""))
+        info = svc.draw(s, agents["2001"], "2026-11", seed=3)
+    assert info.population == 2 and info.picked == 2  # both paid orders with someone to call; not the patrol finding
+    clock.set(local(2026, 11, 3, 9, 0))
+    with read_session(engine) as s:
+        visits = {v.work_order_id: v.id for v in svc.list_visits(s, agent, "all")}
+    assert set(visits) == set(ids)
+    with write_session(engine) as s:
+        svc.record_outcome(s, agent, visits[ids[0]], "problem", note="灯还是有点闪", follow_up="none")
+    with read_session(engine) as s:
+        assert svc.get_visit(s, visits[ids[0]], agent).status == "problem"
+        notes = [e.note for e in s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == ids[0]))]
+    assert any(VisitStatus.PROBLEM.label in (n or "") for n in notes), notes
+    assert not any(VisitStatus.SATISFIED.label in (n or "") for n in notes), notes

@@ -269,8 +269,17 @@ def _population(session: Session, since: datetime, until: datetime, *, first: bo
     if first:
         sql = sql.replace(" LEFT JOIN returnvisit rv ON rv.work_order_id = w.id", "").replace(" AND rv.id IS NULL", "")
     # the DB-API cursor of the session's own connection (same transaction): plain tuples, no Row objects
-    cursor = session.connection().connection.driver_connection.execute(sql, (_sql_ts(since), _sql_ts(until)))
-    return cursor.fetchall()  # rows in the layout of _Order (tuples: a month holds ~100,000)
+    connection = session.connection().connection.driver_connection
+    rows = connection.execute(sql, (_sql_ts(since), _sql_ts(until))).fetchall()  # _Order's layout (~100,000)
+    # a visit is a phone call: an order with neither a customer nor a number (a patrol finding) has
+    # nobody to call, and is not drawn (the few orders with no customer are looked up by id)
+    orphans = [r[0] for r in rows if r[3] is None]
+    nobody: set[int] = set()
+    for chunk in _chunks(orphans):
+        marks = ",".join("?" * len(chunk))
+        nobody.update(i for (i,) in connection.execute(
+            f"SELECT id FROM workorder WHERE id IN ({marks}) AND coalesce(phone, '') = ''", chunk))
+    return [r for r in rows if r[0] not in nobody] if nobody else rows
 
 
 @dataclass(frozen=True)
@@ -624,6 +633,8 @@ def callback_closed(session: Session, cb: Callback, result: CallbackResult, acto
         except ValueError:
             outcome = None
     status = visit_result_status(result, cb.attempts, outcome)
+    if status is VisitStatus.SATISFIED and session.info.get("visit_problem") == v.id:
+        status = VisitStatus.PROBLEM  # a problem said, with nothing more to open: not "satisfied" anywhere
     v.status = status.value
     v.attempts = cb.attempts
     if contact is not None:
@@ -727,17 +738,19 @@ def record_outcome(session: Session, actor: Actor, visit_id: int, outcome: str, 
     }[outcome]
     if outcome == Outcome4.PROBLEM and follow_up == "complaint":
         category = "complaint"
-    form = IntakeForm(channel="outbound", customer_id=v.customer_id,
-                      phone="" if v.customer_id or order is None else order.phone,
+    phone = "" if v.customer_id or order is None else order.phone
+    form = IntakeForm(channel="outbound", customer_id=v.customer_id, phone=phone,
+                      caller_number="" if v.customer_id or phone else "none",  # drawn before nobody-to-call was left out
                       name="" if v.customer_id or order is None else order.customer_name, category=category,
                       summary=summary, outcome=contact_outcome.value if contact_outcome else "",
                       callback_id=cb.id, callback_result=result.value)
+    session.info["visit_problem"] = v.id if outcome == Outcome4.PROBLEM else None  # for callback_closed
     try:
         saved = record_contact(session, form, actor, settings=settings, at=at)
     except IntakeInvalid as exc:
         raise Invalid(exc.errors) from None
-    if outcome == Outcome4.PROBLEM and v.status == VisitStatus.SATISFIED.value:
-        v.status = VisitStatus.PROBLEM.value  # said so, even with nothing more to open
+    finally:
+        session.info.pop("visit_problem", None)
     if saved.complaint_id and outcome == Outcome4.PROBLEM:
         v.note = (v.note + "\n" if v.note else "") + _("complaint {number}").format(number=saved.complaint_number)
     session.flush()
