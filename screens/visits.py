@@ -163,6 +163,7 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
             return
         olist = self.query_one("#vs-list", OptionList)
         keep = olist.highlighted_option.id if olist.highlighted_option is not None else None
+        keep_at = olist.highlighted or 0
         self.rows = message.rows
         at = utcnow()
         if self.view == "refused":
@@ -175,8 +176,8 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
         ids = [o.id for o in options]
         if keep in ids:
             olist.highlighted = ids.index(keep)
-        elif self.rows:
-            olist.highlighted = 0
+        elif self.rows:  # the visit just finished left the view: the next one takes its place, not the top
+            olist.highlighted = min(keep_at, len(options) - 1)
         self.coverage = message.coverage
         self._show_coverage()
 

@@ -62,7 +62,14 @@ async def test_draw_then_every_outcome_by_key(make_app, engine, agents, clock):
         screen = await open_view(pilot, "1001")
         assert len(screen.rows) == 4
         olist = screen.query_one("#vs-list", OptionList)
-        outcomes = [("s", "", ""), ("p", "热水器还是不热", "order"), ("f", "不需要回访", ""), ("b", "", "")]
+        # the second row first: once done it leaves "mine", and the one after it takes its place
+        olist.highlighted = 1
+        await pilot.pause()
+        after = screen.rows[2].id
+        await step(pilot, screen, "s")
+        await reloaded(pilot, screen)
+        assert len(screen.rows) == 3 and olist.highlighted == 1 and screen.rows[1].id == after
+        outcomes = [("p", "热水器还是不热", "order"), ("f", "不需要回访", ""), ("b", "", "")]
         for key, text, choice in outcomes:
             olist.highlighted = 0  # the first still to do (the done ones leave "mine")
             await pilot.pause()
