@@ -677,8 +677,10 @@ class InfoChange:
     def describe(self) -> str:
         """One line for the register: what the caller asked to change to."""
         parts = []
-        if self.phone:
-            parts.append(_("phone {value}").format(value=self.phone + (f"-{self.phone_ext}" if self.phone_ext else "")))
+        if self.phone:  # masked: the register's text is read by every agent (the record holds it in full)
+            from csdesk.domain.phones import mask
+
+            parts.append(_("phone {value}").format(value=mask(self.phone)))
         if self.name:
             parts.append(_("name {value}").format(value=self.name))
         if self.unit_key or self.address:
