@@ -236,6 +236,10 @@ def test_the_handbook_record_comes_back_the_same_in_every_output(engine, agents,
     with read_session(engine) as s:
         r = svc.get_record(s, cid, agents["2001"])
     assert r.number == "CP20231028-0001" and r.source == "desk" and fmt(r.due_at) == "2023-10-30 13:30:00"  # a Saturday: from Monday 09:00
+    with read_session(engine) as s:  # the register's row keeps the contact as given: a part of a number
+        from csdesk.store.models import Contact
+
+        assert s.get(Contact, r.contact_id).phone == "…5678"
     for fmt_name in ("csv", "xlsx"):
         path = tmp_path / f"complaints.{fmt_name}"
         ex.write(path, cpr.export_headers(), cpr.export_rows([r]), fmt=fmt_name)

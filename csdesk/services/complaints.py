@@ -656,6 +656,19 @@ def after_filed(session: Session, complaint: Complaint, actor: Actor, at: dateti
     session.flush()
 
 
+def _register_phone(contact: str) -> str:
+    """The contact as given, as the register keeps a number: whole, or a part of one ("…5678", as
+    intake keeps it: searchable by its digits); anything else (a name, an e-mail) not as a number."""
+    from csdesk.services.intake import parse_partial_number
+
+    if contact.isdigit() or contact.startswith("+"):
+        return contact
+    try:
+        return parse_partial_number(contact)
+    except ValueError:
+        return ""
+
+
 def file_complaint(session: Session, actor: Actor, form: ComplaintForm, *, at: datetime | None = None) -> int:
     """Enter a complaint at the desk, field for field (a record taken on paper, one from an order or a
     return visit): the register gets its contact, the supervisor queue its escalation.  Returns its id."""
@@ -721,7 +734,7 @@ def file_complaint(session: Session, actor: Actor, form: ComplaintForm, *, at: d
     reg = Contact(number=allocate(session, "contact", complained), received_at=complained, ended_at=complained,
                   channel=form.channel or "phone", customer_id=customer.id if customer else None,
                   customer_name=name, name_initials=customer.name_initials if customer and customer.name == name
-                  else "", phone=contact if contact.isdigit() or contact.startswith("+") else "",
+                  else "", phone=_register_phone(contact),
                   unit_key=unit_key, category="complaint", urgency="normal", summary=about, outcome="escalated",
                   status="open", agent_id=first_id or actor.id, agent_staff_no=first_no or actor.staff_no,
                   work_order_id=order_id, escalation_reason=why[:200], created_at=now)
