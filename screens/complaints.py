@@ -414,11 +414,11 @@ class ComplaintsScreen(ListView, WorkerErrors, Screen):
 
     # ------------------------------------------------------------------ printing and export
     def _out_dir(self) -> Path:
-        from csdesk.paths import data_dir
+        """Where prints and exports go: the user's documents (or downloads) folder, as the register's
+        exports (csdesk.services.export.export_folder), not a folder inside csdesk's data."""
+        from csdesk.services.export import export_folder
 
-        folder = data_dir() / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return export_folder()
 
     def action_print_record(self) -> None:
         record = self._chosen()
