@@ -272,7 +272,7 @@ def _row(r, key: int, full_phones: bool) -> RegisterRow:
     phone = r[5] or ""
     return RegisterRow(
         id=r[0], number=r[1], received_at=_parse_ts(r[2]), channel=r[3], customer_name=r[4],
-        phone=phone if full_phones else mask(phone), phone_masked=not full_phones and bool(phone),
+        phone=phone if full_phones else mask(phone), phone_masked=not full_phones and bool(phone) and mask(phone) != phone,
         unit=r[6] or r[7] or "", category=r[8], subtype=r[9] or "", urgency=r[10],
         summary=(r[11] or "").replace("\n", " "), outcome=r[12], status=r[13], agent_staff_no=r[14],
         work_order_id=r[15], work_order_number=r[16] or "", complaint_id=r[17],
@@ -626,7 +626,7 @@ def detail(session: Session, contact_id: int, *, full_phones: bool = False) -> C
     return ContactDetail(
         id=c.id, number=c.number, received_at=c.received_at, ended_at=c.ended_at, channel=c.channel,
         channel_detail=c.channel_detail, customer_name=c.customer_name,
-        phone=c.phone if full_phones else mask(c.phone), phone_masked=not full_phones and bool(c.phone),
+        phone=c.phone if full_phones else mask(c.phone), phone_masked=not full_phones and bool(c.phone) and mask(c.phone) != c.phone,  # "…5678" hides nothing
         phone_ext=c.phone_ext, unit=c.unit_key, address=c.address, category=c.category, subtype=c.subtype,
         urgency=c.urgency, summary=c.summary, handling_steps=steps, result=c.result, outcome=c.outcome,
         status=c.status, closed_at=c.closed_at, satisfaction=c.satisfaction,
