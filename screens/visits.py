@@ -251,9 +251,15 @@ class VisitsScreen(ListView, WorkerErrors, Screen):
                                          ("none", _("nothing more (noted)"))], choice_label=_("What follows"),
                                 draft_key=draft_key)
         elif outcome == "busy":
+            if row.status == "retry":  # the second try: say so, with the first try's time and note
+                second = _("Second try (the first was busy; retry due {when}). Busy again: the visit closes as "
+                           "not reached.").format(when=fmt(row.retry_at, "%m-%d %H:%M") if row.retry_at else "—")
+                if row.note:
+                    second += "\n" + _("First try: {note}").format(note=row.note.splitlines()[0][:120])
+            else:
+                second = _("One more try later; then not reached.")
             dialog = StepScreen(_("The customer is busy"), save, text_label=_("Note (optional)"), multi=False,
-                                with_time=False, context=context + "\n" + _("One more try later; then not reached."),
-                                draft_key=draft_key)
+                                with_time=False, context=context + "\n" + second, draft_key=draft_key)
         else:
             dialog = StepScreen(_("The customer refuses the visit"), save, text_label=_("The customer's reason"),
                                 multi=False, with_time=False,

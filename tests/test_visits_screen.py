@@ -79,6 +79,13 @@ async def test_draw_then_every_outcome_by_key(make_app, engine, agents, clock):
             if key != "b":
                 assert len(screen.rows) == before - 1
         assert [r.status for r in screen.rows] == ["retry"]  # busy: one more try later
+        olist.highlighted = 0
+        await pilot.pause()
+        await pilot.press("b")  # the second try says so before it is saved
+        await wait_for(pilot, lambda: isinstance(app.screen, StepScreen))
+        assert "Second try" in " ".join(str(w.render()) for w in app.screen.query(Static))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("4")  # done
         await wait_for(pilot, lambda: screen.view == "done" and not screen.fetching)
         assert sorted(r.status for r in screen.rows) == ["problem", "refused", "satisfied"]

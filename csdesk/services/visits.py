@@ -639,8 +639,8 @@ def callback_closed(session: Session, cb: Callback, result: CallbackResult, acto
     v.attempts = cb.attempts
     if contact is not None:
         v.contact_id = contact.id
-    if cb.result_note:
-        v.note = cb.result_note
+    if cb.result_note:  # each try's note kept (a second busy's does not replace the first's)
+        v.note = f"{v.note}\n{cb.result_note}" if v.note and cb.result_note not in v.note else cb.result_note
     if status in VISIT_DONE and contact is not None and contact.work_order_id:
         v.new_order_id = contact.work_order_id
     if status is VisitStatus.REFUSED and refused_id:
