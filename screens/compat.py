@@ -142,3 +142,34 @@ def resume_only_after_a_suspend(app: App) -> None:
             resume(*args)
 
     signal.signal(signal.SIGCONT, on_sigcont)
+
+
+def command_palette(placeholder: str, no_matches: str) -> Any:
+    """Textual's command palette, its "No matches found" in the user's language.
+
+    Textual writes that line itself, in English, from a timer set in the private
+    ``CommandPalette._start_no_matches_countdown`` (with ``_NO_MATCHES``, ``_list_visible``,
+    ``_no_matches_timer``, ``_NO_MATCHES_COUNTDOWN`` and ``_stop_no_matches_countdown``);
+    the subclass here does the same with the translated line.  If those names change, the
+    canary ``test_the_palette_says_no_matches_in_the_users_language`` fails.
+    """
+    from rich.align import Align
+    from rich.text import Text
+    from textual.command import CommandList, CommandPalette
+    from textual.widgets.option_list import Option
+
+    class DeskCommandPalette(CommandPalette):
+        def _start_no_matches_countdown(self, search_value: str) -> None:
+            self._stop_no_matches_countdown()
+
+            def show() -> None:
+                if search_value:
+                    self.query_one(CommandList).add_option(
+                        Option(Align.center(Text(no_matches, style="not bold")), disabled=True, id=self._NO_MATCHES))
+                    self._list_visible = True
+                else:
+                    self._list_visible = False
+
+            self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
+
+    return DeskCommandPalette(placeholder=placeholder, id="--command-palette")

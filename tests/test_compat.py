@@ -270,3 +270,31 @@ def test_sigcont_without_a_suspend_keeps_one_input_thread(monkeypatch):
     source = inspect.getsource(LinuxDriver)
     assert "self._key_thread = Thread(" in source
     assert "signal.signal(signal.SIGCONT, self._sigcont_application)" in source
+
+
+async def test_the_palette_says_no_matches_in_the_users_language():
+    """compat.command_palette re-does CommandPalette._start_no_matches_countdown with the line translated."""
+    from textual.app import App
+    from textual.command import CommandList, CommandPalette
+
+    source = inspect.getsource(CommandPalette._start_no_matches_countdown)
+    for name in ("_NO_MATCHES", "_list_visible", "_no_matches_timer", "_NO_MATCHES_COUNTDOWN",
+                 "_stop_no_matches_countdown", '"No matches found"'):
+        assert name in source, name
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(compat.command_palette("search", "没有匹配的命令"))
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press(*"zzqqxx")
+        palette = app.screen
+        for _ in range(100):
+            await pilot.pause(0.05)
+            shown = [str(o.prompt.renderable) if hasattr(o.prompt, "renderable") else str(o.prompt)
+                     for o in palette.query_one(CommandList).options]
+            if any("没有匹配的命令" in s for s in shown):
+                break
+        assert any("没有匹配的命令" in s for s in shown), shown
