@@ -256,7 +256,7 @@ class IntakeScreen(WorkerErrors, Screen):
                     yield _field(_("Urgency"), ChoiceBar([(u.value, u.label) for u in Urgency], Urgency.NORMAL.value,
                                                          id="urgency"), "urgency")
                     with Vertical(id="identity-box"):
-                        yield _field(_("Identity: last 4 digits of the registered phone, or the name on the order"),
+                        yield _field(_("Identity: last 4 of the registered phone, or the name on record"),
                                      DeskInput(id="identity"), "identity")
                         yield Static("", id="identity-status", markup=False)
                         with Horizontal(classes="row"):  # what the caller asks to change to (empty: unchanged)
@@ -288,7 +288,7 @@ class IntakeScreen(WorkerErrors, Screen):
                                                                      CallerNumber.FULL.value, id="caller_number"),
                                      "caller_number")
                         with Horizontal(classes="row"):
-                            yield _field(_("Received (empty: now; HH:MM or YYYY-MM-DD HH:MM:SS)"),
+                            yield _field(_("Received (empty: now)"),
                                          DeskInput(placeholder=_("YYYY-MM-DD HH:MM:SS"), id="received"), "received",
                                          "field wide")
                             yield _field(_("Satisfaction (1–5)"), DeskInput(placeholder="1–5", id="satisfaction"),

@@ -58,7 +58,7 @@ def test_an_information_change_at_80x24_shows_each_field_as_it_is_reached(narrow
     con.play([phone, ENTER], PER_KEY)
     con.wait_for_text("✓")
     con.play(["改名字", TAB, "4", TAB, TAB, TAB], PER_KEY)
-    con.wait_for_text(con.tr("Identity: last 4 digits of the registered phone, or the name on the order")[:30])
+    con.wait_for_text(con.tr("Identity: last 4 of the registered phone, or the name on record")[:30])
     con.play(["孔九", TAB, TAB], PER_KEY)
     con.wait_for_text(con.tr("New name"))
     con.play(["孔久", CTRL_S], PER_KEY)
