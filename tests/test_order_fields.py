@@ -186,6 +186,25 @@ def test_the_form_round_trips_and_an_unchanged_edit_records_nothing(engine, agen
     assert len(details) == 1 and set(json.loads(details[0].changes)) == {"phone", "description"}
 
 
+def test_an_order_with_a_unit_and_an_address_keeps_its_address_when_its_form_is_saved(engine, agents, clock):
+    """Desk re-trial: an order from intake for a customer with both (锦绣花园5栋2单元1401室 and 5-2-1401):
+    the form shows the unit; filling in the appointment and saving erased the address."""
+    from sqlalchemy import update
+
+    info = create(engine, agents["1001"])
+    with write_session(engine) as s:
+        s.execute(update(WorkOrder).where(WorkOrder.id == info.id).values(address="锦绣花园3栋2单元1201室"))
+    with read_session(engine) as s:
+        shown = of.form_for(s, info.id)
+    assert shown.room == "1201" and shown.address == ""
+    with write_session(engine) as s:
+        of.save_form(s, agents["1001"], info.id, of.with_(shown, appointment="16:00"))
+    with read_session(engine) as s:
+        order = s.get(WorkOrder, info.id)
+    assert order.address == "锦绣花园3栋2单元1201室" and order.appointment_at is not None
+    assert not events(engine, info.id, "details")  # nothing of the place changed
+
+
 def test_when_parsing(clock):
     at = local(2026, 11, 23, 16, 0)
     assert of.parse_when("14:30", at) == local(2026, 11, 24, 14, 30)  # past today: tomorrow

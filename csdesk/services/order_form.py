@@ -341,9 +341,12 @@ def save_form(session: Session, actor: Actor, order_id: int, form: OrderForm, *,
     if c.deadline_at is not None and show_when(c.deadline_at) != show_when(order.deadline_at):
         deadline = c.deadline_at
     customer_id = c.customer_id if c.customer_id else order.customer_id
+    # an order with both a unit and an address shows the unit only (form_for): the same unit, the address
+    # left empty, is the address kept, not erased (filling in the appointment wiped it: desk re-trial)
+    address = order.address if not c.address and c.unit_key and c.unit_key == order.unit_key else c.address
     return svc.update_order(session, actor, order_id, svc.OrderChanges(
         description=c.description, customer_id=customer_id, customer_name=c.name or order.customer_name,
-        phone=c.phone or order.phone, unit_key=c.unit_key, address=c.address, category=c.category,
+        phone=c.phone or order.phone, unit_key=c.unit_key, address=address, category=c.category,
         subtype=c.subtype, department=c.department, appointment_at=appointment, technician_id=c.technician_id,
         paid=c.paid, fees=c.fees, price_told=c.price_told, deadline_at=deadline,
         deadline_reason=c.deadline_reason), at=at)
