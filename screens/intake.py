@@ -945,6 +945,7 @@ class IntakeScreen(WorkerErrors, Screen):
                     self._set_value(name, getattr(match, name))
         for name in ("phone", "name", "building", "unit", "room", "address"):
             self._clear_error(name)
+        self.status("")  # "N customers match" is answered
         self.query_one("#matches", OptionList).display = False
         self.show_card()
         if focus:
@@ -1071,6 +1072,13 @@ class IntakeScreen(WorkerErrors, Screen):
             return
         if not self.categories:
             self.status(_("Still loading the categories; try again in a moment."), error=True)
+            return
+        if self.chosen is None and len(self.matches) > 1 and self._result_query in (self.text("phone"),
+                                                                                      self.text("name")):
+            # several known customers answer to what was typed: the agent chooses, rather than filing the
+            # call under a part of a number or a name nobody is linked to
+            self.show_error("phone", _("{n} customers match: F8 to choose the caller, or type the whole "
+                                       "number.").format(n=len(self.matches)))
             return
         self.saving = True
         self._close_draft()  # the save removes the draft: no write of what it saves may come after it

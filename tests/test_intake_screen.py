@@ -235,6 +235,12 @@ async def test_several_matches_are_chosen_from_the_list(make_app, engine, agents
         await pilot.press("enter", *"lift", "tab")
         assert screen.text("summary") == "lift" and app.focused is screen.query_one("#category")
         assert "Not a phone number" not in shown(screen, "#form-status") and screen.customer_id is None
+        await pilot.press("1", "ctrl+s")  # saved unchosen, the call would belong to nobody: choose first
+        await wait_for(pilot, lambda: "2 customers match" in str(screen.query_one("#phone-error").render()))
+        assert rows(engine, Contact) == [] or all(c.summary != "lift" for c in rows(engine, Contact))
+        await pilot.press("f8", "enter")
+        await wait_for(pilot, lambda: screen.customer_id is not None)
+        assert shown(screen, "#form-status") == ""
 
 
 async def test_caller_id_start_recognises_the_caller(make_app, engine, agents):
