@@ -28,7 +28,7 @@ from __future__ import annotations
 import pytest
 
 from tests.terminal.conftest import seed_caller, unique_phone
-from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, TAB, Console, Hiccup
+from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, TAB, Console, Hiccup, Key
 
 CONSOLE_SIZE = (120, 50)  # the whole form, the status line included, fits: a refusal shows at once
 FIELDS = ("phone", "customer_name", "unit_key", "address", "summary", "category", "subtype", "urgency", "outcome")
@@ -140,3 +140,14 @@ def test_an_information_change_typed_on_lands_in_its_new_value_fields(intake, bu
                                                          "WHERE customer_id = ?", (customer_id,))}
     assert phones == {phone: 0, new_phone: 1}
     assert db.value("SELECT count(DISTINCT customer_id) FROM customerphone WHERE phone = ?", (new_phone,)) == 1
+
+
+def test_back_on_intake_from_the_queue_the_number_typed_at_once_lands_in_the_phone(intake, busy):
+    # Desk trials: F9 (the queue), F2, then F1 and the number at once: the queue kept the focus, the
+    # first digit (or the whole number) was lost and Enter took a call-back. The hiccup takes in F1 and
+    # the first digits: they reach the console together.
+    phone = unique_phone()
+    intake.play([Key("f9")], 0.08)
+    intake.goto("f2")
+    intake.play([Hiccup(4), Key("f1"), phone], 0.08)
+    intake.wait_for_text("▊  " + phone)
