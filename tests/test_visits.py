@@ -361,5 +361,13 @@ def test_a_problem_with_nothing_more_is_a_problem_everywhere_and_nobody_to_call_
     with read_session(engine) as s:
         assert svc.get_visit(s, visits[ids[0]], agent).status == "problem"
         notes = [e.note for e in s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == ids[0]))]
-    assert any(VisitStatus.PROBLEM.label in (n or "") for n in notes), notes
+    assert any(VisitStatus.PROBLEM.label in (n or "") and "灯还是有点闪" in n for n in notes if n), notes
     assert not any(VisitStatus.SATISFIED.label in (n or "") for n in notes), notes
+    # an order closed by hand before its visit: the visit's outcome still goes on its timeline
+    with write_session(engine) as s:
+        s.execute(update(WorkOrder).where(WorkOrder.id == ids[1]).values(status="closed"))
+    with write_session(engine) as s:
+        svc.record_outcome(s, agent, visits[ids[1]], "satisfied", note="很满意")
+    with read_session(engine) as s:
+        notes = [e.note for e in s.exec(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == ids[1]))]
+    assert any(VisitStatus.SATISFIED.label in (n or "") and "很满意" in n for n in notes if n), notes

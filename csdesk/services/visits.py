@@ -42,7 +42,7 @@ from csdesk.clock import local_tz
 from csdesk.clock import now as utcnow
 from csdesk.domain import CallbackKind, CallbackResult, OrderStatus, Outcome, VisitStatus
 from csdesk.domain.actor import SYSTEM, Actor
-from csdesk.domain.errors import Conflict, Invalid, NotFound
+from csdesk.domain.errors import Conflict, Invalid, NotFound, Refused
 from csdesk.domain.phones import mask
 from csdesk.domain.policy import Act, may, require
 from csdesk.domain.rules import (
@@ -660,9 +660,23 @@ def _close_order(session: Session, v: ReturnVisit, actor: Actor, at: datetime) -
     from csdesk.services.orders import move
 
     order = session.get(WorkOrder, v.work_order_id)
-    if order is None or order.status != OrderStatus.DONE.value:
+    if order is None:
         return
     note = _("return visit: {outcome}").format(outcome=VisitStatus(v.status).label)
+    said = (v.note or "").strip().splitlines()
+    if said:  # what the customer said (the problem, the reason) on the order's timeline too
+        note += " · " + said[-1][:150]
+    if order.status != OrderStatus.DONE.value:
+        # closed already (by hand, before its visit): the visit's outcome is still the order's story
+        from csdesk.services.orders import add_note
+
+        try:
+            add_note(session, actor, order.id, note, at=at)
+        except (Invalid, Refused):
+            pass
+        finally:
+            acting(session, actor, at)
+        return
     who = actor if may(actor, Act.HANDLE_OWN, owner_id=order.owner_id) else SYSTEM
     try:
         move(session, who, order.id, OrderStatus.CLOSED, reason=note[:200], at=at)
