@@ -21,7 +21,11 @@ from tests.terminal.harness import ENTER, HUMAN_SPEEDS, Console
 
 
 def shifts_around_now(desk, ends_in: int = 40) -> None:
-    """A shift table in the desk's config: "early" ends ``ends_in`` minutes from now, "late" takes over then."""
+    """A shift table in the desk's config: "early" ends ``ends_in`` minutes from now, "late" takes over then.
+
+    The desk's own shifts (day 09:00, night 18:00, regular 09:00) stay in its table beside these: they
+    are moved onto "early" here, or one of them starting within the hour (the test run between 08:20 and
+    09:00, or 17:20 and 18:00) would be the shift an early arrival comes for, not "late"."""
     now = datetime.now(ZoneInfo(desk.timezone))
     start = (now - timedelta(hours=3)).strftime("%H:%M")
     end = (now + timedelta(minutes=ends_in)).strftime("%H:%M")
@@ -41,7 +45,14 @@ name_zh = "晚班"
 name_en = "Late"
 start = "{end}"
 end = "{start}"
-""", encoding="utf-8")
+""" + "".join(f"""
+[[shift]]
+code = "{code}"
+name_zh = "早班"
+name_en = "Early"
+start = "{start}"
+end = "{end}"
+""" for code in ("day", "night", "regular")), encoding="utf-8")
 
 
 def seed_order(desk, phone: str) -> None:
