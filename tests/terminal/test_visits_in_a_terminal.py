@@ -133,14 +133,19 @@ def to_visits(con: Console) -> None:
     con.wait_for_text(con.tr("Return visits"))
 
 
+def outcome_dialog(con: Console, visit: dict, key: str, title: str, per_key: float) -> None:
+    """The visits view, ``visit`` on top, its outcome ``key`` pressed: wait for the dialog's ``title``."""
+    to_visits(con)
+    on_top(con, visit, per_key)
+    con.play([key], per_key)
+    con.wait_for_text(con.tr(title))
+
+
 @pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[0]])
 def test_a_visit_reached_and_satisfied_closes_its_order_on_a_busy_machine(supervisor, desk, busy, per_key):
     con, db = supervisor, desk.db
     visit = due_visit(desk)
-    to_visits(con)
-    on_top(con, visit, per_key)
-    con.play(["s"], per_key)
-    con.wait_for_text(con.tr("Reached: the customer is satisfied"))
+    outcome_dialog(con, visit, "s", "Reached: the customer is satisfied", per_key)
     con.wait_for_text(visit["order_number"])
     con.play(["师傅很专业，很满意", CTRL_S], per_key)
     done = db.wait_for_row("SELECT * FROM returnvisit WHERE id = ?", (visit["id"],),
@@ -159,10 +164,7 @@ def test_a_visit_reached_with_a_problem_opens_a_linked_contact_and_order_on_a_bu
                                                                                           per_key):
     con, db = supervisor, desk.db
     visit = due_visit(desk)
-    to_visits(con)
-    on_top(con, visit, per_key)
-    con.play(["p"], per_key)
-    con.wait_for_text(con.tr("Reached: the customer has a problem"))
+    outcome_dialog(con, visit, "p", "Reached: the customer has a problem", per_key)
     con.wait_for_text(con.tr("open a new work order"))  # the first choice, taken as it is
     con.play(["热水器又漏水了", CTRL_S], per_key)
     done = db.wait_for_row("SELECT * FROM returnvisit WHERE id = ?", (visit["id"],),
@@ -183,10 +185,7 @@ def test_a_busy_visit_is_retried_once_then_not_reached_on_a_busy_machine(supervi
 
     con, db = supervisor, desk.db
     visit = due_visit(desk)
-    to_visits(con)
-    on_top(con, visit, per_key)
-    con.play(["b"], per_key)
-    con.wait_for_text(con.tr("The customer is busy"))
+    outcome_dialog(con, visit, "b", "The customer is busy", per_key)
     con.play([CTRL_S], per_key)
     first = db.wait_for_row("SELECT * FROM returnvisit WHERE id = ?", (visit["id"],),
                             where=lambda r: r["status"] == "retry", timeout=15)
@@ -264,10 +263,7 @@ def test_a_visit_dialog_killed_mid_typing_gives_the_text_back_next_time_it_opens
     kind = f"dlg:v{visit['id']}:refused"
     typed = "客户说最近很忙，下个月再联系"
     con = open_console(desk=desk, login="2001", name="killed-console")
-    to_visits(con)
-    on_top(con, visit, per_key)
-    con.play(["f"], per_key)
-    con.wait_for_text(con.tr("The customer refuses the visit"))
+    outcome_dialog(con, visit, "f", "The customer refuses the visit", per_key)
     con.play([typed], per_key)
     last_key = time.monotonic()
     draft = db.wait_for_row("SELECT * FROM draft WHERE kind = ?", (kind,), timeout=5,
