@@ -308,7 +308,11 @@ async def test_intake_workers_fail_without_losing_a_character(make_app, engine, 
         typed["handling"] = "1. 核实\n2. 记录"
         screen.query_one("#handling", TextArea).text = typed["handling"]
         await pilot.pause(0.6)  # its draft is written (the service works again)
-        # saving: the whole form stays, and Ctrl+S can be pressed again
+        # saving (the caller chosen first: with two customers matching "8000" the screen asks to choose
+        # before it saves): the whole form stays, and Ctrl+S can be pressed again
+        screen.choose(screen.matches[1], focus=False)
+        await pilot.pause()
+        typed["phone"] = screen.text("phone")  # the chosen caller's number (a supervisor sees it whole)
         await faults.check(intake, "record_contact", lambda: pilot.press("ctrl+s"), shown, "intake-save/_save",
                            form=form)
         assert not screen.saving
