@@ -896,7 +896,8 @@ def coverage(session: Session, month: str, *, at: datetime | None = None) -> Cov
     pending = 0
     if d.considered_until < end - timedelta(seconds=1):
         pending = conn.exec_driver_sql(
-            "SELECT count(*) FROM workorder WHERE completed_at > ? AND completed_at <= ? "
+            # the draw's covering index (SQLite chose the status index: every done order read, 150 ms)
+            "SELECT count(*) FROM workorder INDEXED BY ix_workorder_draw WHERE completed_at > ? AND completed_at <= ? "
             "AND status IN ('done', 'closed') AND (category = 'repair' OR category GLOB 'repair.*')",
             (_sql_ts(d.considered_until), _sql_ts(min(at, end - timedelta(seconds=1))))).scalar_one()
     kinds_total = json.loads(d.kinds) if d.kinds else {}
