@@ -341,6 +341,12 @@ def visit_due(completed_at_local: datetime) -> date:
     return completed_at_local.date() + timedelta(days=1)
 
 
+def customer_reached(result: CallbackResult | None) -> bool:
+    """Whether a contact reached the customer: any contact but a call-back answered busy, not at all, or
+    refused.  Only a contact that reached someone needs a matter, files a complaint or escalates."""
+    return result in (None, CallbackResult.DONE)
+
+
 def visit_result_status(result: CallbackResult, attempts: int,
                         reached_outcome: Outcome | None = None) -> VisitStatus:
     """The state a return visit goes to when its call ends with ``result`` (``attempts`` calls so far).

@@ -46,6 +46,7 @@ from csdesk.domain.rules import (
     PROMISED_REPLY_DEFAULT,
     REFERRAL_CHECK_AFTER,
     REPEAT_WINDOW,
+    customer_reached,
     default_department,
     escalation_reason,
     needs_written_reason,
@@ -826,7 +827,7 @@ def validate(session: Session | None, form: IntakeForm, *, settings: Any = None,
     callback_result = None
     if form.callback_id:
         callback_result = enum("callback_result", CallbackResult, form.callback_result, CallbackResult.DONE)
-    reached = callback_result in (None, CallbackResult.DONE)
+    reached = customer_reached(callback_result)
 
     def text_field(name: str, value: str) -> str:
         """The field through the input hygiene; a refusal is the field's message."""
@@ -1096,8 +1097,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         channel_detail=c.channel_detail, customer_id=customer_id, customer_name=name, name_initials=initials, phone=phone,
         phone_ext=c.phone_ext, unit_key=unit_key, address=address, category=c.category,
         subtype=c.subtype, urgency=c.urgency.value, summary=c.summary, handling=c.handling,
-        result=c.result or (c.callback_result.label if c.callback_result
-                            and c.callback_result is not CallbackResult.DONE else ""),
+        result=c.result or ("" if customer_reached(c.callback_result) else c.callback_result.label),
         satisfaction=c.satisfaction, outcome=c.outcome.value,
         status=ContactStatus.CLOSED.value if resolved else ContactStatus.OPEN.value,
         closed_at=at if resolved else None, identity_verified=identity_verified, verified_by=verified_by,
@@ -1145,7 +1145,7 @@ def record_contact(session: Session, form: IntakeForm, agent: Actor, *, settings
         out.update(callback_id=cb.id, callback_due_at=cb.due_at)
 
     # -- escalation: complaints, urgent and critical matters, and on request
-    reached = c.callback_result in (None, CallbackResult.DONE)  # a call-back not answered files nothing
+    reached = customer_reached(c.callback_result)  # a call-back not answered files nothing
     reason = escalation_reason(c.category, c.urgency, c.outcome) if reached else None
     if reason is not None:
         why = c.escalation_reason or reason.label
