@@ -81,6 +81,17 @@ def console(request, desk) -> Iterator[Console]:
         con.kill()  # the desk is thrown away: no need to wait for a clean exit
 
 
+@pytest.fixture(scope="module")
+def supervisor(desk) -> Iterator[Console]:
+    """A console of the module, logged in as supervisor 2001 by typing (the complaints and visits tests)."""
+    con = Console(desk, name="supervisor-console").start()
+    try:
+        con.login("2001")
+        yield con
+    finally:
+        con.kill()
+
+
 @pytest.fixture
 def intake(console) -> Console:
     """The module's console on an empty intake form (started again if an earlier test broke it)."""

@@ -4,23 +4,12 @@ closes it, each step checked in the database as it lands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from tests.terminal.conftest import on_desk
 from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console
-
-
-@pytest.fixture(scope="module")
-def supervisor(desk) -> Iterator[Console]:
-    """The module's console, logged in as supervisor 2001 by typing."""
-    con = Console(desk, name="supervisor-console").start()
-    try:
-        con.login("2001")
-        yield con
-    finally:
-        con.kill()
 
 
 @pytest.mark.parametrize("per_key", [HUMAN_SPEEDS[1]])

@@ -4,23 +4,12 @@ customer is on the refused-visit list (checked in the database and on the screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.terminal.conftest import on_desk
 from tests.terminal.harness import CTRL_S, ENTER, HUMAN_SPEEDS, Console, Key
-
-
-@pytest.fixture(scope="module")
-def supervisor(desk) -> Iterator[Console]:
-    con = Console(desk, name="supervisor-console").start()
-    try:
-        con.login("2001")
-        yield con
-    finally:
-        con.kill()
 
 
 def completed_this_month(session, agents, n: int) -> list[int]:
