@@ -70,6 +70,7 @@ def test_a_plan_killed_mid_typing_is_given_back_when_the_plan_opens_again(open_c
         con.press("c")
         con.wait_for_text(number, timeout=15)
         con.wait_for_text("维修后又漏水")
+        con.wait_for_text(con.tr("First handler"))  # the record shown, as the supervisor sees it before a step
         con.play(["p"], per_key)
         con.wait_for_text(con.tr("The supervisor's plan"))
 
